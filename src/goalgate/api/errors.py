@@ -1,0 +1,106 @@
+"""Turns every error into the documented REST error body; never leaks a trace or SQL."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from goalgate.errors import GoalgateError, RateLimited, Unauthenticated
+
+__all__ = ["error_body", "exception_handlers"]
+
+log = logging.getLogger("goalgate")
+
+_CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    return Response(
+        error_body(code, message, fields),
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers or {},
+    )
+
+
+def _goalgate_error(_: Request[Any, Any, Any], exc: GoalgateError) -> Response[dict[str, Any]]:
+    headers: dict[str, str] = {}
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="goalgate"'
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return _respond(exc.status, exc.code, exc.message, exc.fields, headers)
+
+
+def _validation_error(
+    _: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    """Litestar's own parsing: undecodable JSON is a 400; a body of the wrong shape a 422."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    fields: dict[str, str] = {}
+    for item in extra:
+        # Litestar names the whole body "data" when it is missing altogether.
+        if isinstance(item, dict) and item.get("key") and item.get("key") != "data":
+            fields[str(item["key"])] = _plain(str(item.get("message", "is not valid")))
+    if not fields:
+        return _respond(400, "bad_request", "the request body must be a JSON object")
+    return _respond(422, "validation_error", "the request is not valid", fields)
+
+
+def _plain(message: str) -> str:
+    return {
+        "Extra inputs are not permitted": "unknown field",
+        "Field required": "is required",
+        "Input should be a valid string": "must be a string",
+    }.get(message, message)
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    if status >= 500:
+        return _internal_error(_, exc)
+    code = _CODE_BY_STATUS.get(status, "bad_request")
+    message = exc.detail if status != 404 else "not found"
+    headers = dict(exc.headers or {})
+    return _respond(status, code, str(message), None, headers)
+
+
+def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(
+        HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "an unexpected error occurred"
+    )
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    GoalgateError: _goalgate_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    Exception: _internal_error,
+}

@@ -1,0 +1,134 @@
+"""The documented goals routes under /api/v1/analytics: parse, call a service, shape."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import Provide
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from goalgate.api.auth import authenticated, provide_principal
+from goalgate.api.rest.schemas import (
+    Deleted,
+    DeletedEnvelope,
+    GoalCreateBody,
+    GoalEnvelope,
+    GoalListEnvelope,
+    GoalUpdateBody,
+    goal_out,
+)
+from goalgate.domain.tokens import Principal
+from goalgate.errors import PreconditionFailed, ValidationFailed
+from goalgate.services import goals as goal_service
+from goalgate.storage.db import Database
+from goalgate.storage.tables import Goal
+
+__all__ = ["GoalsController"]
+
+_ETAG_RE = re.compile(r'^(?:W/)?"v(\d{1,18})"$')
+
+
+def etag_of(goal: Goal) -> str:
+    return f'"v{goal.version}"'
+
+
+def _expected_version(request: Request[Any, Any, Any]) -> int | None:
+    """The version named by If-Match, or None when the client did not send one."""
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    match = _ETAG_RE.fullmatch(header.strip())
+    if match is None:
+        raise PreconditionFailed("If-Match does not name a version of this goal")
+    return int(match.group(1))
+
+
+def _with_etag(goal: Goal, status: int) -> Response[GoalEnvelope]:
+    return Response(
+        GoalEnvelope(data=goal_out(goal)), status_code=status, headers={"ETag": etag_of(goal)}
+    )
+
+
+class GoalsController(Controller):
+    path = "/api/v1/analytics/sites/{key:str}/goals"
+    tags = ["goals"]
+    guards = [authenticated]
+    dependencies = {"principal": Provide(provide_principal, sync_to_thread=False)}
+
+    @post("/", status_code=HTTP_201_CREATED, summary="Create goal")
+    async def create_goal(
+        self, key: str, data: GoalCreateBody, db: Database, principal: Principal
+    ) -> Response[GoalEnvelope]:
+        """Create a conversion goal for a site. Scope: analytics:write."""
+        async with db.write() as session:
+            goal = await goal_service.create_goal(
+                session,
+                principal,
+                key,
+                name=data.name,
+                type=data.type,
+                match_type=data.match_type,
+                match_value=data.match_value,
+                currency=data.currency,
+            )
+        return _with_etag(goal, HTTP_201_CREATED)
+
+    @get("/", summary="List goals")
+    async def list_goals(self, key: str, db: Database, principal: Principal) -> GoalListEnvelope:
+        """Every goal of a site, oldest first. Scope: analytics:read."""
+        async with db.read() as session:
+            goals = await goal_service.list_goals(session, principal, key)
+        return GoalListEnvelope(data=[goal_out(goal) for goal in goals])
+
+    @get("/{goal_id:str}", summary="Get goal")
+    async def get_goal(
+        self, key: str, goal_id: str, db: Database, principal: Principal
+    ) -> Response[GoalEnvelope]:
+        """One goal, with its ETag for a later If-Match. Scope: analytics:read."""
+        async with db.read() as session:
+            goal = await goal_service.get_goal(session, principal, key, goal_id)
+        return _with_etag(goal, HTTP_200_OK)
+
+    @patch("/{goal_id:str}", summary="Update goal")
+    async def update_goal(
+        self,
+        key: str,
+        goal_id: str,
+        data: GoalUpdateBody,
+        request: Request[Any, Any, Any],
+        db: Database,
+        principal: Principal,
+    ) -> Response[GoalEnvelope]:
+        """Change only the fields sent; ``"currency": null`` stops revenue tracking.
+
+        Scope: analytics:write. Honours If-Match (412 when the goal changed since).
+        """
+        changes = {field: getattr(data, field) for field in data.model_fields_set}
+        nulls = {f: "must not be null" for f, v in changes.items() if v is None and f != "currency"}
+        if nulls:
+            raise ValidationFailed("the goal is not valid", fields=nulls)
+        expected = _expected_version(request)
+        async with db.write() as session:
+            goal = await goal_service.update_goal(
+                session, principal, key, goal_id, changes, expected_version=expected
+            )
+        return _with_etag(goal, HTTP_200_OK)
+
+    @delete("/{goal_id:str}", status_code=HTTP_200_OK, summary="Delete goal")
+    async def delete_goal(
+        self,
+        key: str,
+        goal_id: str,
+        request: Request[Any, Any, Any],
+        db: Database,
+        principal: Principal,
+    ) -> DeletedEnvelope:
+        """Delete a goal; its historical events are kept. Scope: analytics:write."""
+        expected = _expected_version(request)
+        async with db.write() as session:
+            await goal_service.delete_goal(
+                session, principal, key, goal_id, expected_version=expected
+            )
+        return DeletedEnvelope(data=Deleted(deleted=True))

@@ -1,0 +1,228 @@
+"""The goalgate command: serve the API and administer sites, tokens and data.
+
+Every command that opens the database first brings its schema up to date.
+Errors a user can cause print one line on stderr and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from goalgate.errors import GoalgateError
+from goalgate.services import demo as demo_service
+from goalgate.services import sites as site_service
+from goalgate.services import tokens as token_service
+from goalgate.settings import Settings
+from goalgate.storage.db import Database, open_database
+
+__all__ = ["app", "main"]
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="goalgate: conversion goals for web analytics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+sites_app = typer.Typer(help="Create and list sites.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(db_app, name="db")
+
+out = Console(highlight=False)
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _error_line(exc: GoalgateError) -> str:
+    if exc.fields:
+        return "; ".join(f"{field}: {why}" for field, why in exc.fields.items())
+    return exc.message
+
+
+def run_with_db(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database, migrate it, run ``work``, close it; map user errors."""
+
+    async def runner() -> T:
+        db = open_database(Settings().database_url)
+        try:
+            await db.migrate()
+            return await work(db)
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(runner())
+    except GoalgateError as exc:
+        raise _fail(_error_line(exc)) from None
+    except OSError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port.", min=1, max=65535)] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes on one port.", min=1, max=64)] = 1,
+) -> None:
+    """Serve the GraphQL API, the REST routes and ingestion."""
+    import uvicorn
+
+    settings = Settings()
+    run_with_db(lambda db: asyncio.sleep(0))  # migrate once, before any worker starts
+    uvicorn.run(
+        "goalgate.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the schema up to date (every other command does this too)."""
+    run_with_db(lambda db: asyncio.sleep(0))
+    out.print("database is up to date")
+
+
+@sites_app.command("create")
+def sites_create(
+    key: Annotated[str, typer.Option(help="3-64 of letters, digits, '_', '-'.")],
+    domain: Annotated[str, typer.Option(help="The site's host name.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone of the site's calendar.")] = "UTC",
+) -> None:
+    """Create a site."""
+
+    async def work(db: Database) -> None:
+        async with db.write() as session:
+            site = await site_service.create_site(
+                session, key=key, domain=domain, timezone=timezone
+            )
+        out.print(f"created site {site.key} ({site.domain}, {site.timezone})", highlight=False)
+
+    run_with_db(work)
+
+
+@sites_app.command("list")
+def sites_list() -> None:
+    """List every site."""
+
+    async def work(db: Database) -> None:
+        async with db.read() as session:
+            sites = await site_service.list_sites(session)
+        table = Table("key", "domain", "timezone", "created")
+        for site in sites:
+            table.add_row(site.key, site.domain, site.timezone, site.created_at.isoformat())
+        out.print(table)
+
+    run_with_db(work)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    scope: Annotated[list[str], typer.Option(help="analytics:read or analytics:write; repeat.")],
+    site: Annotated[
+        list[str] | None, typer.Option(help="Limit the token to this site key; repeat.")
+    ] = None,
+) -> None:
+    """Issue a token; prints the secret, the only time it is ever shown."""
+
+    async def work(db: Database) -> str:
+        async with db.write() as session:
+            _, secret = await token_service.create_token(
+                session, name=name, scopes=scope, site_keys=site or None
+            )
+        return secret
+
+    secret = run_with_db(work)
+    # The secret alone on stdout, so that scripts can capture it.
+    sys.stdout.write(secret + "\n")
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """List tokens (never their secrets)."""
+
+    async def work(db: Database) -> None:
+        async with db.read() as session:
+            tokens = await token_service.list_tokens(session)
+        table = Table("id", "name", "prefix", "scopes", "sites", "last used", "revoked")
+        for token in tokens:
+            table.add_row(
+                str(token.id),
+                token.name,
+                token.prefix + "…",
+                " ".join(token.scopes),
+                "all" if token.site_keys is None else " ".join(token.site_keys),
+                token.last_used_at.isoformat() if token.last_used_at else "never",
+                token.revoked_at.isoformat() if token.revoked_at else "",
+            )
+        out.print(table)
+
+    run_with_db(work)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The id shown by 'tokens list'.")],
+) -> None:
+    """Revoke a token at once and for good."""
+
+    async def work(db: Database) -> None:
+        async with db.write() as session:
+            token = await token_service.revoke_token(session, token_id)
+        out.print(f"revoked token {token.id} ({token.name})", highlight=False)
+
+    run_with_db(work)
+
+
+@app.command()
+def demo(
+    token_file: Annotated[
+        Path, typer.Option(help="Where the demo token's secret is kept for later runs.")
+    ] = Path("var/demo-token"),
+) -> None:
+    """Seed a demo site, goals and token if none exist (safe to run again)."""
+    known = token_file.read_text().strip() if token_file.is_file() else None
+
+    async def work(db: Database) -> demo_service.DemoSeed:
+        return await demo_service.seed_demo(db, known_token=known)
+
+    seed = run_with_db(work)
+    if seed.token != known:
+        # Kept so that the next run can print it again; readable by its owner only.
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(seed.token + "\n")
+    settings = Settings()
+    base = f"http://{settings.host}:{settings.port}"
+    out.print(f"demo site:  {seed.site_key} ({seed.goals} goals, {seed.events} events)")
+    out.print(f"demo token: {seed.token}", soft_wrap=True)
+    out.print(f"REST:       {base}/api/v1/analytics/sites/{seed.site_key}/goals")
+    out.print(f"GraphiQL:   {base}/graphql")
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

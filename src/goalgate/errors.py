@@ -1,0 +1,94 @@
+"""The one exception tree of goalgate; every face maps it once.
+
+This module is a leaf: it imports nothing from goalgate, so every layer,
+``domain`` included, may raise these errors.
+
+    GoalgateError                      code                 REST status
+     ├── BadRequest                    bad_request          400
+     ├── Unauthenticated               unauthenticated      401
+     ├── Forbidden                     forbidden            403
+     ├── NotFound                      not_found            404
+     ├── Conflict                      conflict             409
+     ├── PreconditionFailed            precondition_failed  412
+     ├── PayloadTooLarge               payload_too_large    413
+     ├── ValidationFailed              validation_error     422
+     └── RateLimited                   rate_limited         429
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "GoalgateError",
+    "NotFound",
+    "PayloadTooLarge",
+    "PreconditionFailed",
+    "RateLimited",
+    "Unauthenticated",
+    "ValidationFailed",
+]
+
+
+class GoalgateError(Exception):
+    """Base of every error a client can cause; never used for bugs."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+
+
+class BadRequest(GoalgateError):
+    code = "bad_request"
+    status = 400
+
+
+class Unauthenticated(GoalgateError):
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(GoalgateError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(GoalgateError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(GoalgateError):
+    code = "conflict"
+    status = 409
+
+
+class PreconditionFailed(GoalgateError):
+    code = "precondition_failed"
+    status = 412
+
+
+class PayloadTooLarge(GoalgateError):
+    code = "payload_too_large"
+    status = 413
+
+
+class ValidationFailed(GoalgateError):
+    """Input that parsed but broke a rule; ``fields`` maps each field to its fault."""
+
+    code = "validation_error"
+    status = 422
+
+
+class RateLimited(GoalgateError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,122 @@
+"""The demo seed: a site, a few goals and a token, so a new user sees the API at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from goalgate.domain.tokens import Principal, Scope
+from goalgate.errors import Unauthenticated
+from goalgate.services import goals as goal_service
+from goalgate.services import sites as site_service
+from goalgate.services import tokens as token_service
+from goalgate.storage import goals as goal_store
+from goalgate.storage import sites as site_store
+from goalgate.storage.db import Database
+
+__all__ = ["DEMO_GOALS", "DEMO_SITE_KEY", "DemoSeed", "seed_demo"]
+
+DEMO_SITE_KEY = "sk_demo"
+
+DEMO_GOALS: tuple[dict[str, str | None], ...] = (
+    {
+        "name": "Thank You Page",
+        "type": "pageview",
+        "match_type": "exact",
+        "match_value": "/thank-you",
+        "currency": None,
+    },
+    {
+        "name": "Signup",
+        "type": "event",
+        "match_type": "exact",
+        "match_value": "signup",
+        "currency": None,
+    },
+    {
+        "name": "Purchase",
+        "type": "custom",
+        "match_type": "exact",
+        "match_value": "purchase",
+        "currency": "USD",
+    },
+    {
+        "name": "Blog Post Read",
+        "type": "pageview",
+        "match_type": "regex",
+        "match_value": r"^/blog/\d+$",
+        "currency": None,
+    },
+    {
+        "name": "Contact Form",
+        "type": "event",
+        "match_type": "contains",
+        "match_value": "contact",
+        "currency": None,
+    },
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSeed:
+    site_key: str
+    token: str
+    goals: int
+    events: int
+
+
+async def _still_valid(db: Database, secret: str | None) -> bool:
+    if not secret:
+        return False
+    try:
+        await token_service.authenticate(db, f"Bearer {secret}")
+    except Unauthenticated:
+        return False
+    return True
+
+
+async def seed_demo(db: Database, *, known_token: str | None) -> DemoSeed:
+    """Create what is missing of the demo; running it again changes nothing.
+
+    ``known_token`` is the secret a previous run issued; a new token is issued
+    only when it no longer authenticates.
+    """
+    async with db.write() as session:
+        site = await site_store.site_by_key(session, DEMO_SITE_KEY)
+        if site is None:
+            site = await site_service.create_site(
+                session, key=DEMO_SITE_KEY, domain="demo.example.com", timezone="Europe/Berlin"
+            )
+    secret = known_token
+    if secret is None or not await _still_valid(db, secret):
+        async with db.write() as session:
+            _, secret = await token_service.create_token(
+                session,
+                name="demo",
+                scopes=[Scope.ANALYTICS_READ.value, Scope.ANALYTICS_WRITE.value],
+                site_keys=[DEMO_SITE_KEY],
+            )
+    principal = await token_service.authenticate(db, f"Bearer {secret}")
+    goals = await _seed_goals(db, principal)
+    return DemoSeed(site_key=DEMO_SITE_KEY, token=secret, goals=goals, events=0)
+
+
+async def _seed_goals(db: Database, principal: Principal) -> int:
+    async with db.write() as session:
+        site = await site_store.site_by_key(session, DEMO_SITE_KEY)
+        assert site is not None
+        assert site.id is not None
+        existing = await goal_store.goals_of_site(session, site.id)
+        if existing:
+            return len(existing)
+        for goal in DEMO_GOALS:
+            await goal_service.create_goal(
+                session,
+                principal,
+                DEMO_SITE_KEY,
+                name=str(goal["name"]),
+                type=str(goal["type"]),
+                match_type=str(goal["match_type"]),
+                match_value=str(goal["match_value"]),
+                currency=goal["currency"],
+            )
+        return len(DEMO_GOALS)

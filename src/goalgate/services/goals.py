@@ -1,0 +1,187 @@
+"""Goals: create, list, read, update and delete the goals of a site."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from goalgate.domain.goals import GoalSpec, name_key, validate_goal
+from goalgate.domain.tokens import Principal, Scope
+from goalgate.errors import Conflict, NotFound, PreconditionFailed
+from goalgate.services.sites import visible_site
+from goalgate.services.tokens import require
+from goalgate.storage import goals as goal_store
+from goalgate.storage.tables import Goal, Site, utcnow
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "create_goal",
+    "delete_goal",
+    "get_goal",
+    "list_goals",
+    "parse_goal_id",
+    "update_goal",
+]
+
+EDITABLE_FIELDS = ("name", "type", "match_type", "match_value", "currency")
+
+
+def parse_goal_id(goal_id: str) -> str | None:
+    """The canonical lowercase hyphenated form, or None for anything else."""
+    try:
+        canonical = str(uuid.UUID(goal_id))
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return canonical if canonical == goal_id else None
+
+
+async def _find_goal(session: AsyncSession, site: Site, goal_id: str) -> Goal:
+    canonical = parse_goal_id(goal_id)
+    goal = None if canonical is None else await goal_store.goal_by_id(session, _id(site), canonical)
+    if goal is None:
+        raise NotFound("goal not found")
+    return goal
+
+
+def _id(site: Site) -> int:
+    assert site.id is not None  # rows read from the database always have one
+    return site.id
+
+
+async def _ensure_name_free(
+    session: AsyncSession, site: Site, spec: GoalSpec, own_id: str | None
+) -> None:
+    other = await goal_store.goal_by_name_key(session, _id(site), name_key(spec.name))
+    if other is not None and other.id != own_id:
+        raise Conflict(
+            f"a goal named {other.name!r} exists already on this site",
+            fields={"name": "taken"},
+        )
+
+
+async def _flush_or_conflict(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another writer took the name between our check and our write (PostgreSQL).
+        raise Conflict(
+            "a goal with this name exists already on this site", fields={"name": "taken"}
+        ) from None
+
+
+async def create_goal(
+    session: AsyncSession,
+    principal: Principal,
+    site_key: str,
+    *,
+    name: str,
+    type: str,
+    match_type: str,
+    match_value: str,
+    currency: str | None = None,
+) -> Goal:
+    """Validate and store a new goal."""
+    require(principal, Scope.ANALYTICS_WRITE)
+    site = await visible_site(session, principal, site_key)
+    spec = validate_goal(
+        name=name, type=type, match_type=match_type, match_value=match_value, currency=currency
+    )
+    await _ensure_name_free(session, site, spec, None)
+    now = utcnow()
+    goal = Goal(
+        id=str(uuid.uuid4()),
+        site_id=_id(site),
+        name=spec.name,
+        name_key=name_key(spec.name),
+        type=spec.type.value,
+        match_type=spec.match_type.value,
+        match_value=spec.match_value,
+        currency=spec.currency,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(goal)
+    await _flush_or_conflict(session)
+    return goal
+
+
+async def list_goals(session: AsyncSession, principal: Principal, site_key: str) -> list[Goal]:
+    """Every goal of a site, oldest first."""
+    require(principal, Scope.ANALYTICS_READ)
+    site = await visible_site(session, principal, site_key)
+    return await goal_store.goals_of_site(session, _id(site))
+
+
+async def get_goal(
+    session: AsyncSession, principal: Principal, site_key: str, goal_id: str
+) -> Goal:
+    require(principal, Scope.ANALYTICS_READ)
+    site = await visible_site(session, principal, site_key)
+    return await _find_goal(session, site, goal_id)
+
+
+def _check_version(goal: Goal, expected_version: int | None) -> None:
+    if expected_version is not None and goal.version != expected_version:
+        raise PreconditionFailed("the goal was changed since you read it; read it again")
+
+
+async def update_goal(
+    session: AsyncSession,
+    principal: Principal,
+    site_key: str,
+    goal_id: str,
+    changes: Mapping[str, str | None],
+    *,
+    expected_version: int | None = None,
+) -> Goal:
+    """Apply a partial update; the merged goal must pass every rule.
+
+    ``changes`` holds only the fields to change; ``currency: None`` stops
+    tracking revenue.
+    """
+    require(principal, Scope.ANALYTICS_WRITE)
+    site = await visible_site(session, principal, site_key)
+    goal = await _find_goal(session, site, goal_id)
+    _check_version(goal, expected_version)
+    merged = {field: getattr(goal, field) for field in EDITABLE_FIELDS}
+    merged.update({k: v for k, v in changes.items() if k in EDITABLE_FIELDS})
+    spec = validate_goal(
+        name=merged["name"],
+        type=merged["type"],
+        match_type=merged["match_type"],
+        match_value=merged["match_value"],
+        currency=merged["currency"],
+    )
+    await _ensure_name_free(session, site, spec, goal.id)
+    goal.name = spec.name
+    goal.name_key = name_key(spec.name)
+    goal.type = spec.type.value
+    goal.match_type = spec.match_type.value
+    goal.match_value = spec.match_value
+    goal.currency = spec.currency
+    goal.updated_at = utcnow()
+    goal.version += 1
+    session.add(goal)
+    await _flush_or_conflict(session)
+    return goal
+
+
+async def delete_goal(
+    session: AsyncSession,
+    principal: Principal,
+    site_key: str,
+    goal_id: str,
+    *,
+    expected_version: int | None = None,
+) -> str:
+    """Delete the goal row only; its events stay, so re-creating it restores its stats."""
+    require(principal, Scope.ANALYTICS_WRITE)
+    site = await visible_site(session, principal, site_key)
+    goal = await _find_goal(session, site, goal_id)
+    _check_version(goal, expected_version)
+    await session.delete(goal)
+    await session.flush()
+    return goal.id

@@ -1,0 +1,109 @@
+"""API tokens: authenticate a bearer secret, issue, list and revoke tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from goalgate.domain import tokens as token_rules
+from goalgate.domain.tokens import Principal, Scope
+from goalgate.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from goalgate.storage import sites as site_store
+from goalgate.storage import tokens as token_store
+from goalgate.storage.db import Database
+from goalgate.storage.tables import ApiToken, utcnow
+
+__all__ = ["authenticate", "create_token", "list_tokens", "require", "revoke_token"]
+
+# last_used_at is a hint for operators, not an audit log: write it at most this often.
+_TOUCH_EVERY = timedelta(minutes=5)
+
+
+def require(principal: Principal, scope: Scope) -> None:
+    """Raise Forbidden, naming the scope, unless the principal holds it."""
+    if not principal.has(scope):
+        raise Forbidden(f"this token lacks the {scope.value} scope", fields={"scope": scope.value})
+
+
+def _secret_from_header(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthenticated("an Authorization: Bearer token is required")
+    scheme, _, secret = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    return secret.strip()
+
+
+async def authenticate(db: Database, authorization: str | None) -> Principal:
+    """The principal behind an Authorization header, or Unauthenticated."""
+    secret = _secret_from_header(authorization)
+    if not token_rules.is_well_formed(secret):
+        raise Unauthenticated("the token is invalid or revoked")
+    async with db.read() as session:
+        token = await token_store.token_by_hash(session, token_rules.hash_secret(secret))
+    if (
+        token is None
+        or token.id is None
+        or token.revoked_at is not None
+        or not token_rules.secrets_match(token.secret_hash, secret)
+    ):
+        raise Unauthenticated("the token is invalid or revoked")
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+        async with db.write() as session:
+            await token_store.mark_used(session, token.id, now)
+    return Principal(
+        token_id=token.id,
+        name=token.name,
+        scopes=frozenset(Scope(s) for s in token.scopes if s in Scope._value2member_map_),
+        site_keys=None if token.site_keys is None else frozenset(token.site_keys),
+    )
+
+
+async def create_token(
+    session: AsyncSession, *, name: str, scopes: list[str], site_keys: list[str] | None
+) -> tuple[ApiToken, str]:
+    """Issue a token; returns the row and the secret, which is never stored nor shown again."""
+    faults: dict[str, str] = {}
+    name = name.strip()
+    if not 1 <= len(name) <= 120:
+        faults["name"] = "must be 1 to 120 characters"
+    try:
+        parsed = token_rules.parse_scopes(scopes)
+    except ValueError as exc:
+        faults["scope"] = str(exc)
+        parsed = []
+    if site_keys:
+        found = {site.key for site in await site_store.sites_by_keys(session, site_keys)}
+        missing = [key for key in site_keys if key not in found]
+        if missing:
+            faults["site"] = "no such site: " + ", ".join(missing)
+    if faults:
+        raise ValidationFailed("the token is not valid", fields=faults)
+    secret = token_rules.new_secret()
+    token = ApiToken(
+        name=name,
+        prefix=token_rules.display_prefix(secret),
+        secret_hash=token_rules.hash_secret(secret),
+        scopes=[scope.value for scope in parsed],
+        site_keys=sorted(set(site_keys)) if site_keys else None,
+    )
+    await token_store.add_token(session, token)
+    return token, secret
+
+
+async def list_tokens(session: AsyncSession) -> list[ApiToken]:
+    return await token_store.all_tokens(session)
+
+
+async def revoke_token(session: AsyncSession, token_id: int) -> ApiToken:
+    """Revoke a token for good; revoking twice is harmless."""
+    token = await token_store.token_by_id(session, token_id)
+    if token is None:
+        raise NotFound(f"no token with id {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        await session.flush()
+    return token

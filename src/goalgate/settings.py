@@ -1,0 +1,49 @@
+"""Runtime settings, read from the environment (prefix ``GOALGATE_``) only when asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings", "default_database_url"]
+
+
+def default_database_url() -> str:
+    """The embedded SQLite file under ``./var/``, relative to where goalgate runs."""
+    return f"sqlite+aiosqlite:///{Path('var') / 'goalgate.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything an operator may tune; the defaults serve a single machine."""
+
+    model_config = SettingsConfigDict(env_prefix="GOALGATE_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # Origins allowed to call the authenticated API from a browser (comma separated).
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Largest request body accepted anywhere, in bytes.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Largest batch accepted by the ingestion route.
+    max_batch_events: int = Field(default=1000, ge=1, le=100_000)
+    graphql_introspection: bool = True
+    graphql_max_depth: int = Field(default=10, ge=2)
+    graphql_max_aliases: int = Field(default=15, ge=1)
+    graphql_max_tokens: int = Field(default=2000, ge=50)
+    # Echo SQL to the log (development only).
+    echo_sql: bool = False
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

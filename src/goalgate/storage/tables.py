@@ -1,0 +1,148 @@
+"""The database tables: sites, API tokens, goals, and the event store.
+
+Events are append-only and never touched by goal operations: stats are computed
+from them at query time. The matched strings (page paths, event and goal names)
+live once per site in ``event_keys``, the per-site dictionary that goals are
+matched against; each event row points at its key. Every events index leads
+with ``site_id`` so that a sharded PostgreSQL (distributed by site) can take the
+schema unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, Integer, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+__all__ = ["ApiToken", "Event", "EventKey", "Goal", "Site", "UTCDateTime", "VisitorSalt", "utcnow"]
+
+# SQLite only makes a rowid alias (and so autoincrement) of INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend (SQLite drops the offset on write)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+class Site(SQLModel, table=True):
+    __tablename__ = "sites"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    domain: str = Field(max_length=253)
+    timezone: str = Field(max_length=64, default="UTC")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token: only the SHA-256 of its secret is kept, never the secret."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    prefix: str = Field(max_length=16)
+    secret_hash: str = Field(max_length=64, unique=True)
+    scopes: list[str] = Field(sa_type=JSON)
+    # None: every site; else the keys of the only sites this token may see.
+    site_keys: list[str] | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Goal(SQLModel, table=True):
+    __tablename__ = "goals"
+    __table_args__ = (
+        # Names are unique per site regardless of case; name_key is the casefolded name.
+        UniqueConstraint("site_id", "name_key", name="uq_goals_site_name"),
+        Index("ix_goals_site_created", "site_id", "created_at", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    site_id: int = Field(foreign_key="sites.id", ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    name_key: str = Field(max_length=480)
+    type: str = Field(max_length=16)
+    match_type: str = Field(max_length=16)
+    match_value: str = Field(max_length=500)
+    currency: str | None = Field(default=None, max_length=3)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Bumped on every change; the ETag of the goal.
+    version: int = Field(default=1)
+
+
+class EventKey(SQLModel, table=True):
+    """One distinct matched string of a site: a page path, event name or goal name."""
+
+    __tablename__ = "event_keys"
+    __table_args__ = (UniqueConstraint("site_id", "kind", "value", name="uq_event_keys"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    value: str = Field(max_length=1024)
+
+
+class Event(SQLModel, table=True):
+    """One pageview, custom event or ka.goal() call, kept forever."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        # The stats index: site, matched key, time, and everything the aggregate reads.
+        Index(
+            "ix_events_site_key_ts",
+            "site_id",
+            "key_id",
+            "ts",
+            "visitor",
+            "revenue_micros",
+            "revenue_currency",
+        ),
+        # Visitors of a site over a period (conversion rate).
+        Index("ix_events_site_ts", "site_id", "ts", "visitor"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    site_id: int = Field(foreign_key="sites.id", ondelete="CASCADE")
+    key_id: int = Field(foreign_key="event_keys.id")
+    # UTC instant in epoch milliseconds: compact, and compared as an integer.
+    ts: int = Field(sa_type=BigInteger)
+    visitor: int = Field(sa_type=BigInteger)
+    # Revenue in millionths of a unit: exact integer sums on every backend.
+    revenue_micros: int | None = Field(default=None, sa_type=BigInteger)
+    revenue_currency: str | None = Field(default=None, max_length=3)
+
+
+class VisitorSalt(SQLModel, table=True):
+    """The secret salt of one UTC day; visitors hash with it, then it is discarded."""
+
+    __tablename__ = "visitor_salts"
+
+    day: str = Field(primary_key=True, max_length=10)
+    salt: str = Field(max_length=64)

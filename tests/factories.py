@@ -1,0 +1,53 @@
+"""Small builders for tests: sites, tokens and goals straight through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from goalgate.domain.tokens import Scope
+from goalgate.services import sites as site_service
+from goalgate.services import tokens as token_service
+from goalgate.storage.db import Database
+
+READ = Scope.ANALYTICS_READ.value
+WRITE = Scope.ANALYTICS_WRITE.value
+
+
+async def make_site(
+    db: Database,
+    key: str = "sk_abc123def456",
+    *,
+    domain: str = "example.com",
+    timezone: str = "UTC",
+) -> str:
+    async with db.write() as session:
+        site = await site_service.create_site(session, key=key, domain=domain, timezone=timezone)
+    return site.key
+
+
+async def make_token(
+    db: Database,
+    *scopes: str,
+    name: str = "test",
+    sites: list[str] | None = None,
+) -> str:
+    async with db.write() as session:
+        _, secret = await token_service.create_token(
+            session, name=name, scopes=list(scopes or (READ, WRITE)), site_keys=sites
+        )
+    return secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def goal_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Signup",
+        "type": "event",
+        "match_type": "exact",
+        "match_value": "signup",
+    }
+    body.update(overrides)
+    return body
