@@ -20,6 +20,7 @@ __all__ = [
     "EDITABLE_FIELDS",
     "create_goal",
     "delete_goal",
+    "find_goal",
     "get_goal",
     "list_goals",
     "parse_goal_id",
@@ -38,7 +39,7 @@ def parse_goal_id(goal_id: str) -> str | None:
     return canonical if canonical == goal_id else None
 
 
-async def _find_goal(session: AsyncSession, site: Site, goal_id: str) -> Goal:
+async def find_goal(session: AsyncSession, site: Site, goal_id: str) -> Goal:
     canonical = parse_goal_id(goal_id)
     goal = None if canonical is None else await goal_store.goal_by_id(session, _id(site), canonical)
     if goal is None:
@@ -120,7 +121,7 @@ async def get_goal(
 ) -> Goal:
     require(principal, Scope.ANALYTICS_READ)
     site = await visible_site(session, principal, site_key)
-    return await _find_goal(session, site, goal_id)
+    return await find_goal(session, site, goal_id)
 
 
 def _check_version(goal: Goal, expected_version: int | None) -> None:
@@ -144,7 +145,7 @@ async def update_goal(
     """
     require(principal, Scope.ANALYTICS_WRITE)
     site = await visible_site(session, principal, site_key)
-    goal = await _find_goal(session, site, goal_id)
+    goal = await find_goal(session, site, goal_id)
     _check_version(goal, expected_version)
     merged = {field: getattr(goal, field) for field in EDITABLE_FIELDS}
     merged.update({k: v for k, v in changes.items() if k in EDITABLE_FIELDS})
@@ -180,7 +181,7 @@ async def delete_goal(
     """Delete the goal row only; its events stay, so re-creating it restores its stats."""
     require(principal, Scope.ANALYTICS_WRITE)
     site = await visible_site(session, principal, site_key)
-    goal = await _find_goal(session, site, goal_id)
+    goal = await find_goal(session, site, goal_id)
     _check_version(goal, expected_version)
     await session.delete(goal)
     await session.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,9 @@ class Database:
     engine: AsyncEngine
     reading: async_sessionmaker[AsyncSession]
     writing: async_sessionmaker[AsyncSession]
+    # Caches of the services over this database; each must be safe to lose
+    # (other processes write the same database).
+    caches: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:

@@ -101,7 +101,11 @@ class EventKey(SQLModel, table=True):
     """One distinct matched string of a site: a page path, event name or goal name."""
 
     __tablename__ = "event_keys"
-    __table_args__ = (UniqueConstraint("site_id", "kind", "value", name="uq_event_keys"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "kind", "value", name="uq_event_keys"),
+        # Fetching only the keys added since a process last looked.
+        Index("ix_event_keys_site_kind_id", "site_id", "kind", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="sites.id", ondelete="CASCADE")

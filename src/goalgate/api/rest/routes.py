@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from goalgate.api.auth import authenticated, provide_principal
@@ -17,11 +19,14 @@ from goalgate.api.rest.schemas import (
     GoalEnvelope,
     GoalListEnvelope,
     GoalUpdateBody,
+    StatsEnvelope,
     goal_out,
+    stats_json,
 )
 from goalgate.domain.tokens import Principal
 from goalgate.errors import PreconditionFailed, ValidationFailed
 from goalgate.services import goals as goal_service
+from goalgate.services import stats as stats_service
 from goalgate.storage.db import Database
 from goalgate.storage.tables import Goal
 
@@ -132,3 +137,32 @@ class GoalsController(Controller):
                 session, principal, key, goal_id, expected_version=expected
             )
         return DeletedEnvelope(data=Deleted(deleted=True))
+
+    @get(
+        "/{goal_id:str}/stats",
+        summary="Get goal stats",
+        responses={200: ResponseSpec(data_container=StatsEnvelope, description="Goal stats")},
+    )
+    async def goal_stats(
+        self,
+        key: str,
+        goal_id: str,
+        db: Database,
+        principal: Principal,
+        period: Annotated[
+            str | None,
+            QueryParameter(description="7d, 30d (default), 12mo or custom", required=False),
+        ] = None,
+        first: Annotated[
+            str | None, QueryParameter(name="from", description="YYYY-MM-DD, period=custom only")
+        ] = None,
+        last: Annotated[
+            str | None, QueryParameter(name="to", description="YYYY-MM-DD, period=custom only")
+        ] = None,
+    ) -> Response[bytes]:
+        """Conversions, unique conversions and revenue over a period of the site's
+        calendar (its time zone, whole days). Scope: analytics:read."""
+        stats = await stats_service.goal_stats(
+            db, principal, key, goal_id, period=period, first=first, last=last
+        )
+        return Response(stats_json(stats), media_type=MediaType.JSON)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field
 
+from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
+from goalgate.services.stats import GoalStats
 from goalgate.storage.tables import Goal
 
 __all__ = [
@@ -17,7 +20,9 @@ __all__ = [
     "GoalListEnvelope",
     "GoalOut",
     "GoalUpdateBody",
+    "StatsEnvelope",
     "goal_out",
+    "stats_json",
 ]
 
 _TYPE_DOC = {"enum": [t.value for t in GoalType]}
@@ -76,6 +81,37 @@ class Deleted:
 @dataclass(frozen=True, slots=True)
 class DeletedEnvelope:
     data: Deleted
+
+
+@dataclass(frozen=True, slots=True)
+class StatsOut:
+    conversions: int
+    unique_conversions: int
+    revenue: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatsEnvelope:
+    data: StatsOut
+
+
+# Decimals as JSON numbers with their exact digits ("revenue": 16758.00).
+_STATS_ENCODER = msgspec.json.Encoder(decimal_format="number")
+
+
+def stats_json(stats: GoalStats) -> bytes:
+    """The documented stats body; revenue rounded to the currency's minor unit."""
+    revenue = None
+    if stats.revenue is not None and stats.currency is not None:
+        revenue = money.display_amount(stats.revenue, stats.currency)
+    body = {
+        "data": {
+            "conversions": stats.conversions,
+            "unique_conversions": stats.unique_conversions,
+            "revenue": revenue,
+        }
+    }
+    return _STATS_ENCODER.encode(body)
 
 
 def goal_out(goal: Goal) -> GoalOut:

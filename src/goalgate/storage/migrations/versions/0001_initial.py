@@ -58,6 +58,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("site_id", "kind", "value", name="uq_event_keys"),
     )
+    with op.batch_alter_table("event_keys", schema=None) as batch_op:
+        batch_op.create_index("ix_event_keys_site_kind_id", ["site_id", "kind", "id"], unique=False)
+
     op.create_table(
         "goals",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -116,6 +119,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_goals_site_created")
 
     op.drop_table("goals")
+    with op.batch_alter_table("event_keys", schema=None) as batch_op:
+        batch_op.drop_index("ix_event_keys_site_kind_id")
+
     op.drop_table("event_keys")
     op.drop_table("visitor_salts")
     op.drop_table("sites")

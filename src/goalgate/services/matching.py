@@ -1,0 +1,95 @@
+"""Which of a site's distinct paths and names a goal matches, kept warm per process.
+
+Paths and names are few and events are many, so goals are matched against the
+per-site dictionary (``event_keys``), never against event rows. The dictionary
+only grows, which makes a process-local mirror easy to keep fresh: each call
+fetches just the keys added since the last one, and a goal's matches are
+extended by testing only the new keys. Losing this cache costs time, never
+correctness, so any number of workers can each keep their own.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from goalgate.domain.goals import EventKind, GoalType, MatchType, compile_matcher, event_kind_of
+from goalgate.storage import stats as stats_store
+from goalgate.storage.db import Database
+
+__all__ = ["KeyIndex", "key_index"]
+
+_MAX_PATTERNS_PER_DICTIONARY = 1024
+
+
+@dataclass(slots=True)
+class _Dictionary:
+    """The mirror of one site's keys of one kind, in id order."""
+
+    ids: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    by_value: dict[str, int] = field(default_factory=dict)
+    # (match_type, match_value) -> (how many keys were tested, ids of those that matched)
+    matches: OrderedDict[tuple[str, str], tuple[int, list[int]]] = field(
+        default_factory=OrderedDict
+    )
+
+    @property
+    def last_id(self) -> int:
+        return self.ids[-1] if self.ids else 0
+
+    def extend(self, rows: list[tuple[int, str]]) -> None:
+        for key_id, value in rows:
+            # Two concurrent refreshes may fetch the same rows: keep each once.
+            if key_id > self.last_id:
+                self.ids.append(key_id)
+                self.values.append(value)
+                self.by_value[value] = key_id
+
+
+class KeyIndex:
+    """Per-process mirror of every site's key dictionary, with goal matches cached."""
+
+    def __init__(self) -> None:
+        self._dictionaries: dict[tuple[int, EventKind], _Dictionary] = {}
+
+    async def _fresh(self, session: AsyncSession, site_id: int, kind: EventKind) -> _Dictionary:
+        dictionary = self._dictionaries.setdefault((site_id, kind), _Dictionary())
+        dictionary.extend(await stats_store.keys_after(session, site_id, kind, dictionary.last_id))
+        return dictionary
+
+    async def matching_keys(
+        self,
+        session: AsyncSession,
+        *,
+        site_id: int,
+        goal_type: GoalType,
+        match_type: MatchType,
+        match_value: str,
+    ) -> list[int]:
+        """Ids of the site's keys that trigger a goal of this definition."""
+        dictionary = await self._fresh(session, site_id, event_kind_of(goal_type))
+        if match_type is MatchType.EXACT:
+            key_id = dictionary.by_value.get(match_value)
+            return [] if key_id is None else [key_id]
+        cache_key = (match_type.value, match_value)
+        tested, matched = dictionary.matches.pop(cache_key, (0, []))
+        if tested < len(dictionary.values):
+            matcher = compile_matcher(match_type, match_value)
+            ids, values = dictionary.ids, dictionary.values
+            matched = matched + [ids[i] for i in range(tested, len(values)) if matcher(values[i])]
+            tested = len(values)
+        dictionary.matches[cache_key] = (tested, matched)
+        if len(dictionary.matches) > _MAX_PATTERNS_PER_DICTIONARY:
+            dictionary.matches.popitem(last=False)
+        return matched
+
+
+def key_index(db: Database) -> KeyIndex:
+    """The KeyIndex of this database handle (one per process and database)."""
+    index = db.caches.get("key_index")
+    if not isinstance(index, KeyIndex):
+        index = db.caches["key_index"] = KeyIndex()
+    return index
