@@ -1,0 +1,566 @@
+"""Real-browser tests of the ka.js tracker script.
+
+Each test starts a tiny stdlib HTTP "capture server" on 127.0.0.1 (port 0) that
+serves a test page plus ka.js straight from disk and records what the script
+POSTs to /api/v1/analytics/events (answering 202 with CORS headers, preflight
+included). Headless Chromium loads the page and we assert the exact events.
+
+No fixed sleeps: we poll the recorded list with a deadline. For "nothing is
+sent" cases an init script records every fetch/sendBeacon call to the events
+route, so the absence of requests is checked deterministically in the page
+(ka.js calls fetch synchronously) as well as on the server.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+KA_JS = Path(__file__).resolve().parents[2] / "src" / "goalgate" / "api" / "ingest" / "ka.js"
+EVENTS_PATH = "/api/v1/analytics/events"
+SITE = "sk_test_123"
+STUB = "window.ka = window.ka || function(){(window.ka.q = window.ka.q || []).push(arguments)};"
+
+# Records every send attempt the page makes to the events route (before the
+# request leaves the page), so tests know how many requests to wait for.
+INSTRUMENT = """
+(() => {
+  const sent = window.__kaSent = [];
+  const isEvents = (u) => String(u).indexOf('__EVENTS__') !== -1;
+  const origFetch = window.fetch;
+  window.fetch = function (url, init) {
+    if (isEvents(url)) {
+      sent.push({via: 'fetch', url: String(url), init: JSON.parse(JSON.stringify(init || {}))});
+    }
+    return origFetch.apply(this, arguments);
+  };
+  const origBeacon = navigator.sendBeacon;
+  navigator.sendBeacon = function (url) {
+    if (isEvents(url)) sent.push({via: 'beacon', url: String(url)});
+    return origBeacon.apply(this, arguments);
+  };
+})();
+""".replace("__EVENTS__", EVENTS_PATH)
+
+
+class Capture:
+    """Threaded stdlib HTTP server: serves pages + ka.js, records event POSTs."""
+
+    def __init__(self, preflight_delay: float = 0.0) -> None:
+        self.pages: dict[str, str] = {}
+        self.requests: list[dict] = []  # event POSTs, in arrival order
+        self.preflights: list[dict] = []
+        self.preflight_delay = preflight_delay
+        self._lock = threading.Lock()
+        capture = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep pytest output clean
+                pass
+
+            def _send(
+                self, status: int, body: bytes = b"", ctype: str | None = None, cors: bool = False
+            ) -> None:
+                self.send_response(status)
+                if ctype:
+                    self.send_header("Content-Type", ctype)
+                if cors:
+                    self.send_header("Access-Control-Allow-Origin", "*")
+                    self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+                    self.send_header("Access-Control-Allow-Headers", "Content-Type")
+                    # a slow server also disables the preflight cache, so
+                    # every POST needs its own (slow) preflight
+                    max_age = "0" if capture.preflight_delay else "600"
+                    self.send_header("Access-Control-Max-Age", max_age)
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                if path == "/js/ka.js":
+                    self._send(200, KA_JS.read_bytes(), "application/javascript; charset=utf-8")
+                elif path in capture.pages:
+                    self._send(200, capture.pages[path].encode(), "text/html; charset=utf-8")
+                else:
+                    self._send(404, b"not found", "text/plain")
+
+            def do_OPTIONS(self) -> None:
+                with capture._lock:
+                    capture.preflights.append({"path": self.path, "headers": dict(self.headers)})
+                if capture.preflight_delay:
+                    time.sleep(
+                        capture.preflight_delay
+                    )  # simulates a slow network, see navigation test
+                self._send(204, cors=True)
+
+            def do_POST(self) -> None:
+                if self.path != EVENTS_PATH:
+                    return self._send(404, b"not found", "text/plain")
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                body = json.loads(raw)
+                with capture._lock:
+                    capture.requests.append(
+                        {"headers": dict(self.headers), "raw": raw, "body": body}
+                    )
+                accepted = len(body) if isinstance(body, list) else 1
+                self._send(
+                    202,
+                    json.dumps({"data": {"accepted": accepted}}).encode(),
+                    "application/json",
+                    cors=True,
+                )
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def events(self) -> list[dict]:
+        """All received events, arrays flattened, in arrival order."""
+        out: list[dict] = []
+        with self._lock:
+            for req in self.requests:
+                body = req["body"]
+                out.extend(body if isinstance(body, list) else [body])
+        return out
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def html(
+    attrs: str = f'data-site="{SITE}" data-include-localhost',
+    head: str = "",
+    body: str = "",
+    src: str = "/js/ka.js",
+) -> str:
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>t</title>{head}
+<script defer {attrs} src="{src}"></script>
+</head><body>{body}</body></html>"""
+
+
+def wait_until(cond, timeout: float = 10.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)  # poll interval, not a fixed wait
+
+
+def settle(page, server: Capture) -> list[dict]:
+    """Wait until every request the page started has reached `server`; return its events."""
+    started = page.evaluate("window.__kaSent.length")
+    wait_until(
+        lambda: len(server.requests) >= started, what=f"{started} request(s) at the capture server"
+    )
+    assert len(server.requests) == started
+    return server.events()
+
+
+def unordered(events: list[dict]) -> list[str]:
+    """Separate requests travel on separate connections and may arrive in any
+    order; only events batched into one request have a guaranteed order."""
+    return sorted(json.dumps(e, sort_keys=True) for e in events)
+
+
+def pv(server: Capture, path_and_query: str) -> dict:
+    return {"site": SITE, "type": "pageview", "url": server.origin + path_and_query}
+
+
+@pytest.fixture
+def capture():
+    server = Capture()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def capture2():
+    server = Capture()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context()
+    ctx.add_init_script(INSTRUMENT)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    pg = context.new_page()
+    pg.errors = []  # uncaught exceptions in the page
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    yield pg
+    assert pg.errors == []
+
+
+def open_page(page, server: Capture, path: str, markup: str, query: str = "") -> None:
+    server.pages[path] = markup
+    page.goto(server.origin + path + query)  # waits for "load": deferred ka.js has run
+
+
+# --------------------------------------------------------------------------
+# pageviews
+
+
+def test_pageview_on_load_with_exact_url_and_transport(page, capture):
+    open_page(page, capture, "/shop/thank-you", html(), "?ref=x#section")
+    assert settle(page, capture) == [pv(capture, "/shop/thank-you?ref=x")]  # hash is not sent
+    req = capture.requests[0]
+    assert req["headers"]["Content-Type"] == "application/json"
+    assert "Cookie" not in req["headers"]
+    sent = page.evaluate("window.__kaSent")
+    assert [s["via"] for s in sent] == ["fetch"]
+    assert sent[0]["url"] == capture.origin + EVENTS_PATH
+    assert sent[0]["init"]["keepalive"] is True
+    assert sent[0]["init"]["credentials"] == "omit"
+    assert sent[0]["init"]["method"] == "POST"
+
+
+def test_pushstate_new_path_counts_same_path_does_not(page, capture):
+    open_page(page, capture, "/app/one", html())
+    assert settle(page, capture) == [pv(capture, "/app/one")]
+
+    page.evaluate("history.pushState({}, '', '/app/two')")
+    assert settle(page, capture) == [pv(capture, "/app/one"), pv(capture, "/app/two")]
+
+    # same pathname (identical, query-only and hash-only changes): no new pageview
+    page.evaluate("history.pushState({}, '', '/app/two')")
+    page.evaluate("history.pushState({}, '', '/app/two?tab=2')")
+    page.evaluate("history.pushState({}, '', '/app/two#details')")
+    assert settle(page, capture) == [pv(capture, "/app/one"), pv(capture, "/app/two")]
+
+    page.evaluate("history.pushState({}, '', '/app/three?step=1#x')")
+    assert settle(page, capture) == [
+        pv(capture, "/app/one"),
+        pv(capture, "/app/two"),
+        pv(capture, "/app/three?step=1"),
+    ]
+
+
+def test_replacestate_and_popstate(page, capture):
+    open_page(page, capture, "/app/a", html())
+    page.evaluate("history.replaceState({}, '', '/app/b')")
+    page.evaluate("history.replaceState({}, '', '/app/b?x=1')")  # same path: none
+    page.evaluate("history.pushState({}, '', '/app/c')")
+    expected = [pv(capture, "/app/a"), pv(capture, "/app/b"), pv(capture, "/app/c")]
+    assert settle(page, capture) == expected
+
+    pop = """(go) => new Promise((resolve) => {
+        window.addEventListener('popstate', () => resolve(location.href), {once: true});
+        if (go === 'back') history.back();
+        else if (go === 'forward') history.forward();
+        else location.hash = go;
+    })"""
+    assert page.evaluate(pop, "back") == capture.origin + "/app/b?x=1"
+    expected.append(pv(capture, "/app/b?x=1"))
+    assert settle(page, capture) == expected
+
+    page.evaluate(pop, "forward")
+    expected.append(pv(capture, "/app/c"))
+    assert settle(page, capture) == expected
+
+    # a hash change fires popstate too, but the path is unchanged: no pageview
+    assert page.evaluate(pop, "frag") == capture.origin + "/app/c#frag"
+    assert settle(page, capture) == expected
+
+
+def test_script_included_twice_sends_one_pageview(page, capture):
+    again = f'<script defer data-site="{SITE}" data-include-localhost src="/js/ka.js?v=2"></script>'
+    markup = html(head=again)
+    open_page(page, capture, "/twice", markup)
+    page.evaluate("history.pushState({}, '', '/twice-2')")
+    assert settle(page, capture) == [pv(capture, "/twice"), pv(capture, "/twice-2")]
+
+
+# --------------------------------------------------------------------------
+# custom events and goals
+
+
+def test_stub_queue_replayed_in_order_then_ka_stays_callable(page, capture):
+    head = f"""<script>{STUB}
+      ka("track", "signup");
+      ka("goal", "purchase", {{revenue: {{amount: "49.90", currency: "USD"}}}});
+      ka("track", "newsletter");
+    </script>"""
+    # inline scripts after the deferred tag still run before ka.js executes
+    body = '<script>ka("goal", "late-inline"); window.queuedBeforeLoad = ka.q.length;</script>'
+    open_page(page, capture, "/landing", html(head=head, body=body))
+    queued = [
+        pv(capture, "/landing"),
+        {"site": SITE, "type": "event", "name": "signup"},
+        {
+            "site": SITE,
+            "type": "goal",
+            "name": "purchase",
+            "revenue": {"amount": "49.90", "currency": "USD"},
+        },
+        {"site": SITE, "type": "event", "name": "newsletter"},
+        {"site": SITE, "type": "goal", "name": "late-inline"},
+    ]
+    assert settle(page, capture) == queued
+    assert page.evaluate("window.queuedBeforeLoad") == 4
+    assert len(capture.requests) == 1  # one array request, so arrival order cannot change
+    assert isinstance(capture.requests[0]["body"], list)
+    assert page.evaluate("typeof window.ka === 'function' && window.ka.q === undefined")
+
+    page.evaluate("""() => {
+        ka("goal", "call-style");
+        ka.goal("method-style");
+        ka.track("track-method");
+    }""")
+    events = settle(page, capture)
+    assert events[:5] == queued
+    assert unordered(events[5:]) == unordered(
+        [
+            {"site": SITE, "type": "goal", "name": "call-style"},
+            {"site": SITE, "type": "goal", "name": "method-style"},
+            {"site": SITE, "type": "event", "name": "track-method"},
+        ]
+    )
+
+
+def test_goal_with_revenue_exact_body(page, capture):
+    open_page(page, capture, "/checkout", html())
+    settle(page, capture)
+    page.evaluate("ka.goal('purchase', {revenue: {amount: '19.99', currency: 'USD'}})")
+    settle(page, capture)
+    assert capture.requests[-1]["body"] == {
+        "site": SITE,
+        "type": "goal",
+        "name": "purchase",
+        "revenue": {"amount": "19.99", "currency": "USD"},
+    }
+    # numbers are sent as strings; currency is upper-cased
+    page.evaluate("ka('goal', 'purchase', {revenue: {amount: 19.99, currency: 'usd'}})")
+    settle(page, capture)
+    assert capture.requests[-1]["body"]["revenue"] == {"amount": "19.99", "currency": "USD"}
+    assert json.loads(capture.requests[-1]["raw"])["revenue"]["amount"] == "19.99"
+
+
+def test_track_event(page, capture):
+    open_page(page, capture, "/pricing", html())
+    assert settle(page, capture) == [pv(capture, "/pricing")]
+    page.evaluate("ka.track('signup')")
+    settle(page, capture)
+    assert capture.requests[-1]["body"] == {"site": SITE, "type": "event", "name": "signup"}
+    page.evaluate("ka('track', 'upgrade', {revenue: {amount: '5.00', currency: 'EUR'}})")
+    assert settle(page, capture) == [
+        pv(capture, "/pricing"),
+        {"site": SITE, "type": "event", "name": "signup"},
+        {
+            "site": SITE,
+            "type": "event",
+            "name": "upgrade",
+            "revenue": {"amount": "5.00", "currency": "EUR"},
+        },
+    ]
+
+
+# --------------------------------------------------------------------------
+# when nothing must be sent
+
+
+def assert_nothing_sent(page, server: Capture) -> None:
+    # the script ran (it replaced the stub) and kept ka() callable...
+    assert page.evaluate("window.ka.loaded === true && window.ka.q === undefined")
+    page.evaluate("""() => {
+        ka.goal('purchase', {revenue: {amount: '19.99', currency: 'USD'}});
+        ka('track', 'signup');
+        history.pushState({}, '', '/elsewhere');
+    }""")
+    # ...but never tried to send (fetch/sendBeacon are called synchronously)
+    assert page.evaluate("window.__kaSent") == []
+    assert server.requests == []
+    assert server.preflights == []
+
+
+def test_missing_data_site_sends_nothing(page, capture):
+    head = f'<script>{STUB} ka("goal", "queued");</script>'
+    open_page(page, capture, "/no-site", html(attrs="data-include-localhost", head=head))
+    assert_nothing_sent(page, capture)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_localhost_without_opt_in_sends_nothing(page, capture, host):
+    capture.pages["/local"] = html(attrs=f'data-site="{SITE}"')
+    page.goto(capture.origin.replace("127.0.0.1", host) + "/local")
+    assert page.evaluate("location.hostname") == host
+    assert_nothing_sent(page, capture)
+
+
+def test_ka_ignore_opt_out_sends_nothing(page, context, capture):
+    context.add_init_script("localStorage.setItem('ka_ignore', 'true')")
+    open_page(page, capture, "/ignored", html())
+    assert_nothing_sent(page, capture)
+
+
+def test_throwing_localstorage_does_not_break_tracking(page, context, capture):
+    context.add_init_script("""Object.defineProperty(window, 'localStorage', {
+        configurable: true, get() { throw new DOMException('denied', 'SecurityError'); }})""")
+    open_page(page, capture, "/sandboxed", html())
+    assert page.evaluate(
+        "(() => { try { localStorage; return 'no throw'; } catch (e) { return e.name; } })()"
+    ) == ("SecurityError")
+    assert settle(page, capture) == [pv(capture, "/sandboxed")]
+
+
+# --------------------------------------------------------------------------
+# data-api, transports, robustness
+
+
+def test_data_api_sends_to_other_origin(page, capture, capture2):
+    attrs = f'data-site="{SITE}" data-include-localhost data-api="{capture2.origin}/"'
+    open_page(page, capture, "/shop", html(attrs=attrs))
+    assert settle(page, capture2) == [
+        pv(capture, "/shop")
+    ]  # the url is the page's, on the first server
+    page.evaluate("ka.goal('purchase', {revenue: {amount: '49.90', currency: 'USD'}})")
+    assert settle(page, capture2) == [
+        pv(capture, "/shop"),
+        {
+            "site": SITE,
+            "type": "goal",
+            "name": "purchase",
+            "revenue": {"amount": "49.90", "currency": "USD"},
+        },
+    ]
+    assert capture.requests == []
+    assert all(r["headers"]["Origin"] == capture.origin for r in capture2.requests)
+    # application/json cross-origin needs a CORS preflight, which the route answers
+    assert capture2.preflights
+    assert capture2.preflights[0]["headers"]["Access-Control-Request-Method"] == "POST"
+
+
+def test_sendbeacon_fallback_without_fetch_keepalive(page, context, capture):
+    context.add_init_script("delete Request.prototype.keepalive")
+    open_page(page, capture, "/old-browser", html())
+    assert page.evaluate("'keepalive' in Request.prototype") is False
+    assert settle(page, capture) == [pv(capture, "/old-browser")]
+    page.evaluate("ka.goal('purchase', {revenue: {amount: '19.99', currency: 'USD'}})")
+    assert settle(page, capture) == [
+        pv(capture, "/old-browser"),
+        {
+            "site": SITE,
+            "type": "goal",
+            "name": "purchase",
+            "revenue": {"amount": "19.99", "currency": "USD"},
+        },
+    ]
+    assert [s["via"] for s in page.evaluate("window.__kaSent")] == ["beacon", "beacon"]
+    assert all(r["headers"]["Content-Type"].startswith("text/plain") for r in capture.requests)
+
+
+def test_bad_arguments_never_throw_into_host_page(page, capture):
+    head = f"""<script>
+      window.errors = 0; window.rejections = 0;
+      window.onerror = function () {{ window.errors++; }};
+      window.addEventListener('unhandledrejection', function () {{ window.rejections++; }});
+      {STUB}
+      ka("bogus-command"); ka(); ka("goal", {{}}); ka("goal", "queued-ok", "not-options");
+    </script>"""
+    body = """<script>
+      window.addEventListener('load', function () {
+        ka.goal(); ka.goal(null); ka.goal(42); ka.goal({}); ka.goal('');
+        ka.goal('bad-rev-string', 'junk');
+        ka.goal('bad-rev-object', {revenue: 'junk'});
+        ka.goal('bad-amount', {revenue: {amount: 'abc', currency: 'USD'}});
+        ka.goal('bad-amount-type', {revenue: {amount: ['1.00'], currency: 'USD'}});
+        ka.goal('bad-currency', {revenue: {amount: '1.00', currency: 'US'}});
+        ka.goal('nan', {revenue: {amount: NaN, currency: 'USD'}});
+        ka.goal('getter-throws', {get revenue() { throw new Error('boom'); }});
+        ka.track(undefined, null); ka('nope'); ka('goal'); ka(null, null);
+        ka.goal('ok', null);
+        window.done = true;
+      });
+    </script>"""
+    open_page(page, capture, "/hostile", html(head=head, body=body))
+    assert page.evaluate("window.done") is True
+    events = settle(page, capture)
+    # the load batch: pageview + the valid queued call
+    batches = [r["body"] for r in capture.requests if isinstance(r["body"], list)]
+    assert batches == [
+        [pv(capture, "/hostile"), {"site": SITE, "type": "goal", "name": "queued-ok"}]
+    ]
+    assert unordered(events) == unordered(
+        [
+            pv(capture, "/hostile"),
+            {"site": SITE, "type": "goal", "name": "queued-ok"},
+            {"site": SITE, "type": "goal", "name": "bad-rev-string"},
+            {"site": SITE, "type": "goal", "name": "bad-rev-object"},
+            {"site": SITE, "type": "goal", "name": "bad-amount"},
+            {"site": SITE, "type": "goal", "name": "bad-amount-type"},
+            {"site": SITE, "type": "goal", "name": "bad-currency"},
+            {"site": SITE, "type": "goal", "name": "nan"},
+            {"site": SITE, "type": "goal", "name": "ok"},
+        ]
+    )
+    assert page.evaluate("[window.errors, window.rejections]") == [0, 0]
+    # the history wrappers keep the host's own errors intact
+    assert (
+        page.evaluate("""() => {
+        try { history.pushState({}, '', 'https://other.example/'); return 'no error'; }
+        catch (e) { return e.name; }
+    }""")
+        == "SecurityError"
+    )
+
+
+@pytest.mark.parametrize(
+    "cross_origin", [False, True], ids=["same-origin", "cross-origin-slow-preflight"]
+)
+def test_goal_right_before_navigating_away_still_arrives(page, capture, cross_origin):
+    # Cross-origin, the POST waits for a preflight that the server answers
+    # slowly (and uncached), so the page is gone before the POST is even
+    # sent: only a keepalive request survives that (verified: with
+    # keepalive: false in ka.js this case fails).
+    target = Capture(preflight_delay=0.5) if cross_origin else capture
+    try:
+        attrs = f'data-site="{SITE}" data-include-localhost'
+        if cross_origin:
+            attrs += f' data-api="{target.origin}"'
+        body = """<button id="buy" onclick="
+            ka.goal('purchase', {revenue: {amount: '49.90', currency: 'USD'}});
+            location.href = '/done';">Buy</button>"""
+        capture.pages["/done"] = "<!doctype html><title>done</title><p>thanks</p>"
+        open_page(page, capture, "/cart", html(attrs=attrs, body=body))
+        wait_until(lambda: len(target.events()) >= 1, what="load pageview")
+        page.click("#buy")
+        page.wait_for_url(capture.origin + "/done")
+        wait_until(lambda: len(target.events()) >= 2, what="goal sent before navigation")
+        assert target.events() == [
+            pv(capture, "/cart"),
+            {
+                "site": SITE,
+                "type": "goal",
+                "name": "purchase",
+                "revenue": {"amount": "49.90", "currency": "USD"},
+            },
+        ]
+    finally:
+        if cross_origin:
+            target.close()
