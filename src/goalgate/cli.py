@@ -226,3 +226,7 @@ def demo(
 def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     app()
+
+
+if __name__ == "__main__":
+    main()

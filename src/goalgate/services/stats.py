@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.domain.periods import DateRange, resolve_period
@@ -62,33 +64,40 @@ def site_range(
 async def stats_for(db: Database, queries: Sequence[StatsQuery]) -> list[GoalStats]:
     """Stats of any number of goals with a constant number of SQL statements.
 
-    The callers must have authorised every site in ``queries``.
+    Opens a session of its own, so concurrent batches never share one. The
+    callers must have authorised every site in ``queries``.
     """
     if not queries:
         return []
-    index = key_index(db)
     async with db.read() as session:
-        requests = []
-        for tag, query in enumerate(queries):
-            assert query.site.id is not None
-            key_ids = await index.matching_keys(
-                session,
+        return await _compute(db, session, queries)
+
+
+async def _compute(
+    db: Database, session: AsyncSession, queries: Sequence[StatsQuery]
+) -> list[GoalStats]:
+    index = key_index(db)
+    requests = []
+    for tag, query in enumerate(queries):
+        assert query.site.id is not None
+        key_ids = await index.matching_keys(
+            session,
+            site_id=query.site.id,
+            goal_type=GoalType(query.goal.type),
+            match_type=MatchType(query.goal.match_type),
+            match_value=query.goal.match_value,
+        )
+        requests.append(
+            stats_store.AggregateRequest(
+                tag=tag,
                 site_id=query.site.id,
-                goal_type=GoalType(query.goal.type),
-                match_type=MatchType(query.goal.match_type),
-                match_value=query.goal.match_value,
+                key_ids=key_ids,
+                start_ms=query.range.start_ms,
+                end_ms=query.range.end_ms,
+                currency=query.goal.currency,
             )
-            requests.append(
-                stats_store.AggregateRequest(
-                    tag=tag,
-                    site_id=query.site.id,
-                    key_ids=key_ids,
-                    start_ms=query.range.start_ms,
-                    end_ms=query.range.end_ms,
-                    currency=query.goal.currency,
-                )
-            )
-        found = await stats_store.aggregate_goals(session, requests)
+        )
+    found = await stats_store.aggregate_goals(session, requests)
     results = []
     for tag, query in enumerate(queries):
         aggregate = found[tag]
@@ -122,6 +131,6 @@ async def goal_stats(
     async with db.read() as session:
         site = await visible_site(session, principal, site_key)
         goal = await find_goal(session, site, goal_id)
-    rng = site_range(site, period, first, last)
-    [stats] = await stats_for(db, [StatsQuery(site=site, goal=goal, range=rng)])
+        rng = site_range(site, period, first, last)
+        [stats] = await _compute(db, session, [StatsQuery(site=site, goal=goal, range=rng)])
     return stats
