@@ -13,6 +13,7 @@ from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType, name_key, validate_goal
 from goalgate.domain.periods import DateRange, Interval, bucket_starts
 from goalgate.domain.tokens import Principal, Scope
+from goalgate.services.currency import Converted, convert_foreign
 from goalgate.services.matching import key_index
 from goalgate.services.sites import visible_site
 from goalgate.services.stats import GoalStats, StatsQuery, site_range, stats_for
@@ -111,20 +112,34 @@ async def timeseries_for(
         for tags in groups.values():
             rng = queries[tags[0]].range
             starts = bucket_starts(rng, interval)
-            found = await stats_store.aggregate_buckets(
-                session, [requests[t] for t in tags], [start for _, start in starts]
-            )
+            group = [requests[t] for t in tags]
+            boundaries = [start for _, start in starts]
+            found = await stats_store.aggregate_buckets(session, group, boundaries)
+            foreign: dict[tuple[int, int | None], Converted] = {}
+            if any(a.foreign for buckets in found.values() for a in buckets.values()):
+                rows = await stats_store.revenue_in_other_currencies(session, group, boundaries)
+                currencies = {t: queries[t].goal.currency for t in tags}
+                foreign = await convert_foreign(session, rows, currencies)
             for tag in tags:
                 currency = queries[tag].goal.currency
                 series[tag] = [
-                    _bucket(first, found[tag].get(i, stats_store.EMPTY), currency)
+                    _bucket(
+                        first,
+                        found[tag].get(i, stats_store.EMPTY),
+                        foreign.get((tag, i), Converted()),
+                        currency,
+                    )
                     for i, (first, _) in enumerate(starts)
                 ]
     return series
 
 
-def _bucket(first: date, aggregate: stats_store.Aggregate, currency: str | None) -> Bucket:
-    revenue = None if currency is None else money.from_micros(aggregate.revenue_micros or 0)
+def _bucket(
+    first: date, aggregate: stats_store.Aggregate, other: Converted, currency: str | None
+) -> Bucket:
+    revenue = None
+    if currency is not None:
+        revenue = money.from_micros(aggregate.revenue_micros or 0) + other.amount
     return Bucket(first, aggregate.conversions, aggregate.unique_conversions, revenue)
 
 

@@ -17,6 +17,7 @@ from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.domain.periods import DateRange, resolve_period
 from goalgate.domain.tokens import Principal, Scope
+from goalgate.services.currency import Converted, convert_foreign
 from goalgate.services.goals import find_goal
 from goalgate.services.matching import key_index
 from goalgate.services.sites import visible_site
@@ -32,10 +33,15 @@ __all__ = ["GoalStats", "StatsQuery", "goal_stats", "site_range", "stats_for"]
 class GoalStats:
     conversions: int
     unique_conversions: int
-    # Exact sum in the goal's currency; None when the goal tracks no revenue.
+    # Exact sum in the goal's currency, converted amounts included; None when
+    # the goal tracks no revenue.
     revenue: Decimal | None
     currency: str | None
     range: DateRange
+    # Original amounts per currency sent, before any conversion.
+    revenue_by_currency: dict[str, Decimal]
+    # Events with revenue in a currency that no rate could convert.
+    unconverted_conversions: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +104,22 @@ async def _compute(
             )
         )
     found = await stats_store.aggregate_goals(session, requests)
+    foreign: dict[tuple[int, int | None], Converted] = {}
+    if any(aggregate.foreign for aggregate in found.values()):
+        rows = await stats_store.revenue_in_other_currencies(session, requests)
+        currencies = {tag: query.goal.currency for tag, query in enumerate(queries)}
+        foreign = await convert_foreign(session, rows, currencies)
     results = []
     for tag, query in enumerate(queries):
         aggregate = found[tag]
+        other = foreign.get((tag, None), Converted())
+        own = money.from_micros(aggregate.revenue_micros or 0)
+        by_currency = dict(other.by_currency)
         revenue: Decimal | None = None
         if query.goal.currency is not None:
-            revenue = money.from_micros(aggregate.revenue_micros or 0)
+            revenue = own + other.amount
+            if aggregate.revenue_micros is not None:
+                by_currency[query.goal.currency] = own
         results.append(
             GoalStats(
                 conversions=aggregate.conversions,
@@ -111,6 +127,8 @@ async def _compute(
                 revenue=revenue,
                 currency=query.goal.currency,
                 range=query.range,
+                revenue_by_currency=dict(sorted(by_currency.items())),
+                unconverted_conversions=other.unconverted,
             )
         )
     return results

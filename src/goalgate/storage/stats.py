@@ -16,12 +16,15 @@ from sqlalchemy import TextClause, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 __all__ = [
+    "EMPTY",
     "Aggregate",
     "AggregateRequest",
+    "ForeignRevenue",
     "aggregate_buckets",
     "aggregate_goals",
     "conversions_by_key",
     "keys_after",
+    "revenue_in_other_currencies",
     "site_visitors",
 ]
 
@@ -44,6 +47,20 @@ class Aggregate:
     unique_conversions: int
     # Sum of the revenue sent in the goal's currency, in millionths; None if none.
     revenue_micros: int | None
+    # Events whose revenue is in another currency (see revenue_in_other_currencies).
+    foreign: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignRevenue:
+    """Revenue sent in one currency other than the goal's, on one UTC day."""
+
+    tag: int
+    currency: str
+    day: int  # days since 1970-01-01, UTC
+    bucket: int | None
+    events: int
+    micros: int
 
 
 EMPTY = Aggregate(0, 0, None)
@@ -77,14 +94,17 @@ _JOIN = {
 }
 _MEASURES = (
     "count(*), count(DISTINCT ev.visitor), "
-    "sum(CASE WHEN ev.revenue_currency = m.cur THEN ev.revenue_micros END)"
+    "sum(CASE WHEN ev.revenue_currency = m.cur THEN ev.revenue_micros END), "
+    "sum(CASE WHEN ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR "
+    "ev.revenue_currency <> m.cur) THEN 1 ELSE 0 END)"
 )
+_DAY_MS = 86_400_000
 
 
-def _statement(dialect: str, select: str, group: str) -> TextClause:
+def _statement(dialect: str, select: str, group: str, condition: str = "") -> TextClause:
     rows = _ROWS_SQLITE if dialect == "sqlite" else _ROWS_POSTGRES
     join = _JOIN["sqlite" if dialect == "sqlite" else "postgresql"]
-    return text(f"{rows} SELECT {select} {join} GROUP BY {group}")
+    return text(f"{rows} SELECT {select} {join} {condition} GROUP BY {group}")
 
 
 def _goal_rows(requests: Sequence[AggregateRequest]) -> str:
@@ -140,8 +160,8 @@ async def aggregate_goals(
     conn = await session.connection()
     statement = _statement(conn.dialect.name, f"m.g, {_MEASURES}", "m.g")
     result = await conn.execute(statement, {"rows": _goal_rows(requests)})
-    for tag, conversions, uniques, revenue in result:
-        found[int(tag)] = _aggregate(conversions, uniques, revenue)
+    for tag, conversions, uniques, revenue, foreign in result:
+        found[int(tag)] = _aggregate(conversions, uniques, revenue, foreign)
     return found
 
 
@@ -160,9 +180,37 @@ async def aggregate_buckets(
     bucket = _bucket_expression(starts)
     statement = _statement(conn.dialect.name, f"m.g, {bucket} AS b, {_MEASURES}", "m.g, b")
     result = await conn.execute(statement, {"rows": _goal_rows(requests)})
-    for tag, index, conversions, uniques, revenue in result:
-        found[int(tag)][int(index)] = _aggregate(conversions, uniques, revenue)
+    for tag, index, conversions, uniques, revenue, foreign in result:
+        found[int(tag)][int(index)] = _aggregate(conversions, uniques, revenue, foreign)
     return found
+
+
+async def revenue_in_other_currencies(
+    session: AsyncSession,
+    requests: Sequence[AggregateRequest],
+    starts: Sequence[int] | None = None,
+) -> list[ForeignRevenue]:
+    """Revenue not in each goal's currency, by currency and UTC day (and bucket).
+
+    The caller converts it with the rates of each day; one statement per batch.
+    """
+    if not any(r.key_ids for r in requests):
+        return []
+    conn = await session.connection()
+    bucket = _bucket_expression(starts) if starts else "NULL"
+    select = (
+        f"m.g, ev.revenue_currency, ev.ts / {_DAY_MS} AS d, {bucket} AS b, "
+        "count(*), sum(ev.revenue_micros)"
+    )
+    condition = (
+        "AND ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR ev.revenue_currency <> m.cur)"
+    )
+    statement = _statement(conn.dialect.name, select, "m.g, ev.revenue_currency, d, b", condition)
+    result = await conn.execute(statement, {"rows": _goal_rows(requests)})
+    return [
+        ForeignRevenue(int(g), str(c), int(d), None if b is None else int(b), int(n), int(micros))
+        for g, c, d, b, n, micros in result
+    ]
 
 
 async def conversions_by_key(
@@ -208,9 +256,10 @@ async def site_visitors(
     return found
 
 
-def _aggregate(conversions: object, uniques: object, revenue: object) -> Aggregate:
+def _aggregate(conversions: object, uniques: object, revenue: object, foreign: object) -> Aggregate:
     return Aggregate(
         int(conversions),  # type: ignore[call-overload]
         int(uniques),  # type: ignore[call-overload]
         None if revenue is None else int(revenue),  # type: ignore[call-overload]
+        int(foreign or 0),  # type: ignore[call-overload]
     )
