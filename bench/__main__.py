@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import dataset, stats_bench
+from bench import dataset, ingest_bench, stats_bench
 
 OUT = Path(__file__).parent / "out"
 
@@ -77,6 +77,24 @@ def stats_rows(args: argparse.Namespace) -> list[Row]:
     ]
 
 
+def ingest_rows(args: argparse.Namespace) -> list[Row]:
+    result = ingest_bench.measure(OUT, batches=args.ingest_batches)
+    return [
+        Row(
+            f"(c) ingestion, {int(result['events']):,} events in batches of 1000 from "
+            "4 clients, HTTP vs raw sqlite3 executemany",
+            f"{result['http_eps']:,.0f} ev/s",
+            f"{result['floor_eps']:,.0f} ev/s",
+            result["ratio"],
+            "≥ 0.2",
+            result["ratio"] >= 0.2,
+        )
+    ]
+
+
+SECTIONS = {"stats": stats_rows, "ingest": ingest_rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -87,14 +105,19 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=100_000, help="events in the small dataset")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-round", type=int, default=20)
+    parser.add_argument("--ingest-batches", type=int, default=200, help="batches of 1000 events")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     args = parser.parse_args()
     if not 1000 <= args.base < args.events:
         parser.error("need 1000 <= --base < --events")
 
     started = time.perf_counter()
     rows: list[Row] = []
-    print("stats engine …")
-    rows += stats_rows(args)
+    for name in args.only.split(","):
+        if name not in SECTIONS:
+            parser.error(f"unknown section {name!r}; known: {', '.join(SECTIONS)}")
+        print(f"{name} …", flush=True)
+        rows += SECTIONS[name](args)
 
     header = "| benchmark | measured | floor | ratio | target | |\n|---|---|---|---|---|---|"
     table = "\n".join([header, *(row.markdown() for row in rows)])
