@@ -14,6 +14,7 @@ from sqlalchemy import text
 from goalgate import __version__
 from goalgate.api.auth import provide_database
 from goalgate.api.errors import exception_handlers
+from goalgate.api.graphql.controller import graphql_controller
 from goalgate.api.rest.routes import GoalsController
 from goalgate.settings import Settings
 from goalgate.storage.db import Database, open_database
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await db.close()
 
     return Litestar(
-        route_handlers=[healthz, readyz, GoalsController],
+        route_handlers=[healthz, readyz, GoalsController, graphql_controller(settings)],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         dependencies={"db": Provide(provide_database, sync_to_thread=False)},
