@@ -192,9 +192,16 @@ async def update_goal(
     """Apply a partial update; the merged goal must pass every rule.
 
     ``changes`` holds only the fields to change; ``currency: None`` stops
-    tracking revenue.
+    tracking revenue, None for any other field is a ValidationFailed.
     """
     require(principal, Scope.ANALYTICS_WRITE)
+    nulls = {
+        field: "must not be null"
+        for field, value in changes.items()
+        if value is None and field in EDITABLE_FIELDS and field != "currency"
+    }
+    if nulls:
+        raise ValidationFailed("the goal is not valid", fields=nulls)
     site = await visible_site(session, principal, site_key)
     goal = await find_goal(session, site, goal_id)
     _check_version(goal, expected_version)

@@ -28,15 +28,18 @@ class CreateGoalInput:
 
 
 @strawberry.input(
-    description="Only the fields given change; currency: null stops tracking revenue. "
-    "The other fields cannot be null."
+    description="Only the fields given change; currency: null stops tracking revenue "
+    "(null for another field is an INVALID userError)."
 )
 class UpdateGoalInput:
-    name: strawberry.Maybe[str]
-    type: strawberry.Maybe[GoalKind]
-    match_type: strawberry.Maybe[MatchKind]
-    match_value: strawberry.Maybe[str]
-    # Maybe[str | None]: absent leaves the currency alone, null removes it.
+    # Maybe tells an absent field (None: unchanged) from an explicit null
+    # (Some(None)). Null is accepted by the schema for every field so that the
+    # goal service answers it, as it does for REST: currency null removes the
+    # currency, any other null is an INVALID userError "must not be null".
+    name: strawberry.Maybe[str | None]
+    type: strawberry.Maybe[GoalKind | None]
+    match_type: strawberry.Maybe[MatchKind | None]
+    match_value: strawberry.Maybe[str | None]
     currency: strawberry.Maybe[str | None]
 
     def changes(self) -> dict[str, str | None]:
