@@ -352,3 +352,28 @@ async def test_payload_goal_resolves_its_site_and_stats(
             }
         }
     }
+
+
+async def test_reads_after_each_mutation_in_one_request_see_its_write(
+    client: Client, site: str, token: str
+) -> None:
+    """Mutations run in order; each payload reads the database as it is after that write."""
+    query = """
+    mutation($site: String!) {
+      a: createGoal(siteKey: $site, input: {name: "A", type: EVENT, matchType: EXACT,
+                    matchValue: "a"}) { goal { site { goals { totalCount } } } }
+      b: createGoal(siteKey: $site, input: {name: "B", type: EVENT, matchType: EXACT,
+                    matchValue: "b"}) { goal { site { goals { totalCount nodes { name } } } } }
+    }
+    """
+    body = await gql(client, query, {"site": site}, token)
+    assert body == {
+        "data": {
+            "a": {"goal": {"site": {"goals": {"totalCount": 1}}}},
+            "b": {
+                "goal": {
+                    "site": {"goals": {"totalCount": 2, "nodes": [{"name": "A"}, {"name": "B"}]}}
+                }
+            },
+        }
+    }

@@ -119,6 +119,7 @@ class Mutation:
                 site = await site_service.visible_site(session, principal, site_key)
         except GoalgateError as exc:
             return CreateGoalPayload(goal=None, user_errors=user_errors(exc))
+        await info.context.reads.close()  # later reads in this request see the new goal
         return CreateGoalPayload(goal=Goal.from_row(row, Site.from_row(site)), user_errors=[])
 
     @strawberry.mutation(
@@ -141,6 +142,7 @@ class Mutation:
                 site = await site_service.visible_site(session, principal, site_key)
         except GoalgateError as exc:
             return UpdateGoalPayload(goal=None, user_errors=user_errors(exc))
+        await info.context.reads.close()
         return UpdateGoalPayload(goal=Goal.from_row(row, Site.from_row(site)), user_errors=[])
 
     @strawberry.mutation(
@@ -156,4 +158,5 @@ class Mutation:
                 deleted = await goal_service.delete_goal(session, principal, site_key, str(id))
         except GoalgateError as exc:
             return DeleteGoalPayload(deleted_goal_id=None, user_errors=user_errors(exc))
+        await info.context.reads.close()
         return DeleteGoalPayload(deleted_goal_id=strawberry.ID(deleted), user_errors=[])

@@ -25,7 +25,7 @@ class Query:
     async def site(self, info: Info[GraphQLContext, None], key: str) -> Site | None:
         principal = await info.context.principal()
         try:
-            async with info.context.db.read() as session:
+            async with info.context.reads.session() as session:
                 row = await site_service.visible_site(session, principal, key)
         except NotFound:
             return None
@@ -37,7 +37,7 @@ class Query:
     ) -> Goal | None:
         principal = await info.context.principal()
         try:
-            async with info.context.db.read() as session:
+            async with info.context.reads.session() as session:
                 site = await site_service.visible_site(session, principal, site_key)
                 row = await goal_service.find_goal(session, site, str(id))
         except NotFound:

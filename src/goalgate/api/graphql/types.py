@@ -186,7 +186,7 @@ class GoalConnection:
     async def total_count(self, info: Info[GraphQLContext, None]) -> int:
         # Counted only when asked for: most pages do not show a total.
         principal = await info.context.principal()
-        async with info.context.db.read() as session:
+        async with info.context.reads.session() as session:
             return await goal_service.count_goals(
                 session, principal, self.site_row, goal_type=self.goal_type
             )
@@ -217,7 +217,7 @@ class Site:
         cursor = None if after is None else decode_cursor(after)
         kind = None if goal_type is None else goal_type.value
         try:
-            async with info.context.db.read() as session:
+            async with info.context.reads.session() as session:
                 page = await goal_service.page_goals(
                     session,
                     principal,
@@ -246,7 +246,7 @@ class Viewer:
 
     @strawberry.field(description="The sites this token may see, by key.")
     async def sites(self, info: Info[GraphQLContext, None]) -> list[Site]:
-        async with info.context.db.read() as session:
+        async with info.context.reads.session() as session:
             rows = await site_service.visible_sites(session, self.principal)
         return [Site.from_row(row) for row in rows]
 
