@@ -207,3 +207,21 @@ async def test_limits_hold_on_the_second_request_too(strict_client: Client) -> N
 async def test_app_builds_without_warnings_other_than_litestars(settings: Settings) -> None:
     # filterwarnings=error would fail this test on any warning not filtered in pyproject.
     assert isinstance(create_app(settings), Litestar)
+
+
+async def test_a_repeated_document_is_parsed_and_validated_once(
+    client: Client, site: str, token: str
+) -> None:
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from goalgate.api.graphql.schema import CACHE_SIZE
+
+    query = '{ cached: site(key: "sk_abc123def456") { key } }'
+    await gql(client, query, token=token)
+    parsed = _get_parse_cache(CACHE_SIZE).cache_info().hits
+    validated = _get_validate_cache(CACHE_SIZE).cache_info().hits
+    for _ in range(3):
+        await gql(client, query, token=token)
+    assert _get_parse_cache(CACHE_SIZE).cache_info().hits == parsed + 3
+    assert _get_validate_cache(CACHE_SIZE).cache_info().hits == validated + 3

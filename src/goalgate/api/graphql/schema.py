@@ -36,10 +36,10 @@ from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
 from goalgate.settings import Settings
 
-__all__ = ["GoalgateSchema", "build_schema", "is_unexpected", "sdl"]
+__all__ = ["CACHE_SIZE", "GoalgateSchema", "build_schema", "is_unexpected", "protections", "sdl"]
 
 # Distinct documents kept parsed and validated; clients send few distinct ones.
-_CACHE_SIZE = 512
+CACHE_SIZE = 512
 
 ExtensionFactory = Callable[[], SchemaExtension] | type[SchemaExtension]
 
@@ -82,8 +82,8 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     return [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=_CACHE_SIZE),
-        lambda: ValidationCache(maxsize=_CACHE_SIZE),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=is_unexpected),
     ]
 
