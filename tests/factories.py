@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from goalgate.domain import money
 from goalgate.domain.tokens import Scope
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
@@ -107,3 +110,37 @@ async def insert_events(
                 for kind, value, ts, visitor, revenue in events
             ],
         )
+
+
+async def record_events(
+    db: Database,
+    site_key: str,
+    kind: str,
+    value: str,
+    *,
+    at: list[datetime],
+    visitors: list[int] | None = None,
+    revenue: str | None = None,
+    currency: str | None = None,
+) -> None:
+    """One event of ``kind``/``value`` per instant in ``at`` (see insert_events).
+
+    ``visitors`` gives each one's visitor (default: all distinct), ``revenue``
+    the same amount on each.
+    """
+    micros = None if revenue is None else money.to_micros(Decimal(revenue))
+    paid = None if micros is None or currency is None else (micros, currency)
+    await insert_events(
+        db,
+        site_key,
+        [
+            (
+                kind,
+                value,
+                int(moment.timestamp() * 1000),
+                visitors[n] if visitors is not None else 1_000 + n,
+                paid,
+            )
+            for n, moment in enumerate(at)
+        ],
+    )

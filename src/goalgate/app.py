@@ -16,6 +16,7 @@ from goalgate import __version__
 from goalgate.api.auth import provide_database
 from goalgate.api.cors import CORSMiddleware
 from goalgate.api.errors import exception_handlers
+from goalgate.api.graphql.controller import graphql_controller
 from goalgate.api.ratelimit import RateLimitMiddleware
 from goalgate.api.rest.routes import GoalsController
 from goalgate.api.security_headers import add_security_headers
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await db.close()
 
     app = Litestar(
-        route_handlers=[healthz, readyz, GoalsController],
+        route_handlers=[healthz, readyz, GoalsController, graphql_controller(settings)],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         dependencies={"db": Provide(provide_database, sync_to_thread=False)},

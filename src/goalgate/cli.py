@@ -267,6 +267,14 @@ def demo(
     out.print(f"GraphiQL:   {base}/graphql")
 
 
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL); `make schema` writes it to schema.graphql."""
+    from goalgate.api.graphql.schema import sdl
+
+    sys.stdout.write(sdl() + "\n")
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     app()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from goalgate.domain.goals import GoalSpec, name_key, validate_goal
 from goalgate.domain.tokens import Principal, Scope
-from goalgate.errors import Conflict, NotFound, PreconditionFailed
+from goalgate.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from goalgate.services.sites import visible_site
 from goalgate.services.tokens import require
 from goalgate.storage import goals as goal_store
@@ -18,16 +20,23 @@ from goalgate.storage.tables import Goal, Site, utcnow
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "MAX_PAGE_SIZE",
+    "GoalPage",
+    "count_goals",
     "create_goal",
     "delete_goal",
     "find_goal",
     "get_goal",
     "list_goals",
+    "page_goals",
     "parse_goal_id",
     "update_goal",
 ]
 
 EDITABLE_FIELDS = ("name", "type", "match_type", "match_value", "currency")
+# A page of goals is bounded so that one request cannot ask for a site's every goal
+# with stats; the face that pages (GraphQL) reports the limit to its clients.
+MAX_PAGE_SIZE = 100
 
 
 def parse_goal_id(goal_id: str) -> str | None:
@@ -116,6 +125,48 @@ async def list_goals(session: AsyncSession, principal: Principal, site_key: str)
     return await goal_store.goals_of_site(session, _id(site))
 
 
+@dataclass(frozen=True, slots=True)
+class GoalPage:
+    goals: list[Goal]
+    # Whether goals follow the last one of this page.
+    has_more: bool
+
+
+async def page_goals(
+    session: AsyncSession,
+    principal: Principal,
+    site: Site,
+    *,
+    first: int,
+    after: tuple[datetime, str] | None = None,
+    goal_type: str | None = None,
+) -> GoalPage:
+    """Up to ``first`` goals oldest first, after the (created_at, id) of a previous one.
+
+    ``site`` comes from ``visible_site`` for this principal; ``first`` outside
+    0..MAX_PAGE_SIZE raises ValidationFailed on ``first``.
+    """
+    require(principal, Scope.ANALYTICS_READ)
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise ValidationFailed(
+            f"first must be between 0 and {MAX_PAGE_SIZE}",
+            fields={"first": f"must be between 0 and {MAX_PAGE_SIZE}"},
+        )
+    # One more than asked tells whether another page follows, without a count.
+    goals = await goal_store.page_of_goals(
+        session, _id(site), limit=first + 1, after=after, goal_type=goal_type
+    )
+    return GoalPage(goals=goals[:first], has_more=len(goals) > first)
+
+
+async def count_goals(
+    session: AsyncSession, principal: Principal, site: Site, *, goal_type: str | None = None
+) -> int:
+    """How many goals the site has (of one type, if given); ``site`` as for page_goals."""
+    require(principal, Scope.ANALYTICS_READ)
+    return await goal_store.count_goals(session, _id(site), goal_type=goal_type)
+
+
 async def get_goal(
     session: AsyncSession, principal: Principal, site_key: str, goal_id: str
 ) -> Goal:
@@ -141,9 +192,16 @@ async def update_goal(
     """Apply a partial update; the merged goal must pass every rule.
 
     ``changes`` holds only the fields to change; ``currency: None`` stops
-    tracking revenue.
+    tracking revenue, None for any other field is a ValidationFailed.
     """
     require(principal, Scope.ANALYTICS_WRITE)
+    nulls = {
+        field: "must not be null"
+        for field, value in changes.items()
+        if value is None and field in EDITABLE_FIELDS and field != "currency"
+    }
+    if nulls:
+        raise ValidationFailed("the goal is not valid", fields=nulls)
     site = await visible_site(session, principal, site_key)
     goal = await find_goal(session, site, goal_id)
     _check_version(goal, expected_version)

@@ -14,7 +14,7 @@ from goalgate.domain.goals import GoalType, MatchType, name_key, validate_goal
 from goalgate.domain.periods import DateRange, Interval, bucket_starts
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services.currency import Converted, convert_foreign
-from goalgate.services.matching import key_index
+from goalgate.services.matching import GoalMatch, key_index
 from goalgate.services.sites import visible_site
 from goalgate.services.stats import GoalStats, StatsQuery, site_range, stats_for
 from goalgate.services.tokens import require
@@ -71,29 +71,30 @@ def relative_change(current: float, previous: float) -> float | None:
 async def _requests(
     db: Database, queries: Sequence[StatsQuery]
 ) -> list[stats_store.AggregateRequest]:
-    index = key_index(db)
-    out = []
     async with db.read() as session:
-        for tag, query in enumerate(queries):
-            assert query.site.id is not None
-            key_ids = await index.matching_keys(
-                session,
-                site_id=query.site.id,
-                goal_type=GoalType(query.goal.type),
-                match_type=MatchType(query.goal.match_type),
-                match_value=query.goal.match_value,
-            )
-            out.append(
-                stats_store.AggregateRequest(
-                    tag,
-                    query.site.id,
-                    key_ids,
-                    query.range.start_ms,
-                    query.range.end_ms,
-                    query.goal.currency,
+        matches = await key_index(db).matching_keys_many(
+            session,
+            [
+                GoalMatch(
+                    _site_id(q.site),
+                    GoalType(q.goal.type),
+                    MatchType(q.goal.match_type),
+                    q.goal.match_value,
                 )
-            )
-    return out
+                for q in queries
+            ],
+        )
+    return [
+        stats_store.AggregateRequest(
+            tag, _site_id(q.site), key_ids, q.range.start_ms, q.range.end_ms, q.goal.currency
+        )
+        for tag, (q, key_ids) in enumerate(zip(queries, matches, strict=True))
+    ]
+
+
+def _site_id(site: Site) -> int:
+    assert site.id is not None
+    return site.id
 
 
 async def timeseries_for(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,9 +21,19 @@ from goalgate.domain.goals import EventKind, GoalType, MatchType, compile_matche
 from goalgate.storage import stats as stats_store
 from goalgate.storage.db import Database
 
-__all__ = ["KeyIndex", "key_index"]
+__all__ = ["GoalMatch", "KeyIndex", "key_index"]
 
 _MAX_PATTERNS_PER_DICTIONARY = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class GoalMatch:
+    """What decides a goal's keys: its site, type and match rule."""
+
+    site_id: int
+    goal_type: GoalType
+    match_type: MatchType
+    match_value: str
 
 
 @dataclass(slots=True)
@@ -77,26 +88,50 @@ class KeyIndex:
         match_value: str,
     ) -> list[int]:
         """Ids of the site's keys that trigger a goal of this definition."""
-        dictionary = await self._fresh(session, site_id, event_kind_of(goal_type))
-        if match_type is MatchType.EXACT:
-            key_id = dictionary.by_value.get(match_value)
-            return [] if key_id is None else [key_id]
-        cache_key = (match_type.value, match_value)
-        tested, matched = dictionary.matches.pop(cache_key, (0, []))
-        if tested < len(dictionary.values):
-            matcher = compile_matcher(match_type, match_value)
-            ids, values = dictionary.ids, dictionary.values
-            matched = matched + [ids[i] for i in range(tested, len(values)) if matcher(values[i])]
-            tested = len(values)
-        dictionary.matches[cache_key] = (tested, matched)
-        if len(dictionary.matches) > _MAX_PATTERNS_PER_DICTIONARY:
-            dictionary.matches.popitem(last=False)
+        [matched] = await self.matching_keys_many(
+            session, [GoalMatch(site_id, goal_type, match_type, match_value)]
+        )
         return matched
 
     def values_of(self, site_id: int, goal_type: GoalType, key_ids: list[int]) -> list[str]:
         """The strings behind key ids this index has returned (fresh from a prior call)."""
         dictionary = self._dictionaries.get((site_id, event_kind_of(goal_type)), _Dictionary())
         return [dictionary.value_of(key_id) or "" for key_id in key_ids]
+
+    async def matching_keys_many(
+        self, session: AsyncSession, goals: Sequence[GoalMatch]
+    ) -> list[list[int]]:
+        """Matching key ids for each goal, refreshing each dictionary once.
+
+        One ``keys_after`` statement per distinct (site, kind), however many
+        goals share it: a page of 100 goals costs as many statements as one.
+        """
+        fresh: dict[tuple[int, EventKind], _Dictionary] = {}
+        results: list[list[int]] = []
+        for goal in goals:
+            wanted = (goal.site_id, event_kind_of(goal.goal_type))
+            dictionary = fresh.get(wanted)
+            if dictionary is None:
+                dictionary = fresh[wanted] = await self._fresh(session, *wanted)
+            results.append(_match(dictionary, goal.match_type, goal.match_value))
+        return results
+
+
+def _match(dictionary: _Dictionary, match_type: MatchType, match_value: str) -> list[int]:
+    if match_type is MatchType.EXACT:
+        key_id = dictionary.by_value.get(match_value)
+        return [] if key_id is None else [key_id]
+    cache_key = (match_type.value, match_value)
+    tested, matched = dictionary.matches.pop(cache_key, (0, []))
+    if tested < len(dictionary.values):
+        matcher = compile_matcher(match_type, match_value)
+        ids, values = dictionary.ids, dictionary.values
+        matched = matched + [ids[i] for i in range(tested, len(values)) if matcher(values[i])]
+        tested = len(values)
+    dictionary.matches[cache_key] = (tested, matched)
+    if len(dictionary.matches) > _MAX_PATTERNS_PER_DICTIONARY:
+        dictionary.matches.popitem(last=False)
+    return matched
 
 
 def key_index(db: Database) -> KeyIndex:

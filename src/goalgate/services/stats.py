@@ -19,7 +19,7 @@ from goalgate.domain.periods import DateRange, resolve_period
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services.currency import Converted, convert_foreign
 from goalgate.services.goals import find_goal
-from goalgate.services.matching import key_index
+from goalgate.services.matching import GoalMatch, key_index
 from goalgate.services.sites import visible_site
 from goalgate.services.tokens import require
 from goalgate.storage import stats as stats_store
@@ -67,6 +67,11 @@ def site_range(
     )
 
 
+def _site_id(site: Site) -> int:
+    assert site.id is not None  # rows read from the database always have one
+    return site.id
+
+
 async def stats_for(db: Database, queries: Sequence[StatsQuery]) -> list[GoalStats]:
     """Stats of any number of goals with a constant number of SQL statements.
 
@@ -82,27 +87,29 @@ async def stats_for(db: Database, queries: Sequence[StatsQuery]) -> list[GoalSta
 async def _compute(
     db: Database, session: AsyncSession, queries: Sequence[StatsQuery]
 ) -> list[GoalStats]:
-    index = key_index(db)
-    requests = []
-    for tag, query in enumerate(queries):
-        assert query.site.id is not None
-        key_ids = await index.matching_keys(
-            session,
-            site_id=query.site.id,
-            goal_type=GoalType(query.goal.type),
-            match_type=MatchType(query.goal.match_type),
-            match_value=query.goal.match_value,
-        )
-        requests.append(
-            stats_store.AggregateRequest(
-                tag=tag,
-                site_id=query.site.id,
-                key_ids=key_ids,
-                start_ms=query.range.start_ms,
-                end_ms=query.range.end_ms,
-                currency=query.goal.currency,
+    matches = await key_index(db).matching_keys_many(
+        session,
+        [
+            GoalMatch(
+                site_id=_site_id(query.site),
+                goal_type=GoalType(query.goal.type),
+                match_type=MatchType(query.goal.match_type),
+                match_value=query.goal.match_value,
             )
+            for query in queries
+        ],
+    )
+    requests = [
+        stats_store.AggregateRequest(
+            tag=tag,
+            site_id=_site_id(query.site),
+            key_ids=key_ids,
+            start_ms=query.range.start_ms,
+            end_ms=query.range.end_ms,
+            currency=query.goal.currency,
         )
+        for tag, (query, key_ids) in enumerate(zip(queries, matches, strict=True))
+    ]
     found = await stats_store.aggregate_goals(session, requests)
     foreign: dict[tuple[int, int | None], Converted] = {}
     if any(aggregate.foreign for aggregate in found.values()):

@@ -1,0 +1,1 @@
+"""The GraphQL face: a Strawberry schema over the same services as REST."""

@@ -27,7 +27,7 @@ from goalgate.api.rest.schemas import (
     stats_json,
 )
 from goalgate.domain.tokens import Principal
-from goalgate.errors import PreconditionFailed, ValidationFailed
+from goalgate.errors import PreconditionFailed
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
@@ -124,9 +124,6 @@ class GoalsController(Controller):
         Scope: analytics:write. Honours If-Match (412 when the goal changed since).
         """
         changes = {field: getattr(data, field) for field in data.model_fields_set}
-        nulls = {f: "must not be null" for f, v in changes.items() if v is None and f != "currency"}
-        if nulls:
-            raise ValidationFailed("the goal is not valid", fields=nulls)
         expected = _expected_version(request)
         async with db.write() as session:
             goal = await goal_service.update_goal(

@@ -1,0 +1,162 @@
+"""The goal mutations: each calls the goal service and maps its errors to userErrors.
+
+Expected failures are data, not errors: a payload carries ``userErrors`` with
+``INVALID`` (a rule broken, ``field`` naming the input field), ``TAKEN`` (the
+name is used on this site) or ``NOT_FOUND`` (the site or goal does not exist,
+or this token may not see it). The rules and messages are those REST returns,
+from the same code.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
+
+from goalgate.api.graphql.context import GraphQLContext
+from goalgate.api.graphql.errors import coded_error
+from goalgate.api.graphql.inputs import CreateGoalInput, UpdateGoalInput
+from goalgate.api.graphql.permissions import CanWrite
+from goalgate.api.graphql.types import Goal, Site
+from goalgate.errors import Conflict, GoalgateError, NotFound, ValidationFailed
+from goalgate.services import goals as goal_service
+from goalgate.services import sites as site_service
+
+__all__ = ["Mutation", "UserError", "UserErrorCode"]
+
+
+@strawberry.enum
+class UserErrorCode(Enum):
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    TAKEN = "taken"
+
+
+@strawberry.type(description="A mistake in the request that the client can correct.")
+class UserError:
+    code: UserErrorCode
+    field: list[str] | None = strawberry.field(
+        description='Path to the faulty argument, e.g. ["input", "matchValue"].'
+    )
+    message: str
+
+
+@strawberry.type
+class CreateGoalPayload:
+    goal: Goal | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class UpdateGoalPayload:
+    goal: Goal | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteGoalPayload:
+    deleted_goal_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+def user_errors(exc: GoalgateError) -> list[UserError]:
+    """The one mapping of the error tree to userErrors."""
+    if isinstance(exc, ValidationFailed):
+        if not exc.fields:
+            return [UserError(code=UserErrorCode.INVALID, field=None, message=exc.message)]
+        return [
+            UserError(code=UserErrorCode.INVALID, field=_input_path(name), message=fault)
+            for name, fault in exc.fields.items()
+        ]
+    if isinstance(exc, Conflict):
+        fields: list[str | None] = [*exc.fields] or [None]
+        return [
+            UserError(
+                code=UserErrorCode.TAKEN,
+                field=None if name is None else _input_path(name),
+                message=exc.message,
+            )
+            for name in fields
+        ]
+    if isinstance(exc, NotFound):
+        return [UserError(code=UserErrorCode.NOT_FOUND, field=None, message=exc.message)]
+    # Auth failures are top-level errors; anything else is a bug and gets masked.
+    raise coded_error(exc) from exc
+
+
+def _input_path(service_field: str) -> list[str]:
+    return ["input", to_camel_case(service_field)]
+
+
+SiteKey = Annotated[str, strawberry.argument(description="The site's key, e.g. sk_abc123def456.")]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(permission_classes=[CanWrite], description="Create a goal on a site.")
+    async def create_goal(
+        self,
+        info: Info[GraphQLContext, None],
+        site_key: SiteKey,
+        data: Annotated[CreateGoalInput, strawberry.argument(name="input")],
+    ) -> CreateGoalPayload:
+        principal = await info.context.principal()
+        try:
+            async with info.context.db.write() as session:
+                row = await goal_service.create_goal(
+                    session,
+                    principal,
+                    site_key,
+                    name=data.name,
+                    type=data.type.value,
+                    match_type=data.match_type.value,
+                    match_value=data.match_value,
+                    currency=data.currency,
+                )
+                site = await site_service.visible_site(session, principal, site_key)
+        except GoalgateError as exc:
+            return CreateGoalPayload(goal=None, user_errors=user_errors(exc))
+        await info.context.reads.close()  # later reads in this request see the new goal
+        return CreateGoalPayload(goal=Goal.from_row(row, Site.from_row(site)), user_errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Change the fields given; currency: null stops tracking revenue.",
+    )
+    async def update_goal(
+        self,
+        info: Info[GraphQLContext, None],
+        site_key: SiteKey,
+        id: strawberry.ID,
+        data: Annotated[UpdateGoalInput, strawberry.argument(name="input")],
+    ) -> UpdateGoalPayload:
+        principal = await info.context.principal()
+        try:
+            async with info.context.db.write() as session:
+                row = await goal_service.update_goal(
+                    session, principal, site_key, str(id), data.changes()
+                )
+                site = await site_service.visible_site(session, principal, site_key)
+        except GoalgateError as exc:
+            return UpdateGoalPayload(goal=None, user_errors=user_errors(exc))
+        await info.context.reads.close()
+        return UpdateGoalPayload(goal=Goal.from_row(row, Site.from_row(site)), user_errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Delete a goal; its events stay, so re-creating it restores its stats.",
+    )
+    async def delete_goal(
+        self, info: Info[GraphQLContext, None], site_key: SiteKey, id: strawberry.ID
+    ) -> DeleteGoalPayload:
+        principal = await info.context.principal()
+        try:
+            async with info.context.db.write() as session:
+                deleted = await goal_service.delete_goal(session, principal, site_key, str(id))
+        except GoalgateError as exc:
+            return DeleteGoalPayload(deleted_goal_id=None, user_errors=user_errors(exc))
+        await info.context.reads.close()
+        return DeleteGoalPayload(deleted_goal_id=strawberry.ID(deleted), user_errors=[])

@@ -1,0 +1,104 @@
+"""The GraphQL schema, and the protections every request runs through.
+
+- depth, alias and token limits from the settings (an alias can multiply
+  stats work, so aliases are capped as well as depth);
+- introspection can be switched off (``GOALGATE_GRAPHQL_INTROSPECTION=false``);
+- parse and validation results are cached (bounded LRU, shared by requests);
+- errors from unexpected exceptions are masked ("Unexpected error.") and
+  logged, while GraphQL's own messages and our coded errors stay readable.
+
+Extensions are passed as factories so that no state is shared between
+concurrent requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+    max_aliases,
+    query_depth_limiter,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
+
+from goalgate.api.graphql.mutations import Mutation
+from goalgate.api.graphql.queries import Query
+from goalgate.settings import Settings
+
+__all__ = ["CACHE_SIZE", "GoalgateSchema", "build_schema", "is_unexpected", "protections", "sdl"]
+
+# Distinct documents kept parsed and validated; clients send few distinct ones.
+CACHE_SIZE = 512
+
+ExtensionFactory = Callable[[], SchemaExtension] | type[SchemaExtension]
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """True for an error raised by a Python exception inside a resolver: a bug.
+
+    Syntax, validation and variable errors carry no path (or wrap a
+    GraphQLError), and our coded errors are GraphQLErrors: those are kept.
+    """
+    original = error.original_error
+    return (
+        error.path is not None and original is not None and not isinstance(original, GraphQLError)
+    )
+
+
+class GoalgateSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # A client's mistakes are answers, not incidents: only log the bugs
+        # (with their traceback; the client sees the masked message).
+        for error in errors:
+            if is_unexpected(error):
+                StrawberryLogger.error(error, execution_context)
+
+
+def protections(settings: Settings) -> list[ExtensionFactory]:
+    """The extension factories for these settings."""
+    # QueryDepthLimiter and MaxAliasesLimiter build a new rule class per
+    # instance, and ValidationCache keys on the rule classes: per-request
+    # instances would never hit the cache. Build their rules once, here.
+    rules: list[type[ASTValidationRule]] = [
+        query_depth_limiter.create_validator(settings.graphql_max_depth, None, None),
+        max_aliases.create_validator(settings.graphql_max_aliases),
+    ]
+    if not settings.graphql_introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)  # what DisableIntrospection adds
+    max_tokens = settings.graphql_max_tokens
+    return [
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: MaskErrors(should_mask_error=is_unexpected),
+    ]
+
+
+def build_schema(settings: Settings | None = None) -> GoalgateSchema:
+    """The schema; with ``settings``, guarded by their limits (without: for export)."""
+    return GoalgateSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=protections(settings) if settings is not None else [],
+        # Batching stays off: one HTTP request is one operation, so limits hold.
+        config=StrawberryConfig(batching_config=None),
+    )
+
+
+def sdl() -> str:
+    """The schema in SDL, as committed in schema.graphql."""
+    return str(build_schema())
