@@ -14,7 +14,9 @@ from sqlalchemy import text
 from goalgate import __version__
 from goalgate.api.auth import provide_database
 from goalgate.api.errors import exception_handlers
+from goalgate.api.ingest.routes import ingest_route_handlers
 from goalgate.api.rest.routes import GoalsController
+from goalgate.services.group_commit import close_committer
 from goalgate.settings import Settings
 from goalgate.storage.db import Database, open_database
 
@@ -47,10 +49,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            # Events queued for a commit are written before the engine goes.
+            await close_committer(db)
             await db.close()
 
     return Litestar(
-        route_handlers=[healthz, readyz, GoalsController],
+        route_handlers=[healthz, readyz, GoalsController, *ingest_route_handlers()],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         dependencies={"db": Provide(provide_database, sync_to_thread=False)},

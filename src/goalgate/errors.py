@@ -12,7 +12,12 @@ This module is a leaf: it imports nothing from goalgate, so every layer,
      ├── PreconditionFailed            precondition_failed  412
      ├── PayloadTooLarge               payload_too_large    413
      ├── ValidationFailed              validation_error     422
-     └── RateLimited                   rate_limited         429
+     ├── RateLimited                   rate_limited         429
+     └── Unavailable                   unavailable          503
+
+``Unavailable`` is the one error a client does not cause: the server could not
+do the work now (its database failed or it is shutting down) and the client
+may send the same request again.
 """
 
 from __future__ import annotations
@@ -27,12 +32,13 @@ __all__ = [
     "PreconditionFailed",
     "RateLimited",
     "Unauthenticated",
+    "Unavailable",
     "ValidationFailed",
 ]
 
 
 class GoalgateError(Exception):
-    """Base of every error a client can cause; never used for bugs."""
+    """Base of every error a client is told about; never used for bugs."""
 
     code = "error"
     status = 500
@@ -92,3 +98,10 @@ class RateLimited(GoalgateError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unavailable(GoalgateError):
+    """The work could not be done now (storage failed, shutting down); retrying is safe."""
+
+    code = "unavailable"
+    status = 503
