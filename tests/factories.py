@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 
 from goalgate.domain.tokens import Scope
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
-from goalgate.storage.db import Database
+from goalgate.storage.db import Database, open_database
+
+T = TypeVar("T")
 
 READ = Scope.ANALYTICS_READ.value
 WRITE = Scope.ANALYTICS_WRITE.value
@@ -75,3 +79,17 @@ async def stored_events(db: Database) -> list[dict[str, Any]]:
         )
         columns = ["site", "kind", "value", "ts", "visitor", "revenue_micros", "currency"]
         return [dict(zip(columns, row, strict=True)) for row in result]
+
+
+def with_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on a migrated database in a loop of its own (for synchronous CLI tests)."""
+
+    async def runner() -> T:
+        db = open_database(url)
+        try:
+            await db.migrate()
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(runner())

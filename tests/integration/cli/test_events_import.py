@@ -6,34 +6,18 @@ and arrange the database with asyncio.run as well.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from goalgate.cli import app
 from goalgate.domain.visitors import identified_visitor
-from goalgate.storage.db import Database, open_database
-from tests.factories import make_site, stored_events
+from tests.factories import make_site, stored_events, with_db
 
-T = TypeVar("T")
 SITE = "sk_abc123def456"
-
-
-def with_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def runner() -> T:
-        db = open_database(url)
-        try:
-            await db.migrate()
-            return await work(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(runner())
 
 
 @pytest.fixture
