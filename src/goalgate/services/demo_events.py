@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from itertools import accumulate
 from datetime import UTC, datetime, time, timedelta
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from goalgate.domain import money, visitors

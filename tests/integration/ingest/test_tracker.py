@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -45,3 +48,18 @@ async def test_a_stale_etag_gets_the_script(client: Client) -> None:
     response = await client.get("/js/ka.js", headers={"If-None-Match": '"0123"'})
     assert response.status_code == 200
     assert response.content == SOURCE.read_bytes()
+
+
+def test_the_wheel_ships_the_tracker(tmp_path: Path) -> None:
+    """importlib.resources reads ka.js from the installed package: the wheel must hold it."""
+    pytest.importorskip("hatchling", reason="hatchling builds the wheel")
+    root = SOURCE.parents[4]
+    pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+    subprocess.run(
+        [*pip, "-w", str(tmp_path), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = tmp_path.glob("goalgate-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read("goalgate/api/ingest/ka.js") == SOURCE.read_bytes()
