@@ -10,15 +10,22 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from goalgate import __version__
 from goalgate.api.auth import provide_database
+from goalgate.api.cors import CORSMiddleware
 from goalgate.api.errors import exception_handlers
 from goalgate.api.ingest.routes import ingest_route_handlers
+from goalgate.api.ratelimit import RateLimitMiddleware
 from goalgate.api.rest.routes import GoalsController
+from goalgate.api.security_headers import add_security_headers
+from goalgate.errors import Unavailable
 from goalgate.services.group_commit import close_committer
+from goalgate.services.ratelimit import CounterStore, RateLimiter, parse_rate
 from goalgate.settings import Settings
 from goalgate.storage.db import Database, open_database
+from goalgate.storage.ratelimit import DatabaseCounters
 
 __all__ = ["create_app"]
 
@@ -32,8 +39,11 @@ async def healthz() -> dict[str, str]:
 @get("/readyz", media_type=MediaType.JSON, include_in_schema=False)
 async def readyz(db: Database) -> dict[str, str]:
     """The database answers."""
-    async with db.read() as session:
-        await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    try:
+        async with db.read() as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except (OSError, SQLAlchemyError) as exc:
+        raise Unavailable("the database is not reachable") from exc
     return {"status": "ready"}
 
 
@@ -46,19 +56,36 @@ def create_app(settings: Settings | None = None) -> Litestar:
         db = open_database(settings.database_url, echo=settings.echo_sql)
         await db.migrate()
         app.state.db = db
+        redis = None
+        store: CounterStore = DatabaseCounters(db)
+        if settings.redis_url:
+            from goalgate.storage.ratelimit_redis import RedisCounters, open_redis
+
+            redis = open_redis(settings.redis_url)
+            store = RedisCounters(redis)
+        app.state.ratelimiter = RateLimiter(store)
         try:
             yield
         finally:
+            if redis is not None:
+                await redis.aclose()
             # Events queued for a commit are written before the engine goes.
             await close_committer(db)
             await db.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[healthz, readyz, GoalsController, *ingest_route_handlers()],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         dependencies={"db": Provide(provide_database, sync_to_thread=False)},
         exception_handlers=exception_handlers,
+        middleware=[
+            RateLimitMiddleware(
+                token=parse_rate(settings.rate_limit_token),
+                ingest=parse_rate(settings.rate_limit_ingest),
+            )
+        ],
+        before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="goalgate",
@@ -67,3 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
         ),
     )
+    # CORS wraps the router itself (not a route middleware): preflights must be
+    # answered before routing and guards, on every path. See api/cors.py.
+    app.asgi_handler = CORSMiddleware(app.asgi_handler, allowed_origins=settings.cors_origins)
+    return app

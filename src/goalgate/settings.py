@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=2)
     graphql_max_aliases: int = Field(default=15, ge=1)
     graphql_max_tokens: int = Field(default=2000, ge=50)
+    # Requests per token on the authenticated routes (REST and /graphql) and per
+    # client IP on ingestion: "N/second|minute|hour|day" (e.g. "600/minute",
+    # "100/10 seconds"); "0" turns the limit off. See docs/operations.md.
+    rate_limit_token: str = "600/minute"  # noqa: S105  (a rate, not a secret)
+    rate_limit_ingest: str = "1200/minute"
+    # Keep rate-limit counters in Redis instead of the database (redis://host:port/db).
+    redis_url: str | None = None
     # Echo SQL to the log (development only).
     echo_sql: bool = False
 
@@ -43,6 +50,20 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("rate_limit_token", "rate_limit_ingest")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        # Imported here: settings must stay importable without the service layer.
+        from goalgate.services.ratelimit import parse_rate
+
+        parse_rate(value)  # raises ValueError with the reason; pydantic reports it
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
 
     @property
     def is_sqlite(self) -> bool:

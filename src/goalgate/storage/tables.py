@@ -17,7 +17,18 @@ from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, Integer, Uniq
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ApiToken", "Event", "EventKey", "Goal", "Site", "UTCDateTime", "VisitorSalt", "utcnow"]
+__all__ = [
+    "ApiToken",
+    "Event",
+    "EventKey",
+    "ExchangeRate",
+    "Goal",
+    "RateCounter",
+    "Site",
+    "UTCDateTime",
+    "VisitorSalt",
+    "utcnow",
+]
 
 # SQLite only makes a rowid alias (and so autoincrement) of INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -150,3 +161,35 @@ class VisitorSalt(SQLModel, table=True):
 
     day: str = Field(primary_key=True, max_length=10)
     salt: str = Field(max_length=64)
+
+
+class RateCounter(SQLModel, table=True):
+    """Requests of one rate-limit key in one fixed window (services.ratelimit).
+
+    Rows are disposable: losing them only forgives some requests. Old windows are
+    pruned by ``expires_at``.
+    """
+
+    __tablename__ = "rate_counters"
+    __table_args__ = (Index("ix_rate_counters_expires_at", "expires_at"),)
+
+    key: str = Field(primary_key=True, max_length=200)
+    # Epoch seconds, both: when the window starts and when it may be forgotten.
+    window_start: int = Field(primary_key=True, sa_type=BigInteger)
+    hits: int = Field(default=0)
+    expires_at: int = Field(sa_type=BigInteger)
+
+
+class ExchangeRate(SQLModel, table=True):
+    """How many units of ``currency`` one unit of ``base`` bought on ``day``.
+
+    One base for the whole table (the first file imported chooses it). The rate
+    is kept as decimal text: SQLite would turn a NUMERIC into a float.
+    """
+
+    __tablename__ = "exchange_rates"
+
+    currency: str = Field(primary_key=True, max_length=3)
+    day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD
+    base: str = Field(max_length=3)
+    rate: str = Field(max_length=40)

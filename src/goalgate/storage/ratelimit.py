@@ -1,0 +1,48 @@
+"""Rate-limit counters in the database: one UPSERT per request, old windows pruned.
+
+The increment is a single ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
+statement, atomic on both SQLite (inside a BEGIN IMMEDIATE transaction) and
+PostgreSQL (the conflicting row is locked), so workers never lose a count.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+
+from goalgate.storage.db import Database
+from goalgate.storage.tables import RateCounter
+
+__all__ = ["DatabaseCounters"]
+
+# Deleting expired windows costs a write; once a minute per process is plenty.
+_PRUNE_EVERY_S = 60.0
+
+
+class DatabaseCounters:
+    """A ``services.ratelimit.CounterStore`` on the goalgate database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._insert: Any = sqlite.insert if db.is_sqlite else postgresql.insert
+        self._next_prune = 0.0
+
+    async def increment(self, key: str, window_start: int, expires_at: int) -> int:
+        table = RateCounter.__table__  # type: ignore[attr-defined]
+        statement = self._insert(table).values(
+            key=key, window_start=window_start, hits=1, expires_at=expires_at
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key, table.c.window_start],
+            set_={"hits": table.c.hits + 1},
+        ).returning(table.c.hits)
+        prune = time.monotonic() >= self._next_prune
+        async with self._db.write() as session:
+            hits = (await session.execute(statement)).scalar_one()
+            if prune:
+                self._next_prune = time.monotonic() + _PRUNE_EVERY_S
+                await session.execute(delete(table).where(table.c.expires_at < window_start))
+        return int(hits)

@@ -1,0 +1,99 @@
+"""Security headers on every response: success, error, 404, preflight, HTML pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from goalgate.api.security_headers import API_CSP, GRAPHIQL_CSP, OPENAPI_DOCS_CSP
+from goalgate.app import create_app
+from goalgate.settings import Settings
+
+Client = AsyncTestClient[Litestar]
+GOALS = "/api/v1/analytics/sites/sk_abc123def456/goals"
+
+
+@pytest.fixture
+async def plain_client(tmp_path: Path) -> AsyncIterator[Client]:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'h.db'}")
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        yield client
+
+
+def security(headers: object, csp: str = API_CSP) -> None:
+    items = dict(headers)  # type: ignore[call-overload]
+    assert {
+        name: items.get(name)
+        for name in (
+            "x-content-type-options",
+            "referrer-policy",
+            "x-frame-options",
+            "content-security-policy",
+        )
+    } == {
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "x-frame-options": "DENY",
+        "content-security-policy": csp,
+    }
+
+
+def test_the_api_policy_allows_nothing() -> None:
+    assert API_CSP == "default-src 'none'; frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/healthz", 200),
+        ("GET", "/readyz", 200),
+        ("GET", "/schema/openapi.json", 200),
+        ("GET", GOALS, 401),
+        ("POST", GOALS, 401),
+        ("GET", "/no/such/route", 404),
+        ("PUT", "/healthz", 405),
+    ],
+)
+async def test_every_response_carries_the_security_headers(
+    plain_client: Client, method: str, path: str, status: int
+) -> None:
+    response = await plain_client.request(method, path)
+    assert response.status_code == status
+    security(response.headers)
+
+
+async def test_a_preflight_answer_carries_them_too(plain_client: Client) -> None:
+    response = await plain_client.options(
+        "/api/v1/analytics/events",
+        headers={"Origin": "https://a.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 204
+    security(response.headers)
+
+
+async def test_the_openapi_reference_page_gets_a_policy_for_what_it_loads(
+    plain_client: Client,
+) -> None:
+    response = await plain_client.get("/schema")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    security(response.headers, OPENAPI_DOCS_CSP)
+    # The page loads exactly these, and the policy names each of their hosts.
+    assert "https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js" in response.text
+    assert "https://fonts.googleapis.com/css" in response.text
+    assert "https://cdn.jsdelivr.net/gh/litestar-org/branding" in response.text
+
+
+def test_the_graphiql_policy_allows_the_cdn_strawberrys_page_loads() -> None:
+    import re
+    from importlib import resources
+
+    page = resources.files("strawberry").joinpath("static/graphiql.html").read_text()
+    hosts = {url.split("/")[2] for url in re.findall(r"https://[^\"' ]+", page)}
+    assert hosts == {"unpkg.com"}
+    assert "script-src https://unpkg.com 'unsafe-inline'" in GRAPHIQL_CSP
+    assert "style-src https://unpkg.com 'unsafe-inline'" in GRAPHIQL_CSP
