@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy import text
 
 from goalgate.domain import money
 from goalgate.domain.tokens import Scope
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
-from goalgate.storage.db import Database
+from goalgate.storage.db import Database, open_database
+
+T = TypeVar("T")
 
 READ = Scope.ANALYTICS_READ.value
 WRITE = Scope.ANALYTICS_WRITE.value
@@ -54,6 +60,42 @@ def goal_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+EVENTS_URL = "/api/v1/analytics/events"
+
+
+def error(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """The documented REST error body."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+async def stored_events(db: Database) -> list[dict[str, Any]]:
+    """Every stored event with its key's kind and value, in insertion order."""
+    async with db.engine.connect() as connection:
+        result = await connection.execute(
+            text(
+                "SELECT s.key, k.kind, k.value, e.ts, e.visitor, e.revenue_micros, "
+                "e.revenue_currency FROM events AS e JOIN event_keys AS k ON k.id = e.key_id "
+                "JOIN sites AS s ON s.id = e.site_id ORDER BY e.id"
+            )
+        )
+        columns = ["site", "kind", "value", "ts", "visitor", "revenue_micros", "currency"]
+        return [dict(zip(columns, row, strict=True)) for row in result]
+
+
+def with_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on a migrated database in a loop of its own (for synchronous CLI tests)."""
+
+    async def runner() -> T:
+        db = open_database(url)
+        try:
+            await db.migrate()
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(runner())
 
 
 async def insert_events(

@@ -17,10 +17,12 @@ from goalgate.api.auth import provide_database
 from goalgate.api.cors import CORSMiddleware
 from goalgate.api.errors import exception_handlers
 from goalgate.api.graphql.controller import graphql_controller
+from goalgate.api.ingest.routes import ingest_route_handlers
 from goalgate.api.ratelimit import RateLimitMiddleware
 from goalgate.api.rest.routes import GoalsController
 from goalgate.api.security_headers import add_security_headers
 from goalgate.errors import Unavailable
+from goalgate.services.group_commit import close_committer
 from goalgate.services.ratelimit import CounterStore, RateLimiter, parse_rate
 from goalgate.settings import Settings
 from goalgate.storage.db import Database, open_database
@@ -68,10 +70,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             if redis is not None:
                 await redis.aclose()
+            # Events queued for a commit are written before the engine goes.
+            await close_committer(db)
             await db.close()
 
     app = Litestar(
-        route_handlers=[healthz, readyz, GoalsController, graphql_controller(settings)],
+        route_handlers=[
+            healthz,
+            readyz,
+            GoalsController,
+            graphql_controller(settings),
+            *ingest_route_handlers(),
+        ],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         dependencies={"db": Provide(provide_database, sync_to_thread=False)},

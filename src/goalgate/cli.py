@@ -15,11 +15,12 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from goalgate.errors import GoalgateError
 from goalgate.services import demo as demo_service
+from goalgate.services import imports as import_service
 from goalgate.services import rates as rate_service
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
@@ -39,10 +40,12 @@ app = typer.Typer(
 sites_app = typer.Typer(help="Create and list sites.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+events_app = typer.Typer(help="Bulk event data.", no_args_is_help=True)
 rates_app = typer.Typer(help="Exchange rates for multi-currency revenue.", no_args_is_help=True)
 app.add_typer(sites_app, name="sites")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(db_app, name="db")
+app.add_typer(events_app, name="events")
 app.add_typer(rates_app, name="rates")
 
 out = Console(highlight=False)
@@ -198,6 +201,52 @@ def tokens_revoke(
         out.print(f"revoked token {token.id} ({token.name})", highlight=False)
 
     run_with_db(work)
+
+
+@events_app.command("import")
+def events_import(
+    file: Annotated[Path, typer.Argument(help="NDJSON: one event per line, with its site.")],
+    batch_size: Annotated[
+        int, typer.Option(help="Events per commit.", min=1, max=100_000)
+    ] = import_service.IMPORT_BATCH,
+) -> None:
+    """Import events from an NDJSON file; timestamps allowed.
+
+    Valid lines are stored, invalid ones listed with their number and reason.
+    Exit status: 0 all lines stored, 1 some rejected, 2 the file could not be read.
+    """
+    if not file.is_file():
+        raise _fail(f"no such file: {file}")
+
+    async def work(db: Database) -> import_service.ImportReport:
+        columns = (
+            TextColumn("importing"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+        )
+        bar = Progress(
+            *columns,
+            console=err,
+            transient=True,
+            disable=not sys.stderr.isatty(),  # no bar in logs or pipes
+        )
+        with file.open("rb") as lines, bar:
+            task = bar.add_task("import", total=file.stat().st_size)
+            return await import_service.import_events(
+                db,
+                lines,
+                batch_size=batch_size,
+                on_line=lambda size: bar.advance(task, size),
+            )
+
+    report = run_with_db(work)
+    rejected = len(report.rejected)
+    out.print(f"accepted {report.accepted} lines, rejected {rejected}", markup=False)
+    for rejection in report.rejected:
+        out.print(f"line {rejection.line}: {rejection.reason}", markup=False, soft_wrap=True)
+    if rejected:
+        raise typer.Exit(code=1)
 
 
 @rates_app.command("import")

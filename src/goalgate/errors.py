@@ -14,6 +14,10 @@ This module is a leaf: it imports nothing from goalgate, so every layer,
      ├── ValidationFailed              validation_error     422
      ├── RateLimited                   rate_limited         429
      └── Unavailable                   unavailable          503
+
+``Unavailable`` is the one error a client does not cause: the server could not
+do the work now (its database failed or it is shutting down) and the client
+may send the same request again.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ __all__ = [
 
 
 class GoalgateError(Exception):
-    """Base of every error a client can cause; never used for bugs."""
+    """Base of every error a client is told about; never used for bugs."""
 
     code = "error"
     status = 500
@@ -97,7 +101,7 @@ class RateLimited(GoalgateError):
 
 
 class Unavailable(GoalgateError):
-    """The service cannot answer now (database down); the client may retry."""
+    """The work could not be done now (storage failed, shutting down); retrying is safe."""
 
     code = "unavailable"
     status = 503

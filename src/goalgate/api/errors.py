@@ -9,7 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from goalgate.errors import GoalgateError, RateLimited, Unauthenticated
+from goalgate.errors import GoalgateError, RateLimited, Unauthenticated, Unavailable
 
 __all__ = ["error_body", "exception_handlers"]
 
@@ -55,6 +55,8 @@ def _goalgate_error(_: Request[Any, Any, Any], exc: GoalgateError) -> Response[d
         headers["WWW-Authenticate"] = 'Bearer realm="goalgate"'
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unavailable):
+        headers["Retry-After"] = "1"
     return _respond(exc.status, exc.code, exc.message, exc.fields, headers)
 
 

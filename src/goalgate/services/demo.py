@@ -1,14 +1,18 @@
-"""The demo seed: a site, a few goals and a token, so a new user sees the API at once."""
+"""The demo seed: a site, goals, a year of events and a token: numbers from the start."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import Unauthenticated
 from goalgate.services import goals as goal_service
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
+from goalgate.services.demo_events import demo_events
+from goalgate.services.group_commit import write_events
+from goalgate.storage import events as event_store
 from goalgate.storage import goals as goal_store
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
@@ -97,7 +101,27 @@ async def seed_demo(db: Database, *, known_token: str | None) -> DemoSeed:
             )
     principal = await token_service.authenticate(db, f"Bearer {secret}")
     goals = await _seed_goals(db, principal)
-    return DemoSeed(site_key=DEMO_SITE_KEY, token=secret, goals=goals, events=0)
+    events = await _seed_events(db, now=datetime.now(UTC))
+    return DemoSeed(site_key=DEMO_SITE_KEY, token=secret, goals=goals, events=events)
+
+
+async def _seed_events(db: Database, *, now: datetime) -> int:
+    """A year of traffic, only if the demo site has no events at all; returns the count."""
+    # One write transaction: the "none yet" check and the insert cannot
+    # interleave with another seeding run (SQLite write transactions are
+    # exclusive), and a failed run leaves no half year behind.
+    async with db.write() as session:
+        site = await site_store.site_by_key(session, DEMO_SITE_KEY)
+        assert site is not None
+        assert site.id is not None
+        existing = await event_store.count_events(session, site.id)
+        if existing:
+            return existing
+        events = list(
+            demo_events(site_id=site.id, site_key=site.key, timezone=site.timezone, now=now)
+        )
+        await write_events(session, events)
+        return len(events)
 
 
 async def _seed_goals(db: Database, principal: Principal) -> int:

@@ -1,0 +1,269 @@
+"""The rules of an incoming event: its fields, their limits, and what is stored of them.
+
+Every face that takes events in (the ingestion route, ``goalgate events
+import``) reads them through :func:`parse_event`, so that the HTTP API and the
+importer accept exactly the same events. Faults are reported per field with
+dotted names (``revenue.amount``); callers prefix them with the event's place
+in its batch or file.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import urllib.parse
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from goalgate.domain import money
+from goalgate.domain.goals import EventKind
+from goalgate.errors import ValidationFailed
+
+__all__ = [
+    "FUTURE_TOLERANCE",
+    "MAX_URL_LENGTH",
+    "MAX_VALUE_LENGTH",
+    "MAX_VISITOR_ID_LENGTH",
+    "EventDraft",
+    "normalize_path",
+    "parse_event",
+]
+
+# Paths and names share the event_keys.value column, VARCHAR(1024).
+MAX_VALUE_LENGTH = 1024
+MAX_VISITOR_ID_LENGTH = 128
+MAX_SITE_KEY_LENGTH = 64
+# A URL may carry a long query string that is thrown away; bound it all the same.
+MAX_URL_LENGTH = 8192
+# Clocks of the machines that backfill drift; a timestamp further ahead is a mistake.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_FIELDS = frozenset({"site", "type", "url", "path", "name", "revenue", "visitor_id", "timestamp"})
+_REVENUE_FIELDS = frozenset({"amount", "currency"})
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """One valid event, before its site is looked up and its visitor derived."""
+
+    site_key: str
+    kind: EventKind
+    # The page path of a pageview, or the name of a custom event or ka.goal() call.
+    value: str
+    visitor_id: str | None
+    # Epoch milliseconds when the client sent a timestamp; None means "now".
+    timestamp_ms: int | None
+    revenue_micros: int | None
+    revenue_currency: str | None
+
+
+def parse_event(raw: object, *, now: datetime) -> EventDraft:
+    """Validate one decoded JSON event; raise ValidationFailed naming every faulty field.
+
+    Whether the caller may send ``timestamp`` at all is an authorisation
+    question, answered by the service, not here.
+    """
+    if not isinstance(raw, dict):
+        raise ValidationFailed("the event is not valid", fields={"": "must be an event object"})
+    faults: dict[str, str] = {}
+    for name in raw:
+        if name not in _FIELDS:
+            faults[str(name)] = "unknown field"
+
+    site = _text(raw, "site", faults, limit=MAX_SITE_KEY_LENGTH, required=True)
+    kind = _kind(raw, faults)
+    value = _value(raw, kind, faults)
+    visitor_id = _text(raw, "visitor_id", faults, limit=MAX_VISITOR_ID_LENGTH)
+    timestamp_ms = _timestamp(raw, now, faults)
+    micros, currency = _revenue(raw, kind, faults)
+
+    if faults or site is None or kind is None or value is None:
+        raise ValidationFailed("the event is not valid", fields=faults)
+    return EventDraft(site, kind, value, visitor_id, timestamp_ms, micros, currency)
+
+
+def normalize_path(raw: str) -> str:
+    """A page path as stored: no query or fragment, percent-decoded, never empty.
+
+    Decoding makes ``/caf%C3%A9`` and ``/café`` one page, as a person reads it;
+    a path whose decoding is not valid UTF-8 or would yield control characters
+    is kept as sent. The trailing slash is kept: ``/pricing/`` and ``/pricing``
+    are different pages to a goal.
+    """
+    path = raw.split("#", 1)[0].split("?", 1)[0]
+    if "%" in path:
+        try:
+            decoded = urllib.parse.unquote(path, errors="strict")
+        except UnicodeDecodeError:
+            decoded = path
+        if not _has_control(decoded):
+            path = decoded
+    return path or "/"
+
+
+def _has_control(value: str) -> bool:
+    # Cc: C0/C1 controls (NUL, newline, ESC...); Cs: lone surrogates, which no
+    # database text column takes.
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+
+
+def _text(
+    raw: dict[object, object],
+    name: str,
+    faults: dict[str, str],
+    *,
+    limit: int,
+    required: bool = False,
+) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        if required:
+            faults[name] = "is required"
+        elif name in raw:
+            faults[name] = "must be a string, not null"
+        return None
+    if not isinstance(value, str):
+        faults[name] = "must be a string"
+    elif not 1 <= len(value) <= limit:
+        faults[name] = f"must be 1 to {limit} characters"
+    elif _has_control(value):
+        faults[name] = "must not contain control characters"
+    else:
+        return value
+    return None
+
+
+def _kind(raw: dict[object, object], faults: dict[str, str]) -> EventKind | None:
+    value = raw.get("type")
+    if value is None:
+        faults["type"] = "is required"
+        return None
+    if isinstance(value, str) and value in EventKind._value2member_map_:
+        return EventKind(value)
+    faults["type"] = "must be one of " + ", ".join(kind.value for kind in EventKind)
+    return None
+
+
+def _value(raw: dict[object, object], kind: EventKind | None, faults: dict[str, str]) -> str | None:
+    """The matched string: a path for pageviews, a name for the others."""
+    if kind is None:
+        return None
+    if kind is not EventKind.PAGEVIEW:
+        for field in ("url", "path"):
+            if field in raw:
+                faults[field] = "only allowed for pageviews"
+        return _text(raw, "name", faults, limit=MAX_VALUE_LENGTH, required=True)
+    if "name" in raw:
+        faults["name"] = "only allowed for events and goals"
+    if "url" in raw and "path" in raw:
+        faults["path"] = "send either url or path, not both"
+        return None
+    if "url" in raw:
+        return _path_of_url(raw["url"], faults)
+    if "path" not in raw:
+        faults["url"] = "is required (or path)"
+        return None
+    return _path(raw["path"], faults)
+
+
+def _path_of_url(value: object, faults: dict[str, str]) -> str | None:
+    if not isinstance(value, str):
+        faults["url"] = "must be a string"
+        return None
+    if len(value) > MAX_URL_LENGTH:
+        faults["url"] = f"must be at most {MAX_URL_LENGTH} characters"
+        return None
+    if _has_control(value):
+        faults["url"] = "must not contain control characters"
+        return None
+    try:
+        parts = urllib.parse.urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        faults["url"] = "must be an absolute http or https URL"
+        return None
+    return _bounded_path(normalize_path(parts.path), "url", faults)
+
+
+def _path(value: object, faults: dict[str, str]) -> str | None:
+    if not isinstance(value, str):
+        faults["path"] = "must be a string"
+    elif len(value) > MAX_URL_LENGTH:
+        faults["path"] = f"must be at most {MAX_URL_LENGTH} characters"
+    elif _has_control(value):
+        faults["path"] = "must not contain control characters"
+    elif value and not value.startswith(("/", "?", "#")):
+        faults["path"] = "must start with /"
+    else:
+        return _bounded_path(normalize_path(value), "path", faults)
+    return None
+
+
+def _bounded_path(path: str, field: str, faults: dict[str, str]) -> str | None:
+    if len(path) > MAX_VALUE_LENGTH:
+        faults[field] = f"the path must be at most {MAX_VALUE_LENGTH} characters"
+        return None
+    return path
+
+
+def _timestamp(raw: dict[object, object], now: datetime, faults: dict[str, str]) -> int | None:
+    if "timestamp" not in raw:
+        return None
+    value = raw["timestamp"]
+    moment: datetime | None = None
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        faults["timestamp"] = "must be ISO 8601 with an offset, e.g. 2024-03-30T23:30:00Z"
+        return None
+    if moment < _EPOCH:
+        faults["timestamp"] = "must not be before 1970"
+        return None
+    if moment > now + FUTURE_TOLERANCE:
+        minutes = int(FUTURE_TOLERANCE.total_seconds() // 60)
+        faults["timestamp"] = f"must not be more than {minutes} minutes in the future"
+        return None
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _revenue(
+    raw: dict[object, object], kind: EventKind | None, faults: dict[str, str]
+) -> tuple[int | None, str | None]:
+    if "revenue" not in raw:
+        return None, None
+    value = raw["revenue"]
+    if kind is EventKind.PAGEVIEW:
+        faults["revenue"] = "only allowed for events and goals"
+        return None, None
+    if not isinstance(value, dict):
+        faults["revenue"] = 'must be an object like {"amount": "49.90", "currency": "USD"}'
+        return None, None
+    found: dict[str, str] = {}
+    for name in value:
+        if name not in _REVENUE_FIELDS:
+            found[f"revenue.{name}"] = "unknown field"
+    amount = currency = None
+    if "amount" not in value:
+        found["revenue.amount"] = "is required"
+    else:
+        try:
+            amount = money.parse_amount(value["amount"])
+        except ValidationFailed as exc:
+            found["revenue.amount"] = exc.fields.get("amount", exc.message)
+    if "currency" not in value:
+        found["revenue.currency"] = "is required"
+    elif not isinstance(value["currency"], str):
+        found["revenue.currency"] = "must be a string"
+    else:
+        try:
+            currency = money.normalize_currency(value["currency"])
+        except ValidationFailed as exc:
+            found["revenue.currency"] = exc.fields.get("currency", exc.message)
+    faults.update(found)
+    if amount is None or currency is None:
+        return None, None
+    return money.to_micros(amount), currency

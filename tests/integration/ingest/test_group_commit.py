@@ -1,0 +1,161 @@
+"""Group commit: concurrent batches share commits, and nothing is acknowledged uncommitted."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from goalgate.errors import Unavailable
+from goalgate.services import group_commit
+from goalgate.services.group_commit import GroupCommitter, NewEvent, committer
+from goalgate.storage import events as event_store
+from goalgate.storage import sites as site_store
+from goalgate.storage.db import Database
+from tests.factories import EVENTS_URL, error, stored_events
+
+Client = AsyncTestClient[Litestar]
+
+
+async def site_id(db: Database, key: str) -> int:
+    async with db.read() as session:
+        site = await site_store.site_by_key(session, key)
+    assert site is not None
+    assert site.id is not None
+    return site.id
+
+
+def events(site: int, count: int, path: str = "/") -> list[NewEvent]:
+    return [
+        NewEvent(site, "pageview", path, 1_700_000_000_000 + i, i, None, None) for i in range(count)
+    ]
+
+
+async def test_concurrent_requests_share_commits_and_all_are_stored(
+    app: Litestar, client: Client, site: str, db: Database
+) -> None:
+    """Many clients at once: fewer commits than requests, every event stored.
+
+    Litestar's test client sends one request at a time, so the requests go
+    through httpx's ASGI transport on the app's own event loop, concurrently.
+    """
+    requests = 40
+    bodies = [
+        [{"site": site, "type": "pageview", "path": f"/r{r}/e{e}"} for e in range(25)]
+        for r in range(requests)
+    ]
+
+    async def post_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return await asyncio.gather(*(http.post(EVENTS_URL, json=b) for b in bodies))
+
+    responses = await asyncio.to_thread(client.blocking_portal.call, post_all)
+    assert [r.status_code for r in responses] == [202] * requests
+    assert all(r.json() == {"data": {"accepted": 25}} for r in responses)
+    flusher = committer(app.state.db)
+    assert flusher.events_committed == requests * 25
+    assert 1 <= flusher.commits < requests
+    stored = sorted(event["value"] for event in await stored_events(db))
+    assert stored == sorted(f"/r{r}/e{e}" for r in range(requests) for e in range(25))
+
+
+async def test_batches_queued_together_are_committed_in_bounded_groups(
+    db: Database, site: str
+) -> None:
+    site_pk = await site_id(db, site)
+    flusher = GroupCommitter(db, max_group_events=10)
+    try:
+        # All five are queued before the flusher first runs: groups of 8, 8, 4.
+        await asyncio.gather(*(flusher.submit(events(site_pk, 4, f"/{n}")) for n in range(5)))
+    finally:
+        await flusher.close()
+    assert flusher.commits == 3
+    assert flusher.events_committed == 20
+    assert len(await stored_events(db)) == 20
+
+
+async def test_a_batch_larger_than_the_group_bound_is_committed_whole(
+    db: Database, site: str
+) -> None:
+    site_pk = await site_id(db, site)
+    flusher = GroupCommitter(db, max_group_events=10)
+    try:
+        await flusher.submit(events(site_pk, 25))
+    finally:
+        await flusher.close()
+    assert (flusher.commits, flusher.events_committed) == (1, 25)
+
+
+async def test_a_failed_commit_fails_every_waiter_and_stores_nothing(
+    db: Database, site: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site_pk = await site_id(db, site)
+
+    async def broken(*_: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(event_store, "insert_events", broken)
+    flusher = GroupCommitter(db)
+    try:
+        outcomes = await asyncio.gather(
+            *(flusher.submit(events(site_pk, 3, f"/{n}")) for n in range(4)),
+            return_exceptions=True,
+        )
+    finally:
+        await flusher.close()
+    assert [type(outcome) for outcome in outcomes] == [Unavailable] * 4
+    assert (flusher.commits, flusher.failed_commits) == (0, 1)
+    monkeypatch.undo()
+    assert await stored_events(db) == []
+    # The keys written before the failure were rolled back with the group.
+    async with db.read() as session:
+        assert await event_store.count_events(session, site_pk) == 0
+
+
+async def test_a_failed_commit_is_a_503_for_the_request(
+    client: Client, site: str, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(event_store, "insert_events", broken)
+    response = await client.post(EVENTS_URL, json={"site": site, "type": "pageview", "path": "/"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json() == error(
+        "unavailable", "the events could not be stored; send them again"
+    )
+    monkeypatch.undo()
+    assert await stored_events(db) == []
+    # The flusher survives a failed commit: the next request is stored.
+    again = await client.post(EVENTS_URL, json={"site": site, "type": "pageview", "path": "/"})
+    assert again.status_code == 202
+    assert len(await stored_events(db)) == 1
+
+
+async def test_close_commits_what_is_queued_then_refuses_new_events(
+    db: Database, site: str
+) -> None:
+    site_pk = await site_id(db, site)
+    flusher = GroupCommitter(db)
+    pending = asyncio.ensure_future(flusher.submit(events(site_pk, 2)))
+    await asyncio.sleep(0)  # queued, flusher not yet run
+    await flusher.close()
+    await pending
+    assert flusher.events_committed == 2
+    with pytest.raises(Unavailable):
+        await flusher.submit(events(site_pk, 1))
+    assert len(await stored_events(db)) == 2
+
+
+async def test_the_committer_lives_on_the_database_handle(db: Database) -> None:
+    first = committer(db)
+    assert committer(db) is first
+    await group_commit.close_committer(db)
+    assert committer(db) is not first
+    await group_commit.close_committer(db)
