@@ -17,6 +17,7 @@ from goalgate.storage.db import Database, open_database
 from tests.factories import make_site, make_token
 
 POSTGRES_URL = os.environ.get("GOALGATE_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("GOALGATE_TEST_REDIS_URL")
 # CI sets this: a missing service is then a failure, never a silent skip.
 STRICT = os.environ.get("GOALGATE_TEST_STRICT") == "1"
 
@@ -82,3 +83,20 @@ async def site(db: Database) -> str:
 async def token(db: Database, site: str) -> str:
     """A token with both scopes on every site."""
     return await make_token(db)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database emptied for this test (GOALGATE_TEST_REDIS_URL, a test-only db)."""
+    if REDIS_URL is None:
+        skip_or_fail("GOALGATE_TEST_REDIS_URL is not set: Redis not tested")
+    assert REDIS_URL is not None
+    from redis import Redis
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+        yield REDIS_URL
+        client.flushdb()
+    finally:
+        client.close()
