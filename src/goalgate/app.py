@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from goalgate import __version__
 from goalgate.api.auth import provide_database
@@ -18,6 +19,7 @@ from goalgate.api.errors import exception_handlers
 from goalgate.api.ratelimit import RateLimitMiddleware
 from goalgate.api.rest.routes import GoalsController
 from goalgate.api.security_headers import add_security_headers
+from goalgate.errors import Unavailable
 from goalgate.services.ratelimit import CounterStore, RateLimiter, parse_rate
 from goalgate.settings import Settings
 from goalgate.storage.db import Database, open_database
@@ -35,8 +37,11 @@ async def healthz() -> dict[str, str]:
 @get("/readyz", media_type=MediaType.JSON, include_in_schema=False)
 async def readyz(db: Database) -> dict[str, str]:
     """The database answers."""
-    async with db.read() as session:
-        await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    try:
+        async with db.read() as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except (OSError, SQLAlchemyError) as exc:
+        raise Unavailable("the database is not reachable") from exc
     return {"status": "ready"}
 
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
 from goalgate.errors import GoalgateError
 from goalgate.services import demo as demo_service
+from goalgate.services import rates as rate_service
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
 from goalgate.settings import Settings
@@ -37,9 +39,11 @@ app = typer.Typer(
 sites_app = typer.Typer(help="Create and list sites.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+rates_app = typer.Typer(help="Exchange rates for multi-currency revenue.", no_args_is_help=True)
 app.add_typer(sites_app, name="sites")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(db_app, name="db")
+app.add_typer(rates_app, name="rates")
 
 out = Console(highlight=False)
 err = Console(stderr=True)
@@ -196,6 +200,46 @@ def tokens_revoke(
     run_with_db(work)
 
 
+@rates_app.command("import")
+def rates_import(
+    file: Annotated[Path, typer.Argument(help="CSV with the header date,currency,rate.")],
+    base: Annotated[str, typer.Option(help="The currency the rates are quoted against.")] = "EUR",
+) -> None:
+    """Import daily exchange rates; revenue in other currencies converts with them."""
+    if not file.is_file():
+        raise _fail(f"no such file: {file}")
+    size = file.stat().st_size
+
+    async def work(db: Database) -> rate_service.RateImport:
+        with (
+            file.open(encoding="utf-8", newline="") as handle,
+            Progress(
+                TextColumn("importing rates"),
+                BarColumn(),
+                DownloadColumn(),
+                console=err,
+                transient=True,
+                disable=not sys.stderr.isatty(),  # no bar in logs or pipes
+            ) as progress,
+        ):
+            task = progress.add_task("rates", total=size)
+
+            def lines() -> Iterator[str]:
+                for line in handle:
+                    progress.update(task, advance=len(line.encode()))
+                    yield line
+
+            return await rate_service.import_rates(db, lines(), base=base)
+
+    report = run_with_db(work)
+    out.print(f"imported {report.accepted} rates against {base.upper()}")
+    for number, reason in report.rejected:
+        err.print(f"line {number}: {reason}", highlight=False, markup=False)
+    if report.rejected:
+        err.print(f"{len(report.rejected)} lines rejected")
+        raise typer.Exit(code=1)
+
+
 @app.command()
 def demo(
     token_file: Annotated[
@@ -226,3 +270,7 @@ def demo(
 def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,8 @@ This module is a leaf: it imports nothing from goalgate, so every layer,
      ├── PreconditionFailed            precondition_failed  412
      ├── PayloadTooLarge               payload_too_large    413
      ├── ValidationFailed              validation_error     422
-     └── RateLimited                   rate_limited         429
+     ├── RateLimited                   rate_limited         429
+     └── Unavailable                   unavailable          503
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "PreconditionFailed",
     "RateLimited",
     "Unauthenticated",
+    "Unavailable",
     "ValidationFailed",
 ]
 
@@ -92,3 +94,10 @@ class RateLimited(GoalgateError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unavailable(GoalgateError):
+    """The service cannot answer now (database down); the client may retry."""
+
+    code = "unavailable"
+    status = 503

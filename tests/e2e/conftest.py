@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+from tests.conftest import skip_or_fail
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -21,24 +23,22 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "e2e: end-to-end test in a real headless browser (needs /usr/bin/chromium + playwright)",
-    )
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the whole session; skips visibly when unavailable."""
+    """One headless Chromium per test module; skips visibly when unavailable.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running
+    in this thread while it is open, which would break later tests that call
+    asyncio.run().
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip(
+        skip_or_fail(
             "playwright not importable: pip install playwright (never run `playwright install`)"
         )
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium not found at /usr/bin/chromium: apt-get install chromium")
+        skip_or_fail("Chromium not found at /usr/bin/chromium: apt-get install chromium")
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

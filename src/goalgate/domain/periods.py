@@ -19,11 +19,13 @@ from enum import StrEnum
 from goalgate.errors import ValidationFailed
 
 __all__ = [
+    "Compare",
     "DateRange",
     "Interval",
     "Period",
     "bucket_starts",
     "day_of",
+    "previous_range",
     "resolve_period",
     "validate_timezone",
 ]
@@ -46,6 +48,15 @@ class Period(StrEnum):
     LAST_30_DAYS = "30d"
     LAST_12_MONTHS = "12mo"
     CUSTOM = "custom"
+
+
+class Compare(StrEnum):
+    """What a period is compared with: the same number of days just before it,
+    or the same calendar dates one year earlier (29 February maps to the 28th,
+    so a range holding it is one day longer than its year-earlier twin)."""
+
+    PREVIOUS_PERIOD = "previous_period"
+    PREVIOUS_YEAR = "previous_year"
 
 
 class Interval(StrEnum):
@@ -195,6 +206,28 @@ def bucket_starts(rng: DateRange, interval: Interval) -> list[tuple[date, int]]:
     else:  # pragma: no cover - exhaustive over Interval
         raise ValueError(f"unknown interval {interval!r}")
     return [(day, _day_start_ms(day, zone_name)) for day in firsts]
+
+
+def previous_range(rng: DateRange, compare: Compare) -> DateRange:
+    """The range ``rng`` is compared with (see Compare)."""
+    if compare is Compare.PREVIOUS_PERIOD:
+        last = rng.first - _ONE_DAY
+        first = last - timedelta(days=rng.days - 1)
+    else:
+        first, last = _year_before(rng.first), _year_before(rng.last)
+    if first < MIN_DATE:
+        raise ValidationFailed(
+            "The compared period starts before 1970.",
+            fields={"compare": "the compared period would start before 1970-01-01"},
+        )
+    return _date_range(first, last, rng.timezone)
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def _parse_period(period: object) -> Period:

@@ -10,6 +10,7 @@ correctness, so any number of workers can each keep their own.
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -35,6 +36,12 @@ class _Dictionary:
     matches: OrderedDict[tuple[str, str], tuple[int, list[int]]] = field(
         default_factory=OrderedDict
     )
+
+    def value_of(self, key_id: int) -> str | None:
+        position = bisect.bisect_left(self.ids, key_id)
+        if position < len(self.ids) and self.ids[position] == key_id:
+            return self.values[position]
+        return None
 
     @property
     def last_id(self) -> int:
@@ -85,6 +92,11 @@ class KeyIndex:
         if len(dictionary.matches) > _MAX_PATTERNS_PER_DICTIONARY:
             dictionary.matches.popitem(last=False)
         return matched
+
+    def values_of(self, site_id: int, goal_type: GoalType, key_ids: list[int]) -> list[str]:
+        """The strings behind key ids this index has returned (fresh from a prior call)."""
+        dictionary = self._dictionaries.get((site_id, event_kind_of(goal_type)), _Dictionary())
+        return [dictionary.value_of(key_id) or "" for key_id in key_ids]
 
 
 def key_index(db: Database) -> KeyIndex:

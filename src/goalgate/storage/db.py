@@ -77,11 +77,12 @@ def _prepare_sqlite(url: str) -> None:
 
 def open_database(url: str, *, echo: bool = False) -> Database:
     """Create the engine for ``url``; connects lazily, on first use."""
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         _prepare_sqlite(url)
     else:
-        kwargs.update(pool_size=10, max_overflow=10)
+        # A server may drop idle connections; a file cannot.
+        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

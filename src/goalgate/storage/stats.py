@@ -12,10 +12,21 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["Aggregate", "AggregateRequest", "aggregate_goals", "keys_after"]
+__all__ = [
+    "EMPTY",
+    "Aggregate",
+    "AggregateRequest",
+    "ForeignRevenue",
+    "aggregate_buckets",
+    "aggregate_goals",
+    "conversions_by_key",
+    "keys_after",
+    "revenue_in_other_currencies",
+    "site_visitors",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +47,20 @@ class Aggregate:
     unique_conversions: int
     # Sum of the revenue sent in the goal's currency, in millionths; None if none.
     revenue_micros: int | None
+    # Events whose revenue is in another currency (see revenue_in_other_currencies).
+    foreign: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignRevenue:
+    """Revenue sent in one currency other than the goal's, on one UTC day."""
+
+    tag: int
+    currency: str
+    day: int  # days since 1970-01-01, UTC
+    bucket: int | None
+    events: int
+    micros: int
 
 
 EMPTY = Aggregate(0, 0, None)
@@ -45,43 +70,83 @@ _KEYS_AFTER = text(
     "ORDER BY id"
 )
 
-# SQLite: CROSS JOIN makes the goal rows the outer loop, so each probes the index.
-_AGGREGATE_SQLITE = text(
-    """
+# The goal rows, one per (goal tag, key), from one JSON parameter.
+_ROWS_SQLITE = """
     WITH m AS (
         SELECT json_extract(value, '$.g') AS g, json_extract(value, '$.site') AS site,
                json_extract(value, '$.k') AS k, json_extract(value, '$.s') AS s,
                json_extract(value, '$.e') AS e, json_extract(value, '$.cur') AS cur
         FROM json_each(:rows)
     )
-    SELECT m.g, count(*), count(DISTINCT ev.visitor),
-           sum(CASE WHEN ev.revenue_currency = m.cur THEN ev.revenue_micros END)
-    FROM m CROSS JOIN events AS ev
-    WHERE ev.site_id = m.site AND ev.key_id = m.k AND ev.ts >= m.s AND ev.ts < m.e
-    GROUP BY m.g
-    """
-)
-
-_AGGREGATE_POSTGRES = text(
-    """
+"""
+_ROWS_POSTGRES = """
     WITH m AS (
         SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb))
             AS x(g int, site int, k int, s bigint, e bigint, cur text)
     )
-    SELECT m.g, count(*), count(DISTINCT ev.visitor),
-           sum(CASE WHEN ev.revenue_currency = m.cur THEN ev.revenue_micros END)
-    FROM m JOIN events AS ev
-      ON ev.site_id = m.site AND ev.key_id = m.k AND ev.ts >= m.s AND ev.ts < m.e
-    GROUP BY m.g
-    """
+"""
+# SQLite: CROSS JOIN makes the goal rows the outer loop, so each probes the index.
+_JOIN = {
+    "sqlite": "FROM m CROSS JOIN events AS ev WHERE ev.site_id = m.site AND ev.key_id = m.k "
+    "AND ev.ts >= m.s AND ev.ts < m.e",
+    "postgresql": "FROM m JOIN events AS ev ON ev.site_id = m.site AND ev.key_id = m.k "
+    "AND ev.ts >= m.s AND ev.ts < m.e",
+}
+_MEASURES = (
+    "count(*), count(DISTINCT ev.visitor), "
+    "sum(CASE WHEN ev.revenue_currency = m.cur THEN ev.revenue_micros END), "
+    "sum(CASE WHEN ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR "
+    "ev.revenue_currency <> m.cur) THEN 1 ELSE 0 END)"
 )
+_DAY_MS = 86_400_000
+
+
+def _statement(dialect: str, select: str, group: str, condition: str = "") -> TextClause:
+    rows = _ROWS_SQLITE if dialect == "sqlite" else _ROWS_POSTGRES
+    join = _JOIN["sqlite" if dialect == "sqlite" else "postgresql"]
+    return text(f"{rows} SELECT {select} {join} {condition} GROUP BY {group}")
+
+
+def _goal_rows(requests: Sequence[AggregateRequest]) -> str:
+    return json.dumps(
+        [
+            {
+                "g": r.tag,
+                "site": r.site_id,
+                "k": k,
+                "s": r.start_ms,
+                "e": r.end_ms,
+                "cur": r.currency,
+            }
+            for r in requests
+            for k in r.key_ids
+        ]
+    )
+
+
+def _bucket_expression(starts: Sequence[int], lo: int = 0, hi: int | None = None) -> str:
+    """SQL giving the index of the bucket an event's ``ts`` falls in (a binary search).
+
+    Bucket boundaries follow the site's calendar (23- and 25-hour days, months),
+    so no arithmetic on ``ts`` can find them; nested CASEs cost log2(buckets)
+    comparisons per event. The boundaries are integers we computed, never input.
+    """
+    hi = len(starts) if hi is None else hi
+    if hi - lo == 1:
+        return str(lo)
+    mid = (lo + hi) // 2
+    return (
+        f"CASE WHEN ev.ts < {int(starts[mid])} THEN {_bucket_expression(starts, lo, mid)} "
+        f"ELSE {_bucket_expression(starts, mid, hi)} END"
+    )
 
 
 async def keys_after(
     session: AsyncSession, site_id: int, kind: str, after_id: int
 ) -> list[tuple[int, str]]:
     """The site's keys of one kind added after ``after_id`` (the dictionary only grows)."""
-    result = await session.execute(_KEYS_AFTER, {"site": site_id, "kind": kind, "after": after_id})
+    conn = await session.connection()
+    result = await conn.execute(_KEYS_AFTER, {"site": site_id, "kind": kind, "after": after_id})
     return [(int(row[0]), str(row[1])) for row in result]
 
 
@@ -89,19 +154,112 @@ async def aggregate_goals(
     session: AsyncSession, requests: Sequence[AggregateRequest]
 ) -> dict[int, Aggregate]:
     """Conversions, unique visitors and revenue per request tag, in one statement."""
-    rows = [
-        {"g": r.tag, "site": r.site_id, "k": k, "s": r.start_ms, "e": r.end_ms, "cur": r.currency}
-        for r in requests
-        for k in r.key_ids
-    ]
     found = {r.tag: EMPTY for r in requests}
-    if not rows:
+    if not any(r.key_ids for r in requests):
         return found
-    bind = session.get_bind()
-    statement = _AGGREGATE_SQLITE if bind.dialect.name == "sqlite" else _AGGREGATE_POSTGRES
-    result = await session.execute(statement, {"rows": json.dumps(rows)})
-    for tag, conversions, uniques, revenue in result:
-        found[int(tag)] = Aggregate(
-            int(conversions), int(uniques), None if revenue is None else int(revenue)
-        )
+    conn = await session.connection()
+    statement = _statement(conn.dialect.name, f"m.g, {_MEASURES}", "m.g")
+    result = await conn.execute(statement, {"rows": _goal_rows(requests)})
+    for tag, conversions, uniques, revenue, foreign in result:
+        found[int(tag)] = _aggregate(conversions, uniques, revenue, foreign)
     return found
+
+
+async def aggregate_buckets(
+    session: AsyncSession, requests: Sequence[AggregateRequest], starts: Sequence[int]
+) -> dict[int, dict[int, Aggregate]]:
+    """Per request tag, the aggregate of each bucket that has events, in one statement.
+
+    ``starts`` are the bucket boundaries shared by every request (same calendar
+    and period); each request's own [start_ms, end_ms) must lie within them.
+    """
+    found: dict[int, dict[int, Aggregate]] = {r.tag: {} for r in requests}
+    if not starts or not any(r.key_ids for r in requests):
+        return found
+    conn = await session.connection()
+    bucket = _bucket_expression(starts)
+    statement = _statement(conn.dialect.name, f"m.g, {bucket} AS b, {_MEASURES}", "m.g, b")
+    result = await conn.execute(statement, {"rows": _goal_rows(requests)})
+    for tag, index, conversions, uniques, revenue, foreign in result:
+        found[int(tag)][int(index)] = _aggregate(conversions, uniques, revenue, foreign)
+    return found
+
+
+async def revenue_in_other_currencies(
+    session: AsyncSession,
+    requests: Sequence[AggregateRequest],
+    starts: Sequence[int] | None = None,
+) -> list[ForeignRevenue]:
+    """Revenue not in each goal's currency, by currency and UTC day (and bucket).
+
+    The caller converts it with the rates of each day; one statement per batch.
+    """
+    if not any(r.key_ids for r in requests):
+        return []
+    conn = await session.connection()
+    bucket = _bucket_expression(starts) if starts else "NULL"
+    select = (
+        f"m.g, ev.revenue_currency, ev.ts / {_DAY_MS} AS d, {bucket} AS b, "
+        "count(*), sum(ev.revenue_micros)"
+    )
+    condition = (
+        "AND ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR ev.revenue_currency <> m.cur)"
+    )
+    statement = _statement(conn.dialect.name, select, "m.g, ev.revenue_currency, d, b", condition)
+    result = await conn.execute(statement, {"rows": _goal_rows(requests)})
+    return [
+        ForeignRevenue(int(g), str(c), int(d), None if b is None else int(b), int(n), int(micros))
+        for g, c, d, b, n, micros in result
+    ]
+
+
+async def conversions_by_key(
+    session: AsyncSession, request: AggregateRequest, *, limit: int
+) -> list[tuple[int, int]]:
+    """The keys of one request with the most conversions: (key id, conversions)."""
+    if not request.key_ids:
+        return []
+    conn = await session.connection()
+    statement = _statement(conn.dialect.name, "m.k, count(*) AS n", "m.k")
+    statement = text(f"{statement.text} ORDER BY n DESC, m.k LIMIT {int(limit)}")
+    result = await conn.execute(statement, {"rows": _goal_rows([request])})
+    return [(int(key), int(count)) for key, count in result]
+
+
+async def site_visitors(
+    session: AsyncSession, requests: Sequence[tuple[int, int, int, int]]
+) -> dict[int, int]:
+    """Distinct visitors of a site over [start, end) for each (tag, site, start, end)."""
+    found = {tag: 0 for tag, *_ in requests}
+    if not requests:
+        return found
+    conn = await session.connection()
+    rows = json.dumps([{"g": t, "site": site, "s": s, "e": e} for t, site, s, e in requests])
+    if conn.dialect.name == "sqlite":
+        source = (
+            "WITH r AS (SELECT json_extract(value, '$.g') AS g, "
+            "json_extract(value, '$.site') AS site, json_extract(value, '$.s') AS s, "
+            "json_extract(value, '$.e') AS e FROM json_each(:rows)) "
+            "SELECT r.g, count(DISTINCT ev.visitor) FROM r CROSS JOIN events AS ev "
+            "WHERE ev.site_id = r.site AND ev.ts >= r.s AND ev.ts < r.e GROUP BY r.g"
+        )
+    else:
+        source = (
+            "WITH r AS (SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+            "AS x(g int, site int, s bigint, e bigint)) "
+            "SELECT r.g, count(DISTINCT ev.visitor) FROM r JOIN events AS ev "
+            "ON ev.site_id = r.site AND ev.ts >= r.s AND ev.ts < r.e GROUP BY r.g"
+        )
+    result = await conn.execute(text(source), {"rows": rows})
+    for tag, visitors in result:
+        found[int(tag)] = int(visitors)
+    return found
+
+
+def _aggregate(conversions: object, uniques: object, revenue: object, foreign: object) -> Aggregate:
+    return Aggregate(
+        int(conversions),  # type: ignore[call-overload]
+        int(uniques),  # type: ignore[call-overload]
+        None if revenue is None else int(revenue),  # type: ignore[call-overload]
+        int(foreign or 0),  # type: ignore[call-overload]
+    )

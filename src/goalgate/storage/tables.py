@@ -21,6 +21,7 @@ __all__ = [
     "ApiToken",
     "Event",
     "EventKey",
+    "ExchangeRate",
     "Goal",
     "RateCounter",
     "Site",
@@ -177,3 +178,18 @@ class RateCounter(SQLModel, table=True):
     window_start: int = Field(primary_key=True, sa_type=BigInteger)
     hits: int = Field(default=0)
     expires_at: int = Field(sa_type=BigInteger)
+
+
+class ExchangeRate(SQLModel, table=True):
+    """How many units of ``currency`` one unit of ``base`` bought on ``day``.
+
+    One base for the whole table (the first file imported chooses it). The rate
+    is kept as decimal text: SQLite would turn a NUMERIC into a float.
+    """
+
+    __tablename__ = "exchange_rates"
+
+    currency: str = Field(primary_key=True, max_length=3)
+    day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD
+    base: str = Field(max_length=3)
+    rate: str = Field(max_length=40)

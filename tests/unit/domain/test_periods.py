@@ -10,11 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from goalgate.domain.periods import (
+    Compare,
     DateRange,
     Interval,
     Period,
     bucket_starts,
     day_of,
+    previous_range,
     resolve_period,
     validate_timezone,
 )
@@ -657,3 +659,40 @@ def test_relative_periods_contain_now_and_end_today(
         assert rng.first.day == 1
         months = (rng.last.year - rng.first.year) * 12 + rng.last.month - rng.first.month
         assert months == 11
+
+
+# --- comparison periods ---------------------------------------------------------
+
+
+def _custom(first: str, last: str, zone: str = "UTC") -> DateRange:
+    return resolve_period(
+        "custom", timezone=zone, now=datetime(2025, 1, 1, tzinfo=UTC), first=first, last=last
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "compare", "expected"),
+    [
+        ("2024-03-01", "2024-03-31", Compare.PREVIOUS_PERIOD, ("2024-01-30", "2024-02-29")),
+        ("2024-03-01", "2024-03-07", Compare.PREVIOUS_PERIOD, ("2024-02-23", "2024-02-29")),
+        ("2024-03-01", "2024-03-31", Compare.PREVIOUS_YEAR, ("2023-03-01", "2023-03-31")),
+        ("2024-02-29", "2024-03-06", Compare.PREVIOUS_YEAR, ("2023-02-28", "2023-03-06")),
+        ("2024-01-01", "2024-12-31", Compare.PREVIOUS_YEAR, ("2023-01-01", "2023-12-31")),
+        ("2024-01-01", "2024-12-31", Compare.PREVIOUS_PERIOD, ("2022-12-31", "2023-12-31")),
+    ],
+)
+def test_previous_range_has_the_same_number_of_days(
+    first: str, last: str, compare: Compare, expected: tuple[str, str]
+) -> None:
+    rng = _custom(first, last, "Europe/Berlin")
+    previous = previous_range(rng, compare)
+    assert (previous.first.isoformat(), previous.last.isoformat()) == expected
+    if compare is Compare.PREVIOUS_PERIOD:
+        assert previous.days == rng.days
+    assert previous.timezone == "Europe/Berlin"
+
+
+def test_previous_range_before_1970_is_rejected() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        previous_range(_custom("1970-01-01", "1970-01-10"), Compare.PREVIOUS_PERIOD)
+    assert caught.value.fields == {"compare": "the compared period would start before 1970-01-01"}

@@ -18,14 +18,18 @@ from goalgate.api.rest.schemas import (
     GoalCreateBody,
     GoalEnvelope,
     GoalListEnvelope,
+    GoalPreviewBody,
     GoalUpdateBody,
+    PreviewEnvelope,
     StatsEnvelope,
     goal_out,
+    preview_json,
     stats_json,
 )
 from goalgate.domain.tokens import Principal
 from goalgate.errors import PreconditionFailed, ValidationFailed
 from goalgate.services import goals as goal_service
+from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
 from goalgate.storage.db import Database
 from goalgate.storage.tables import Goal
@@ -54,6 +58,15 @@ def _with_etag(goal: Goal, status: int) -> Response[GoalEnvelope]:
     return Response(
         GoalEnvelope(data=goal_out(goal)), status_code=status, headers={"ETag": etag_of(goal)}
     )
+
+
+Period = Annotated[
+    str | None, QueryParameter(description="7d, 30d (default), 12mo or custom", required=False)
+]
+From = Annotated[
+    str | None, QueryParameter(name="from", description="YYYY-MM-DD, period=custom only")
+]
+To = Annotated[str | None, QueryParameter(name="to", description="YYYY-MM-DD, period=custom only")]
 
 
 class GoalsController(Controller):
@@ -149,16 +162,9 @@ class GoalsController(Controller):
         goal_id: str,
         db: Database,
         principal: Principal,
-        period: Annotated[
-            str | None,
-            QueryParameter(description="7d, 30d (default), 12mo or custom", required=False),
-        ] = None,
-        first: Annotated[
-            str | None, QueryParameter(name="from", description="YYYY-MM-DD, period=custom only")
-        ] = None,
-        last: Annotated[
-            str | None, QueryParameter(name="to", description="YYYY-MM-DD, period=custom only")
-        ] = None,
+        period: Period = None,
+        first: From = None,
+        last: To = None,
     ) -> Response[bytes]:
         """Conversions, unique conversions and revenue over a period of the site's
         calendar (its time zone, whole days). Scope: analytics:read."""
@@ -166,3 +172,35 @@ class GoalsController(Controller):
             db, principal, key, goal_id, period=period, first=first, last=last
         )
         return Response(stats_json(stats), media_type=MediaType.JSON)
+
+    @post(
+        "/preview",
+        status_code=HTTP_200_OK,
+        summary="Preview goal",
+        responses={200: ResponseSpec(data_container=PreviewEnvelope, description="Preview")},
+    )
+    async def preview_goal(
+        self,
+        key: str,
+        data: GoalPreviewBody,
+        db: Database,
+        principal: Principal,
+        period: Period = None,
+        first: From = None,
+        last: To = None,
+    ) -> Response[bytes]:
+        """The stats a goal would have over a period, and the paths or names it
+        matches most, without saving anything. Scope: analytics:read."""
+        preview = await insight_service.preview_goal(
+            db,
+            principal,
+            key,
+            type=data.type,
+            match_type=data.match_type,
+            match_value=data.match_value,
+            currency=data.currency,
+            period=period,
+            first=first,
+            last=last,
+        )
+        return Response(preview_json(preview), media_type=MediaType.JSON)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
+from goalgate.services.insights import GoalPreview
 from goalgate.services.stats import GoalStats
 from goalgate.storage.tables import Goal
 
@@ -19,9 +20,12 @@ __all__ = [
     "GoalEnvelope",
     "GoalListEnvelope",
     "GoalOut",
+    "GoalPreviewBody",
     "GoalUpdateBody",
+    "PreviewEnvelope",
     "StatsEnvelope",
     "goal_out",
+    "preview_json",
     "stats_json",
 ]
 
@@ -50,6 +54,17 @@ class GoalUpdateBody(BaseModel):
     type: Annotated[str | None, Field(json_schema_extra=_TYPE_DOC)] = None
     match_type: Annotated[str | None, Field(json_schema_extra=_MATCH_DOC)] = None
     match_value: str | None = None
+    currency: str | None = None
+
+
+class GoalPreviewBody(BaseModel):
+    """POST .../goals/preview body: a goal's matching definition, without a name."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    type: Annotated[str, Field(json_schema_extra=_TYPE_DOC)]
+    match_type: Annotated[str, Field(json_schema_extra=_MATCH_DOC)]
+    match_value: str
     currency: str | None = None
 
 
@@ -99,19 +114,44 @@ class StatsEnvelope:
 _STATS_ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 
-def stats_json(stats: GoalStats) -> bytes:
-    """The documented stats body; revenue rounded to the currency's minor unit."""
+@dataclass(frozen=True, slots=True)
+class MatchedValueOut:
+    value: str
+    conversions: int
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewOut:
+    conversions: int
+    unique_conversions: int
+    revenue: float | None
+    top_matches: list[MatchedValueOut]
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewEnvelope:
+    data: PreviewOut
+
+
+def _stats_fields(stats: GoalStats) -> dict[str, object]:
+    """The documented stats fields; revenue rounded to the currency's minor unit."""
     revenue = None
     if stats.revenue is not None and stats.currency is not None:
         revenue = money.display_amount(stats.revenue, stats.currency)
-    body = {
-        "data": {
-            "conversions": stats.conversions,
-            "unique_conversions": stats.unique_conversions,
-            "revenue": revenue,
-        }
+    return {
+        "conversions": stats.conversions,
+        "unique_conversions": stats.unique_conversions,
+        "revenue": revenue,
     }
-    return _STATS_ENCODER.encode(body)
+
+
+def stats_json(stats: GoalStats) -> bytes:
+    return _STATS_ENCODER.encode({"data": _stats_fields(stats)})
+
+
+def preview_json(preview: GoalPreview) -> bytes:
+    matches = [{"value": m.value, "conversions": m.conversions} for m in preview.top_matches]
+    return _STATS_ENCODER.encode({"data": {**_stats_fields(preview.stats), "top_matches": matches}})
 
 
 def goal_out(goal: Goal) -> GoalOut:

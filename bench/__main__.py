@@ -1,0 +1,132 @@
+"""`make bench`: build the datasets, run every benchmark, print ratios against floors.
+
+    python -m bench [--events 1000000] [--base 100000] [--rounds 5] [--per-round 20]
+
+Each figure is a ratio against a floor measured in the same run on the same
+machine, because absolute times drift on a shared machine; the table says
+which target each ratio has and whether it was met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import dataset, ingest_bench, stats_bench
+
+OUT = Path(__file__).parent / "out"
+
+
+@dataclass
+class Row:
+    name: str
+    value: str
+    floor: str
+    ratio: float
+    target: str
+    met: bool | None
+
+    def markdown(self) -> str:
+        verdict = "—" if self.met is None else ("met" if self.met else "**missed**")
+        cells = [self.name, self.value, self.floor, f"{self.ratio:.2f}", self.target, verdict]
+        return "| " + " | ".join(cells) + " |"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def stats_rows(args: argparse.Namespace) -> list[Row]:
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    small, large = dataset.build(OUT, base=args.base, total=args.events, now_ms=now_ms)
+    on_small = stats_bench.measure(small, rounds=args.rounds, per_round=args.per_round)
+    on_large = stats_bench.measure(large, rounds=args.rounds, per_round=args.per_round)
+    exact, regex = on_large["exact_event_30d"], on_large["regex_pageview_12mo"]
+    scale = exact["seconds"] / on_small["exact_event_30d"]["seconds"]
+    return [
+        Row(
+            f"(a) stats, exact event goal, 30d, {large.events:,} events "
+            f"({int(exact['conversions']):,} matching), HTTP vs raw sqlite3",
+            _ms(exact["seconds"]),
+            _ms(exact["floor"]),
+            exact["ratio"],
+            "≤ 3",
+            exact["ratio"] <= 3,
+        ),
+        Row(
+            f"(a) stats, regex pageview goal, 12mo, {large.events:,} events "
+            f"({int(regex['conversions']):,} matching), HTTP vs raw sqlite3",
+            _ms(regex["seconds"]),
+            _ms(regex["floor"]),
+            regex["ratio"],
+            "≤ 1.5",
+            regex["ratio"] <= 1.5,
+        ),
+        Row(
+            f"(b) stats, exact goal at {large.events:,} vs {small.events:,} events "
+            "(same matching events)",
+            _ms(exact["seconds"]),
+            _ms(on_small["exact_event_30d"]["seconds"]),
+            scale,
+            "≤ 1.5",
+            scale <= 1.5,
+        ),
+    ]
+
+
+def ingest_rows(args: argparse.Namespace) -> list[Row]:
+    result = ingest_bench.measure(OUT, batches=args.ingest_batches)
+    return [
+        Row(
+            f"(c) ingestion, {int(result['events']):,} events in batches of 1000 from "
+            "4 clients, HTTP vs raw sqlite3 executemany",
+            f"{result['http_eps']:,.0f} ev/s",
+            f"{result['floor_eps']:,.0f} ev/s",
+            result["ratio"],
+            "≥ 0.2",
+            result["ratio"] >= 0.2,
+        )
+    ]
+
+
+SECTIONS = {"stats": stats_rows, "ingest": ingest_rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--events", type=int, default=1_000_000, help="events in the large dataset")
+    parser.add_argument("--base", type=int, default=100_000, help="events in the small dataset")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--per-round", type=int, default=20)
+    parser.add_argument("--ingest-batches", type=int, default=200, help="batches of 1000 events")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    args = parser.parse_args()
+    if not 1000 <= args.base < args.events:
+        parser.error("need 1000 <= --base < --events")
+
+    started = time.perf_counter()
+    rows: list[Row] = []
+    for name in args.only.split(","):
+        if name not in SECTIONS:
+            parser.error(f"unknown section {name!r}; known: {', '.join(SECTIONS)}")
+        print(f"{name} …", flush=True)
+        rows += SECTIONS[name](args)
+
+    header = "| benchmark | measured | floor | ratio | target | |\n|---|---|---|---|---|---|"
+    table = "\n".join([header, *(row.markdown() for row in rows)])
+    print()
+    print(table)
+    print(f"\n{time.perf_counter() - started:.0f} s in all")
+    OUT.mkdir(exist_ok=True)
+    (OUT / "results.md").write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()

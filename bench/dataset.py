@@ -1,0 +1,213 @@
+"""Build benchmark databases: goalgate's own schema, filled in bulk with sqlite3.
+
+Two databases share the exact same events for the benchmark's goals; the larger
+one adds events of other paths and names only. Comparing a goal's latency on
+both therefore shows whether cost follows matching events or stored events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.progress import Progress
+
+from goalgate.services import goals as goal_service
+from goalgate.services import sites as site_service
+from goalgate.services import tokens as token_service
+from goalgate.storage.db import open_database
+
+SITE_KEY = "sk_bench"
+DAY_MS = 86_400_000
+BLOG_POSTS = 400
+# The exact event goal matches "signup": half of the base events, spread over a year.
+SIGNUP_SHARE = 0.5
+BLOG_SHARE = 0.3
+
+GOALS = {
+    "exact_event": {
+        "name": "Signup",
+        "type": "event",
+        "match_type": "exact",
+        "match_value": "signup",
+    },
+    "regex_pageview": {
+        "name": "Blog post",
+        "type": "pageview",
+        "match_type": "regex",
+        "match_value": r"^/blog/\d+$",
+    },
+    "purchase": {
+        "name": "Purchase",
+        "type": "custom",
+        "match_type": "exact",
+        "match_value": "purchase",
+        "currency": "USD",
+    },
+}
+
+
+@dataclass(frozen=True)
+class BenchDatabase:
+    path: Path
+    url: str
+    token: str
+    goal_ids: dict[str, str]
+    events: int
+
+
+def _other_paths(rng: random.Random) -> list[str]:
+    paths = ["/", "/pricing", "/about", "/thank-you", "/blog", "/blog/archive"]
+    paths += [f"/docs/{s}/{p}" for s in ("start", "api", "guides", "faq") for p in range(75)]
+    paths += [f"/product/{n}" for n in range(300)]
+    paths += [f"/blog/{n}/comments" for n in range(50)]
+    rng.shuffle(paths)
+    return paths
+
+
+OTHER_EVENTS = [
+    "contact_form",
+    "contact_chat",
+    "newsletter_signup",
+    "download",
+    "play_video",
+    "share",
+    "search",
+    "add_to_cart",
+    "open_menu",
+    "scroll_75",
+]
+
+
+async def _prepare_schema(url: str, *, goals: int = 0) -> tuple[str, dict[str, str]]:
+    """Migrate, create the site, a token and the benchmark goals; return token and ids."""
+    db = open_database(url)
+    try:
+        await db.migrate()
+        async with db.write() as session:
+            await site_service.create_site(
+                session, key=SITE_KEY, domain="bench.example.com", timezone="UTC"
+            )
+            _, secret = await token_service.create_token(
+                session,
+                name="bench",
+                scopes=["analytics:read", "analytics:write"],
+                site_keys=None,
+            )
+        principal = await token_service.authenticate(db, f"Bearer {secret}")
+        ids: dict[str, str] = {}
+        async with db.write() as session:
+            for label, spec in GOALS.items():
+                goal = await goal_service.create_goal(session, principal, SITE_KEY, **spec)
+                ids[label] = goal.id
+            for n in range(goals):
+                goal = await goal_service.create_goal(
+                    session,
+                    principal,
+                    SITE_KEY,
+                    name=f"Listing goal {n:02d}",
+                    type="pageview",
+                    match_type="contains",
+                    match_value=f"/product/{n}",
+                )
+                ids[f"listing_{n:02d}"] = goal.id
+        return secret, ids
+    finally:
+        await db.close()
+
+
+def _base_rows(
+    base: int, now_ms: int, rng: random.Random
+) -> list[tuple[str, str, int, int, int | None, str | None]]:
+    """(kind, value, ts, visitor, revenue_micros, currency) of the shared base events."""
+    rows = []
+    visitors = max(base // 4, 10)
+    for i in range(base):
+        ts = now_ms - rng.randrange(365 * DAY_MS)
+        visitor = rng.randrange(visitors)
+        roll = i / base
+        if roll < SIGNUP_SHARE:
+            rows.append(("event", "signup", ts, visitor, None, None))
+        elif roll < SIGNUP_SHARE + BLOG_SHARE:
+            rows.append(("pageview", f"/blog/{rng.randrange(BLOG_POSTS)}", ts, visitor, None, None))
+        else:
+            cents = rng.randrange(500, 20_000)
+            rows.append(("goal", "purchase", ts, visitor, cents * 10_000, "USD"))
+    return rows
+
+
+def _filler_rows(
+    count: int, now_ms: int, rng: random.Random
+) -> list[tuple[str, str, int, int, int | None, str | None]]:
+    """Events that match none of the benchmark goals."""
+    paths = _other_paths(rng)
+    rows = []
+    visitors = max(count // 4, 10)
+    for _ in range(count):
+        ts = now_ms - rng.randrange(365 * DAY_MS)
+        visitor = rng.randrange(visitors)
+        if rng.random() < 0.75:
+            rows.append(("pageview", rng.choice(paths), ts, visitor, None, None))
+        else:
+            rows.append(("event", rng.choice(OTHER_EVENTS), ts, visitor, None, None))
+    return rows
+
+
+def _insert(path: Path, rows: list[tuple[str, str, int, int, int | None, str | None]]) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        site_id = conn.execute("SELECT id FROM sites WHERE key = ?", (SITE_KEY,)).fetchone()[0]
+        keys: dict[tuple[str, str], int] = {}
+        for kind, value, *_ in rows:
+            keys.setdefault((kind, value), 0)
+        with conn:
+            for kind, value in keys:
+                cur = conn.execute(
+                    "INSERT INTO event_keys (site_id, kind, value) VALUES (?, ?, ?)",
+                    (site_id, kind, value),
+                )
+                keys[(kind, value)] = int(cur.lastrowid or 0)
+        chunk = 50_000
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"filling {path.name}", total=len(rows))
+            for start in range(0, len(rows), chunk):
+                part = rows[start : start + chunk]
+                with conn:
+                    conn.executemany(
+                        "INSERT INTO events (site_id, key_id, ts, visitor, revenue_micros, "
+                        "revenue_currency) VALUES (?, ?, ?, ?, ?, ?)",
+                        [
+                            (site_id, keys[(k, v)], ts, vis, rev, cur)
+                            for k, v, ts, vis, rev, cur in part
+                        ],
+                    )
+                progress.advance(task, len(part))
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()
+
+
+def build(
+    directory: Path, *, base: int, total: int, now_ms: int, seed: int = 7, listing_goals: int = 20
+) -> tuple[BenchDatabase, BenchDatabase]:
+    """Two databases: ``base`` events, and the same plus filler up to ``total``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    shared = _base_rows(base, now_ms, rng)
+    filler = _filler_rows(total - base, now_ms, rng)
+    built = []
+    for name, rows in (("small", shared), ("large", shared + filler)):
+        path = directory / f"bench-{name}.db"
+        for stale in directory.glob(f"bench-{name}.db*"):
+            stale.unlink()
+        url = f"sqlite+aiosqlite:///{path}"
+        started = time.perf_counter()
+        token, ids = asyncio.run(_prepare_schema(url, goals=listing_goals))
+        _insert(path, sorted(rows, key=lambda row: row[2]))
+        print(f"  built {path.name}: {len(rows):,} events in {time.perf_counter() - started:.1f}s")
+        built.append(BenchDatabase(path, url, token, ids, len(rows)))
+    return built[0], built[1]

@@ -1,0 +1,205 @@
+"""Goal insights beyond the documented numbers: time series, conversion rate,
+period comparison, and previewing a goal before it is saved."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from goalgate.domain import money
+from goalgate.domain.goals import GoalType, MatchType, name_key, validate_goal
+from goalgate.domain.periods import DateRange, Interval, bucket_starts
+from goalgate.domain.tokens import Principal, Scope
+from goalgate.services.currency import Converted, convert_foreign
+from goalgate.services.matching import key_index
+from goalgate.services.sites import visible_site
+from goalgate.services.stats import GoalStats, StatsQuery, site_range, stats_for
+from goalgate.services.tokens import require
+from goalgate.storage import stats as stats_store
+from goalgate.storage.db import Database
+from goalgate.storage.tables import Goal, Site
+
+__all__ = [
+    "Bucket",
+    "GoalPreview",
+    "MatchedValue",
+    "conversion_rate",
+    "preview_goal",
+    "relative_change",
+    "timeseries_for",
+    "visitors_for",
+]
+
+PREVIEW_TOP = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One day, week or month of a goal's stats; ``first`` is its first day in range."""
+
+    first: date
+    conversions: int
+    unique_conversions: int
+    revenue: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedValue:
+    value: str
+    conversions: int
+
+
+@dataclass(frozen=True, slots=True)
+class GoalPreview:
+    stats: GoalStats
+    top_matches: list[MatchedValue]
+
+
+def conversion_rate(unique_conversions: int, visitors: int) -> float:
+    """Unique conversions over the site's unique visitors; 0 when it had none."""
+    return 0.0 if visitors == 0 else unique_conversions / visitors
+
+
+def relative_change(current: float, previous: float) -> float | None:
+    """(current - previous) / previous; None when previous is 0 (no finite change)."""
+    return None if previous == 0 else (current - previous) / previous
+
+
+async def _requests(
+    db: Database, queries: Sequence[StatsQuery]
+) -> list[stats_store.AggregateRequest]:
+    index = key_index(db)
+    out = []
+    async with db.read() as session:
+        for tag, query in enumerate(queries):
+            assert query.site.id is not None
+            key_ids = await index.matching_keys(
+                session,
+                site_id=query.site.id,
+                goal_type=GoalType(query.goal.type),
+                match_type=MatchType(query.goal.match_type),
+                match_value=query.goal.match_value,
+            )
+            out.append(
+                stats_store.AggregateRequest(
+                    tag,
+                    query.site.id,
+                    key_ids,
+                    query.range.start_ms,
+                    query.range.end_ms,
+                    query.goal.currency,
+                )
+            )
+    return out
+
+
+async def timeseries_for(
+    db: Database, queries: Sequence[StatsQuery], interval: Interval
+) -> list[list[Bucket]]:
+    """Zero-filled buckets of each goal's period, summing exactly to its totals.
+
+    One SQL statement per distinct calendar (time zone and period) in the batch.
+    """
+    requests = await _requests(db, queries)
+    groups: dict[tuple[date, date, str], list[int]] = defaultdict(list)
+    for tag, query in enumerate(queries):
+        groups[(query.range.first, query.range.last, query.range.timezone)].append(tag)
+    series: list[list[Bucket]] = [[] for _ in queries]
+    async with db.read() as session:
+        for tags in groups.values():
+            rng = queries[tags[0]].range
+            starts = bucket_starts(rng, interval)
+            group = [requests[t] for t in tags]
+            boundaries = [start for _, start in starts]
+            found = await stats_store.aggregate_buckets(session, group, boundaries)
+            foreign: dict[tuple[int, int | None], Converted] = {}
+            if any(a.foreign for buckets in found.values() for a in buckets.values()):
+                rows = await stats_store.revenue_in_other_currencies(session, group, boundaries)
+                currencies = {t: queries[t].goal.currency for t in tags}
+                foreign = await convert_foreign(session, rows, currencies)
+            for tag in tags:
+                currency = queries[tag].goal.currency
+                series[tag] = [
+                    _bucket(
+                        first,
+                        found[tag].get(i, stats_store.EMPTY),
+                        foreign.get((tag, i), Converted()),
+                        currency,
+                    )
+                    for i, (first, _) in enumerate(starts)
+                ]
+    return series
+
+
+def _bucket(
+    first: date, aggregate: stats_store.Aggregate, other: Converted, currency: str | None
+) -> Bucket:
+    revenue = None
+    if currency is not None:
+        revenue = money.from_micros(aggregate.revenue_micros or 0) + other.amount
+    return Bucket(first, aggregate.conversions, aggregate.unique_conversions, revenue)
+
+
+async def visitors_for(db: Database, pairs: Sequence[tuple[Site, DateRange]]) -> list[int]:
+    """Unique visitors of each site over each range (one SQL statement)."""
+    requests = []
+    for tag, (site, rng) in enumerate(pairs):
+        assert site.id is not None
+        requests.append((tag, site.id, rng.start_ms, rng.end_ms))
+    async with db.read() as session:
+        found = await stats_store.site_visitors(session, requests)
+    return [found[tag] for tag in range(len(pairs))]
+
+
+async def preview_goal(
+    db: Database,
+    principal: Principal,
+    site_key: str,
+    *,
+    type: str,
+    match_type: str,
+    match_value: str,
+    currency: str | None = None,
+    period: str | None = None,
+    first: str | None = None,
+    last: str | None = None,
+) -> GoalPreview:
+    """The stats a goal would have, and the values it matches most; saves nothing.
+
+    The definition passes the same rules as createGoal (the name is not asked).
+    """
+    require(principal, Scope.ANALYTICS_READ)
+    spec = validate_goal(
+        name="preview",
+        type=type,
+        match_type=match_type,
+        match_value=match_value,
+        currency=currency,
+    )
+    async with db.read() as session:
+        site = await visible_site(session, principal, site_key)
+    rng = site_range(site, period, first, last)
+    assert site.id is not None
+    draft = Goal(
+        id="00000000-0000-0000-0000-000000000000",
+        site_id=site.id,
+        name=spec.name,
+        name_key=name_key(spec.name),
+        type=spec.type.value,
+        match_type=spec.match_type.value,
+        match_value=spec.match_value,
+        currency=spec.currency,
+    )
+    query = StatsQuery(site=site, goal=draft, range=rng)
+    [stats] = await stats_for(db, [query])
+    [request] = await _requests(db, [query])
+    async with db.read() as session:
+        top = await stats_store.conversions_by_key(session, request, limit=PREVIEW_TOP)
+    values = key_index(db).values_of(site.id, spec.type, [key for key, _ in top])
+    return GoalPreview(
+        stats=stats,
+        top_matches=[MatchedValue(v, n) for v, (_, n) in zip(values, top, strict=True)],
+    )

@@ -1,0 +1,205 @@
+"""Live events: each committed event, fanned out to subscribers in every worker.
+
+A worker publishes what it just committed; every worker's hub hears it and
+hands it to its own subscribers (GraphQL ``conversions`` subscriptions), which
+match it against their goals. The transport depends on the deployment:
+
+- Redis pub/sub when ``GOALGATE_REDIS_URL`` is set (any backend, any workers);
+- PostgreSQL ``LISTEN/NOTIFY`` on PostgreSQL (any number of workers);
+- in-process on SQLite without Redis, which reaches only the subscribers of
+  the same worker: run one worker, or set a Redis URL.
+
+Live delivery is best effort by nature (a subscriber that connects late misses
+what came before); the stored events, and so the stats, are the record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+__all__ = ["LiveEvent", "LiveHub", "open_hub"]
+
+log = logging.getLogger("goalgate.live")
+
+CHANNEL = "goalgate_events"
+# PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
+_NOTIFY_LIMIT = 7000
+_QUEUE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """One committed event, as subscribers see it."""
+
+    site_id: int
+    kind: str  # pageview | event | goal
+    value: str  # the path or name
+    ts: int  # epoch milliseconds, UTC
+    revenue_micros: int | None
+    revenue_currency: str | None
+
+
+class _Transport(Protocol):
+    async def start(self, deliver: Any) -> None: ...
+    async def publish(self, events: Sequence[LiveEvent]) -> None: ...
+    async def stop(self) -> None: ...
+
+
+class LiveHub:
+    """Fans published events out to this worker's subscribers, by site."""
+
+    def __init__(self, transport: _Transport) -> None:
+        self._transport = transport
+        self._queues: dict[int, set[asyncio.Queue[LiveEvent]]] = {}
+
+    async def start(self) -> None:
+        await self._transport.start(self._deliver)
+
+    async def stop(self) -> None:
+        await self._transport.stop()
+
+    async def publish(self, events: Sequence[LiveEvent]) -> None:
+        """Announce committed events; never raises (the events are stored anyway)."""
+        if not events:
+            return
+        try:
+            await self._transport.publish(events)
+        except Exception:  # a transport hiccup must not fail ingestion
+            log.exception("could not publish %d live events", len(events))
+
+    def _deliver(self, events: Sequence[LiveEvent]) -> None:
+        for event in events:
+            for queue in self._queues.get(event.site_id, ()):
+                with contextlib.suppress(asyncio.QueueFull):  # a stalled subscriber drops
+                    queue.put_nowait(event)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, site_id: int) -> AsyncIterator[asyncio.Queue[LiveEvent]]:
+        queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=_QUEUE_SIZE)
+        self._queues.setdefault(site_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            self._queues[site_id].discard(queue)
+            if not self._queues[site_id]:
+                del self._queues[site_id]
+
+
+def _encode(events: Sequence[LiveEvent]) -> list[str]:
+    """JSON payloads, each small enough for NOTIFY."""
+    payloads: list[str] = []
+    chunk: list[dict[str, Any]] = []
+    size = 2
+    for event in events:
+        item = asdict(event)
+        item_size = len(json.dumps(item)) + 1
+        if chunk and size + item_size > _NOTIFY_LIMIT:
+            payloads.append(json.dumps(chunk))
+            chunk, size = [], 2
+        chunk.append(item)
+        size += item_size
+    if chunk:
+        payloads.append(json.dumps(chunk))
+    return payloads
+
+
+def _decode(payload: str | bytes) -> list[LiveEvent]:
+    return [LiveEvent(**item) for item in json.loads(payload)]
+
+
+class InProcess:
+    """Delivery within this process only (a single SQLite worker)."""
+
+    def __init__(self) -> None:
+        self._deliver: Any = None
+
+    async def start(self, deliver: Any) -> None:
+        self._deliver = deliver
+
+    async def publish(self, events: Sequence[LiveEvent]) -> None:
+        self._deliver(events)
+
+    async def stop(self) -> None:
+        self._deliver = None
+
+
+class RedisPubSub:
+    """Redis pub/sub: one channel, one listening task per worker."""
+
+    def __init__(self, url: str) -> None:
+        from redis.asyncio import Redis
+
+        self._redis = Redis.from_url(url)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, deliver: Any) -> None:
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(CHANNEL)
+
+        async def listen() -> None:
+            try:
+                async for message in pubsub.listen():
+                    deliver(_decode(message["data"]))
+            finally:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+        self._task = asyncio.create_task(listen(), name="goalgate-live-redis")
+
+    async def publish(self, events: Sequence[LiveEvent]) -> None:
+        for payload in _encode(events):
+            await self._redis.publish(CHANNEL, payload)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._redis.aclose()
+
+
+class PostgresNotify:
+    """PostgreSQL LISTEN/NOTIFY on a connection of its own."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._listener: Any = None
+        self._sender: Any = None
+        # One asyncpg connection runs one statement at a time.
+        self._sending = asyncio.Lock()
+
+    async def start(self, deliver: Any) -> None:
+        import asyncpg
+
+        self._listener = await asyncpg.connect(self._dsn)
+        self._sender = await asyncpg.connect(self._dsn)
+        await self._listener.add_listener(
+            CHANNEL, lambda _conn, _pid, _channel, payload: deliver(_decode(payload))
+        )
+
+    async def publish(self, events: Sequence[LiveEvent]) -> None:
+        async with self._sending:
+            for payload in _encode(events):
+                await self._sender.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+
+    async def stop(self) -> None:
+        for conn in (self._listener, self._sender):
+            if conn is not None:
+                await conn.close()
+
+
+def open_hub(database_url: str, redis_url: str | None) -> LiveHub:
+    """The hub for this deployment (see the module docstring)."""
+    if redis_url:
+        return LiveHub(RedisPubSub(redis_url))
+    if database_url.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        url = make_url(database_url).set(drivername="postgresql")
+        return LiveHub(PostgresNotify(url.render_as_string(hide_password=False)))
+    return LiveHub(InProcess())
