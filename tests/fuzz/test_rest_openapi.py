@@ -17,6 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import Case
+from schemathesis.python import asgi
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from goalgate.app import create_app
@@ -73,6 +74,9 @@ def fuzz_target(
     # No rate limit: the fuzzer sends hundreds of requests with one token.
     app = create_app(Settings(database_url=url, rate_limit_token="0"))
     yield schemathesis.openapi.from_asgi("/schema/openapi.json", app), token, goal_id
+    # Schemathesis keeps the app's lifespan running until exit; end it with the module,
+    # so that the database closes while its temporary directory still exists.
+    asgi.shutdown_lifespans()
 
 
 # Every operation of the document; a new route must be added here (checked below).
