@@ -17,6 +17,7 @@ from goalgate.storage.db import Database, open_database
 from tests.factories import make_site, make_token
 
 POSTGRES_URL = os.environ.get("GOALGATE_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("GOALGATE_TEST_REDIS_URL")
 # CI sets this: a missing service is then a failure, never a silent skip.
 STRICT = os.environ.get("GOALGATE_TEST_STRICT") == "1"
 
@@ -28,19 +29,29 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database for one test: a SQLite file, or a PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'goalgate.db'}"
-        return
-    from tests.pg import fresh_postgres_database
-
+@pytest.fixture(scope="session")
+def postgres_session_url() -> Iterator[str]:
+    """A PostgreSQL database created and migrated once per session (see tests/pg.py)."""
     if POSTGRES_URL is None:
         skip_or_fail("GOALGATE_TEST_POSTGRES_URL is not set: PostgreSQL not tested")
     assert POSTGRES_URL is not None
-    with fresh_postgres_database(POSTGRES_URL, f"gg_test_{uuid.uuid4().hex[:12]}") as url:
+    from tests.pg import migrated_database
+
+    with migrated_database(POSTGRES_URL, f"gg_test_{uuid.uuid4().hex[:12]}") as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database for one test: a new SQLite file, or PostgreSQL's session
+    database with every table emptied (already at the latest schema, so the app's
+    migration step finds nothing to do)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'goalgate.db'}"
+        return
+    from tests.pg import empty_database
+
+    yield empty_database(request.getfixturevalue("postgres_session_url"))
 
 
 @pytest.fixture
@@ -82,3 +93,20 @@ async def site(db: Database) -> str:
 async def token(db: Database, site: str) -> str:
     """A token with both scopes on every site."""
     return await make_token(db)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database emptied for this test (GOALGATE_TEST_REDIS_URL, a test-only db)."""
+    if REDIS_URL is None:
+        skip_or_fail("GOALGATE_TEST_REDIS_URL is not set: Redis not tested")
+    assert REDIS_URL is not None
+    from redis import Redis
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+        yield REDIS_URL
+        client.flushdb()
+    finally:
+        client.close()

@@ -19,6 +19,7 @@ from goalgate.api.errors import exception_handlers
 from goalgate.api.graphql.controller import graphql_controller
 from goalgate.api.ingest.routes import ingest_route_handlers
 from goalgate.api.ratelimit import RateLimitMiddleware
+from goalgate.api.requests import GoalgateRequest
 from goalgate.api.rest.routes import GoalsController
 from goalgate.api.security_headers import add_security_headers
 from goalgate.errors import Unavailable
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             )
         ],
         before_send=[add_security_headers],
+        request_class=GoalgateRequest,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="goalgate",

@@ -48,9 +48,16 @@ def parse_goal_id(goal_id: str) -> str | None:
     return canonical if canonical == goal_id else None
 
 
-async def find_goal(session: AsyncSession, site: Site, goal_id: str) -> Goal:
+async def find_goal(
+    session: AsyncSession, site: Site, goal_id: str, *, for_update: bool = False
+) -> Goal:
+    """The goal or NotFound; ``for_update`` when the caller is about to change it."""
     canonical = parse_goal_id(goal_id)
-    goal = None if canonical is None else await goal_store.goal_by_id(session, _id(site), canonical)
+    goal = (
+        None
+        if canonical is None
+        else await goal_store.goal_by_id(session, _id(site), canonical, for_update=for_update)
+    )
     if goal is None:
         raise NotFound("goal not found")
     return goal
@@ -203,7 +210,7 @@ async def update_goal(
     if nulls:
         raise ValidationFailed("the goal is not valid", fields=nulls)
     site = await visible_site(session, principal, site_key)
-    goal = await find_goal(session, site, goal_id)
+    goal = await find_goal(session, site, goal_id, for_update=True)
     _check_version(goal, expected_version)
     merged = {field: getattr(goal, field) for field in EDITABLE_FIELDS}
     merged.update({k: v for k, v in changes.items() if k in EDITABLE_FIELDS})
@@ -239,7 +246,7 @@ async def delete_goal(
     """Delete the goal row only; its events stay, so re-creating it restores its stats."""
     require(principal, Scope.ANALYTICS_WRITE)
     site = await visible_site(session, principal, site_key)
-    goal = await find_goal(session, site, goal_id)
+    goal = await find_goal(session, site, goal_id, for_update=True)
     _check_version(goal, expected_version)
     await session.delete(goal)
     await session.flush()

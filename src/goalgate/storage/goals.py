@@ -21,8 +21,20 @@ __all__ = [
 ]
 
 
-async def goal_by_id(session: AsyncSession, site_id: int, goal_id: str) -> Goal | None:
-    result = await session.exec(select(Goal).where(Goal.site_id == site_id, Goal.id == goal_id))
+async def goal_by_id(
+    session: AsyncSession, site_id: int, goal_id: str, *, for_update: bool = False
+) -> Goal | None:
+    """One goal; ``for_update`` locks its row until the transaction ends.
+
+    The lock is what makes read-check-write updates safe on PostgreSQL: without
+    it two concurrent PATCHes both read version N and both write N+1, one of
+    them lost (and both pass the same If-Match). SQLite needs no row lock, its
+    write transactions begin IMMEDIATE, and the dialect omits FOR UPDATE.
+    """
+    query = select(Goal).where(Goal.site_id == site_id, Goal.id == goal_id)
+    if for_update:
+        query = query.with_for_update()
+    result = await session.exec(query)
     return result.first()
 
 

@@ -41,8 +41,10 @@ class DatabaseCounters:
         ).returning(table.c.hits)
         prune = time.monotonic() >= self._next_prune
         async with self._db.write() as session:
-            hits = (await session.execute(statement)).scalar_one()
+            # Core statements on the session's connection: no ORM rows to hydrate.
+            connection = await session.connection()
+            hits = (await connection.execute(statement)).scalar_one()
             if prune:
                 self._next_prune = time.monotonic() + _PRUNE_EVERY_S
-                await session.execute(delete(table).where(table.c.expires_at < window_start))
+                await connection.execute(delete(table).where(table.c.expires_at <= window_start))
         return int(hits)

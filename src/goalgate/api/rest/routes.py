@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from goalgate.api.auth import authenticated, provide_principal
+from goalgate.api.rest.error_docs import error_responses
 from goalgate.api.rest.schemas import (
     Deleted,
     DeletedEnvelope,
@@ -75,7 +76,12 @@ class GoalsController(Controller):
     guards = [authenticated]
     dependencies = {"principal": Provide(provide_principal, sync_to_thread=False)}
 
-    @post("/", status_code=HTTP_201_CREATED, summary="Create goal")
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Create goal",
+        responses=error_responses(409, 413),
+    )
     async def create_goal(
         self, key: str, data: GoalCreateBody, db: Database, principal: Principal
     ) -> Response[GoalEnvelope]:
@@ -93,14 +99,14 @@ class GoalsController(Controller):
             )
         return _with_etag(goal, HTTP_201_CREATED)
 
-    @get("/", summary="List goals")
+    @get("/", summary="List goals", responses=error_responses())
     async def list_goals(self, key: str, db: Database, principal: Principal) -> GoalListEnvelope:
         """Every goal of a site, oldest first. Scope: analytics:read."""
         async with db.read() as session:
             goals = await goal_service.list_goals(session, principal, key)
         return GoalListEnvelope(data=[goal_out(goal) for goal in goals])
 
-    @get("/{goal_id:str}", summary="Get goal")
+    @get("/{goal_id:str}", summary="Get goal", responses=error_responses())
     async def get_goal(
         self, key: str, goal_id: str, db: Database, principal: Principal
     ) -> Response[GoalEnvelope]:
@@ -109,7 +115,7 @@ class GoalsController(Controller):
             goal = await goal_service.get_goal(session, principal, key, goal_id)
         return _with_etag(goal, HTTP_200_OK)
 
-    @patch("/{goal_id:str}", summary="Update goal")
+    @patch("/{goal_id:str}", summary="Update goal", responses=error_responses(409, 412, 413))
     async def update_goal(
         self,
         key: str,
@@ -131,7 +137,12 @@ class GoalsController(Controller):
             )
         return _with_etag(goal, HTTP_200_OK)
 
-    @delete("/{goal_id:str}", status_code=HTTP_200_OK, summary="Delete goal")
+    @delete(
+        "/{goal_id:str}",
+        status_code=HTTP_200_OK,
+        summary="Delete goal",
+        responses=error_responses(412),
+    )
     async def delete_goal(
         self,
         key: str,
@@ -151,7 +162,10 @@ class GoalsController(Controller):
     @get(
         "/{goal_id:str}/stats",
         summary="Get goal stats",
-        responses={200: ResponseSpec(data_container=StatsEnvelope, description="Goal stats")},
+        responses={
+            200: ResponseSpec(data_container=StatsEnvelope, description="Goal stats"),
+            **error_responses(),
+        },
     )
     async def goal_stats(
         self,
@@ -174,7 +188,10 @@ class GoalsController(Controller):
         "/preview",
         status_code=HTTP_200_OK,
         summary="Preview goal",
-        responses={200: ResponseSpec(data_container=PreviewEnvelope, description="Preview")},
+        responses={
+            200: ResponseSpec(data_container=PreviewEnvelope, description="Preview"),
+            **error_responses(413),
+        },
     )
     async def preview_goal(
         self,

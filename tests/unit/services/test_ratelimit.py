@@ -1,0 +1,133 @@
+"""Rate parsing, the fixed window's arithmetic, and which requests count where."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from pydantic import ValidationError
+
+from goalgate.api.ratelimit import limit_key
+from goalgate.errors import RateLimited
+from goalgate.services.ratelimit import Decision, Rate, RateLimiter, parse_rate
+from goalgate.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("600/minute", Rate(600, 60)),
+        ("1200/minutes", Rate(1200, 60)),
+        (" 5 / second ", Rate(5, 1)),
+        ("100/10 seconds", Rate(100, 10)),
+        ("10/2hours", Rate(10, 7200)),
+        ("50000/Day", Rate(50000, 86400)),
+        ("0", None),
+        ("", None),
+    ],
+)
+def test_parse_rate(text: str, rate: Rate | None) -> None:
+    assert parse_rate(text) == rate
+
+
+@pytest.mark.parametrize("text", ["600", "600/fortnight", "-1/minute", "0/minute", "5/0 seconds"])
+def test_parse_rate_refuses_anything_else(text: str) -> None:
+    with pytest.raises(ValueError, match=r"is not a rate|at least 1"):
+        parse_rate(text)
+
+
+def test_settings_refuse_a_bad_rate_at_startup() -> None:
+    with pytest.raises(ValidationError, match="'lots' is not a rate"):
+        Settings(rate_limit_token="lots")
+
+
+def test_default_rates() -> None:
+    settings = Settings()
+    assert (settings.rate_limit_token, settings.rate_limit_ingest) == ("600/minute", "1200/minute")
+    assert settings.redis_url is None
+
+
+class MemoryCounters:
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, int], int] = {}
+        self.expiries: list[int] = []
+
+    async def increment(self, key: str, window_start: int, expires_at: int) -> int:
+        self.counts[key, window_start] = self.counts.get((key, window_start), 0) + 1
+        self.expiries.append(expires_at)
+        return self.counts[key, window_start]
+
+
+async def test_fixed_window_counts_within_a_window_and_resets_after_it() -> None:
+    now = [1_800_000_045.2]
+    store = MemoryCounters()
+    limiter = RateLimiter(store, clock=lambda: now[0])
+    rate = Rate(2, 60)
+    first = await limiter.hit("k", rate)
+    second = await limiter.hit("k", rate)
+    third = await limiter.hit("k", rate)
+    assert [first, second, third] == [
+        Decision(allowed=True, limit=2, remaining=1, reset_after=15),
+        Decision(allowed=True, limit=2, remaining=0, reset_after=15),
+        Decision(allowed=False, limit=2, remaining=0, reset_after=15),
+    ]
+    assert store.expiries == [1_800_000_060] * 3
+    now[0] = 1_800_000_060.0  # the next window
+    assert await limiter.hit("k", rate) == Decision(True, 2, 1, 60)
+    assert await limiter.hit("other", rate) == Decision(True, 2, 1, 60)
+
+
+async def test_retry_after_is_at_least_one_second() -> None:
+    limiter = RateLimiter(MemoryCounters(), clock=lambda: 1_800_000_059.9)
+    assert (await limiter.hit("k", Rate(1, 60))).reset_after == 1
+
+
+def test_a_refused_decision_raises_rate_limited_with_retry_after() -> None:
+    with pytest.raises(RateLimited) as caught:
+        RateLimiter.raise_if_refused(Decision(False, 600, 0, 42), Rate(600, 60))
+    assert caught.value.retry_after == 42
+    assert caught.value.message == "too many requests: at most 600 per minute; retry in 42 s"
+    assert caught.value.code == "rate_limited"
+    RateLimiter.raise_if_refused(Decision(True, 600, 0, 42), Rate(600, 60))  # no raise
+
+
+def test_window_words_in_the_message() -> None:
+    with pytest.raises(RateLimited, match="at most 100 per 10 seconds"):
+        RateLimiter.raise_if_refused(Decision(False, 100, 0, 3), Rate(100, 10))
+    with pytest.raises(RateLimited, match="at most 9 per 2 hours"):
+        RateLimiter.raise_if_refused(Decision(False, 9, 0, 3), Rate(9, 7200))
+
+
+def scope(path: str, authorization: bytes | None = None) -> dict[str, object]:
+    headers = [] if authorization is None else [(b"authorization", authorization)]
+    return {"path": path, "headers": headers, "client": ("203.0.113.9", 5123)}
+
+
+def test_ingestion_counts_per_client_ip() -> None:
+    assert limit_key(scope("/api/v1/analytics/events")) == ("ingest", "ingest:203.0.113.9")  # type: ignore[arg-type]
+    assert limit_key(scope("/api/v1/analytics/events/")) == ("ingest", "ingest:203.0.113.9")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/analytics/sites/sk_x/goals", "/api/v1/analytics/sites/a/goals/b/stats", "/graphql"],
+)
+def test_authenticated_routes_count_per_token_hash(path: str) -> None:
+    secret = "gg_" + "a" * 43
+    digest = hashlib.sha256(secret.encode()).hexdigest()[:40]
+    found = limit_key(scope(path, f"Bearer {secret}".encode()))  # type: ignore[arg-type]
+    assert found == ("token", f"token:{digest}")
+    assert secret not in found[1]
+
+
+@pytest.mark.parametrize("authorization", [None, b"Basic dXNlcjpwdw==", b"Bearer "])
+def test_authenticated_routes_without_a_bearer_token_count_per_ip(
+    authorization: bytes | None,
+) -> None:
+    found = limit_key(scope("/graphql", authorization))  # type: ignore[arg-type]
+    assert found == ("token", "anon:203.0.113.9")
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/schema/openapi.json", "/js/ka.js"])
+def test_other_routes_are_not_limited(path: str) -> None:
+    assert limit_key(scope(path, b"Bearer x")) is None  # type: ignore[arg-type]
