@@ -23,6 +23,7 @@ from goalgate.api.requests import GoalgateRequest
 from goalgate.api.rest.routes import GoalsController
 from goalgate.api.security_headers import add_security_headers
 from goalgate.errors import Unavailable
+from goalgate.services import live
 from goalgate.services.group_commit import close_committer
 from goalgate.services.ratelimit import CounterStore, RateLimiter, parse_rate
 from goalgate.settings import Settings
@@ -66,13 +67,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             redis = open_redis(settings.redis_url)
             store = RedisCounters(redis)
         app.state.ratelimiter = RateLimiter(store)
+        hub = live.open_hub(settings.database_url, settings.redis_url)
+        await hub.start()
+        live.attach_hub(db, hub)
         try:
             yield
         finally:
+            # Events queued for a commit are written (and announced) before the
+            # hub and the engine go.
+            await close_committer(db)
+            live.attach_hub(db, None)
+            await hub.stop()
             if redis is not None:
                 await redis.aclose()
-            # Events queued for a commit are written before the engine goes.
-            await close_committer(db)
             await db.close()
 
     app = Litestar(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from goalgate.errors import Unavailable
+from goalgate.services import live
 from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
 
@@ -138,6 +139,10 @@ class GroupCommitter:
         for submission in group:
             if not submission.done.done():
                 submission.done.set_result(None)
+        # Acknowledged first: live subscribers learn of committed events only.
+        hub = live.hub_of(self._db)
+        if hub is not None:
+            await hub.publish([_live(event) for event in events])
 
 
 async def write_events(session: AsyncSession, events: Sequence[NewEvent]) -> None:
@@ -158,6 +163,17 @@ async def write_events(session: AsyncSession, events: Sequence[NewEvent]) -> Non
             }
             for event in events
         ],
+    )
+
+
+def _live(event: NewEvent) -> live.LiveEvent:
+    return live.LiveEvent(
+        site_id=event.site_id,
+        kind=event.kind,
+        value=event.value,
+        ts=event.ts,
+        revenue_micros=event.revenue_micros,
+        revenue_currency=event.revenue_currency,
     )
 
 

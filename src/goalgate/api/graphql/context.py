@@ -15,9 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
-from litestar import Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.litestar import BaseContext
 
@@ -42,6 +40,10 @@ class Caller:
         # Top-level fields resolve concurrently; one of them authenticates.
         self._lock = asyncio.Lock()
         self._outcome: Principal | Unauthenticated | None = None
+
+    @property
+    def authorization(self) -> str | None:
+        return self._authorization
 
     async def principal(self) -> Principal:
         """The principal, or a top-level UNAUTHENTICATED error."""
@@ -91,20 +93,24 @@ class GraphQLContext(BaseContext, kw_only=True):
     caller: Caller
     reads: Reads
     loaders: Loaders
+    # The connection_init payload, on WebSocket connections (set by Strawberry).
+    connection_params: dict[str, object] | None = None
 
     async def principal(self) -> Principal:
         return await self.caller.principal()
 
 
-async def provide_context(
-    request: Request[Any, Any, Any], db: Database
-) -> AsyncIterator[GraphQLContext]:
-    """Litestar dependency: a fresh context (and loaders) per request, its session closed after."""
+async def provide_context(headers: dict[str, str], db: Database) -> AsyncIterator[GraphQLContext]:
+    """Litestar dependency: a fresh context (and loaders) per request, its session closed after.
+
+    Takes the headers, not the request, so that WebSocket connections (which
+    carry their token in connection_init instead) get a context too.
+    """
     reads = Reads(db)
     try:
         yield GraphQLContext(
             db=db,
-            caller=Caller(db, request.headers.get("authorization")),
+            caller=Caller(db, headers.get("authorization")),
             reads=reads,
             loaders=Loaders(db),
         )

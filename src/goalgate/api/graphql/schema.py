@@ -34,6 +34,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
+from goalgate.api.graphql.subscriptions import Subscription
 from goalgate.settings import Settings
 
 __all__ = ["CACHE_SIZE", "GoalgateSchema", "build_schema", "is_unexpected", "protections", "sdl"]
@@ -93,6 +94,7 @@ def build_schema(settings: Settings | None = None) -> GoalgateSchema:
     return GoalgateSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=protections(settings) if settings is not None else [],
         # Batching stays off: one HTTP request is one operation, so limits hold.
         config=StrawberryConfig(batching_config=None),

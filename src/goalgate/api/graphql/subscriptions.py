@@ -1,0 +1,131 @@
+"""The live ``conversions`` subscription (graphql-transport-ws).
+
+The token travels in ``connection_init`` (see controller.on_ws_connect); the
+subscription needs analytics:read like every query. Each committed event of
+the site reaches this worker through the live hub (services.live), whichever
+worker stored it, and is matched here against the watched goals. Watching all
+of a site's goals follows goals created or changed later (re-read every
+``GOALS_REFRESH_S``), and the token is checked again then, so a revoked token
+stops receiving within that time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, Callable
+from datetime import UTC, datetime
+
+import strawberry
+from strawberry.types import Info
+
+from goalgate.api.graphql.context import GraphQLContext
+from goalgate.api.graphql.errors import CodedError, coded_error
+from goalgate.api.graphql.types import Goal, Money, Site
+from goalgate.domain import money
+from goalgate.domain.goals import GoalType, MatchType, compile_matcher, event_kind_of
+from goalgate.domain.tokens import Principal, Scope
+from goalgate.errors import GoalgateError, NotFound
+from goalgate.services import goals as goal_service
+from goalgate.services import live
+from goalgate.services import tokens as token_service
+from goalgate.services.sites import visible_site
+from goalgate.storage import tables
+from goalgate.storage.db import Database
+
+__all__ = ["Conversion", "Subscription"]
+
+GOALS_REFRESH_S = 30.0
+NOT_FOUND = "NOT_FOUND"
+
+
+@strawberry.type(description="One conversion, as it is stored.")
+class Conversion:
+    goal: Goal
+    value: str = strawberry.field(description="The page path or event name that triggered it.")
+    occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
+    revenue: Money | None = strawberry.field(
+        description="The revenue sent with it, in the currency it was sent in."
+    )
+
+
+Watched = list[tuple[Goal, str, Callable[[str], bool]]]
+
+
+async def _watched(
+    db: Database, principal: Principal, site_key: str, goal_id: str | None
+) -> tuple[int, Watched]:
+    """The site's id and the goals to match (kind + predicate), as the token sees them."""
+    try:
+        async with db.read() as session:
+            site_row = await visible_site(session, principal, site_key)
+            if goal_id is None:
+                rows = await goal_service.list_goals(session, principal, site_key)
+            else:
+                rows = [await goal_service.get_goal(session, principal, site_key, goal_id)]
+    except NotFound as exc:
+        raise CodedError(exc.message, NOT_FOUND) from None
+    assert site_row.id is not None
+    site = Site.from_row(site_row)
+    return site_row.id, [
+        (
+            Goal.from_row(row, site),
+            event_kind_of(GoalType(row.type)).value,
+            compile_matcher(MatchType(row.match_type), row.match_value),
+        )
+        for row in rows
+    ]
+
+
+def _conversion(goal: Goal, row: tables.Goal, event: live.LiveEvent) -> Conversion:
+    revenue = None
+    if event.revenue_micros is not None and event.revenue_currency is not None:
+        amount = money.display_amount(
+            money.from_micros(event.revenue_micros), event.revenue_currency
+        )
+        revenue = Money(amount=amount, currency=event.revenue_currency)
+    return Conversion(
+        goal=goal,
+        value=event.value,
+        occurred_at=datetime.fromtimestamp(event.ts / 1000, tz=UTC),
+        revenue=revenue,
+    )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Each conversion of a site's goals (or of one goal) as it is "
+        "stored, from any worker. Needs analytics:read; the token goes in the "
+        "connection_init payload as Authorization: Bearer <token>. An unknown or "
+        "unseen site or goal ends the subscription with a NOT_FOUND error."
+    )
+    async def conversions(
+        self,
+        info: Info[GraphQLContext, None],
+        site_key: str,
+        goal_id: strawberry.ID | None = None,
+    ) -> AsyncGenerator[Conversion, None]:
+        context = info.context
+        principal = await context.principal()
+        try:
+            token_service.require(principal, Scope.ANALYTICS_READ)
+        except GoalgateError as exc:
+            raise coded_error(exc) from None
+        site_id, watched = await _watched(context.db, principal, site_key, goal_id)
+        hub = live.hub_of(context.db)
+        if hub is None:  # pragma: no cover - the app always attaches one
+            raise RuntimeError("no live hub attached to the database")
+        refresh_at = time.monotonic() + GOALS_REFRESH_S
+        async with hub.subscribe(site_id) as queue:
+            while True:
+                event = await queue.get()
+                if time.monotonic() >= refresh_at:
+                    # Goals change and tokens get revoked: look again now and then.
+                    principal = await token_service.authenticate(
+                        context.db, context.caller.authorization
+                    )
+                    site_id, watched = await _watched(context.db, principal, site_key, goal_id)
+                    refresh_at = time.monotonic() + GOALS_REFRESH_S
+                for goal, kind, matches in watched:
+                    if event.kind == kind and matches(event.value):
+                        yield _conversion(goal, goal.row, event)
