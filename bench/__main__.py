@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import dataset, ingest_bench, stats_bench
+from bench import dataset, graphql_bench, ingest_bench, stats_bench
+from bench.server import serving
 
 OUT = Path(__file__).parent / "out"
 
@@ -39,9 +40,19 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
+_built: dict[str, tuple[dataset.BenchDatabase, dataset.BenchDatabase]] = {}
+
+
+def datasets(args: argparse.Namespace) -> tuple[dataset.BenchDatabase, dataset.BenchDatabase]:
+    """The small and large databases, built once per run."""
+    if "pair" not in _built:
+        now_ms = int(datetime.now(UTC).timestamp() * 1000)
+        _built["pair"] = dataset.build(OUT, base=args.base, total=args.events, now_ms=now_ms)
+    return _built["pair"]
+
+
 def stats_rows(args: argparse.Namespace) -> list[Row]:
-    now_ms = int(datetime.now(UTC).timestamp() * 1000)
-    small, large = dataset.build(OUT, base=args.base, total=args.events, now_ms=now_ms)
+    small, large = datasets(args)
     on_small = stats_bench.measure(small, rounds=args.rounds, per_round=args.per_round)
     on_large = stats_bench.measure(large, rounds=args.rounds, per_round=args.per_round)
     exact, regex = on_large["exact_event_30d"], on_large["regex_pageview_12mo"]
@@ -92,7 +103,27 @@ def ingest_rows(args: argparse.Namespace) -> list[Row]:
     ]
 
 
-SECTIONS = {"stats": stats_rows, "ingest": ingest_rows}
+def graphql_rows(args: argparse.Namespace) -> list[Row]:
+    _, large = datasets(args)
+    with serving(large.url) as base:
+        results = graphql_bench.run(base, large.token, dataset.SITE_KEY)
+    rows = []
+    for result in results:
+        bound = float(result["target"])
+        rows.append(
+            Row(
+                f"GraphQL: {result['name']}",
+                f"{result['value']:.1f}/s",
+                f"{result['floor']:.1f}/s",
+                result["ratio"],
+                f"≥ {bound:g}",
+                result["ratio"] >= bound,
+            )
+        )
+    return rows
+
+
+SECTIONS = {"stats": stats_rows, "ingest": ingest_rows, "graphql": graphql_rows}
 
 
 def main() -> None:
