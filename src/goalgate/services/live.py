@@ -130,26 +130,40 @@ class InProcess:
 
 
 class RedisPubSub:
-    """Redis pub/sub: one channel, one listening task per worker."""
+    """Redis pub/sub: one channel, one listening task per worker.
+
+    Redis being down must not stop the service (ingestion and stats do not need
+    it): the listener reconnects with a growing pause, and publishing fails
+    softly (LiveHub logs it) until Redis is back.
+    """
 
     def __init__(self, url: str) -> None:
         from redis.asyncio import Redis
 
-        self._redis = Redis.from_url(url)
+        self._redis = Redis.from_url(url, socket_connect_timeout=2.0)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, deliver: Any) -> None:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(CHANNEL)
+        self._task = asyncio.create_task(self._listen(deliver), name="goalgate-live-redis")
 
-        async def listen() -> None:
+    async def _listen(self, deliver: Any) -> None:
+        pause = 0.5
+        while True:
             try:
-                async for message in pubsub.listen():
-                    deliver(_decode(message["data"]))
-            finally:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
-
-        self._task = asyncio.create_task(listen(), name="goalgate-live-redis")
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                try:
+                    await pubsub.subscribe(CHANNEL)
+                    pause = 0.5
+                    async for message in pubsub.listen():
+                        deliver(_decode(message["data"]))
+                finally:
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis away: say so, wait, try again
+                log.warning("live events: Redis unavailable (%s); retrying in %.1f s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
 
     async def publish(self, events: Sequence[LiveEvent]) -> None:
         for payload in _encode(events):

@@ -83,3 +83,16 @@ async def test_publish_failures_never_raise(caplog: pytest.LogCaptureFixture) ->
     hub = LiveHub(Broken())
     await hub.publish([event(1)])
     assert "could not publish 1 live events" in caplog.text
+
+
+async def test_redis_down_neither_stops_the_hub_nor_publishing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    hub = open_hub("sqlite+aiosqlite:///x.db", "redis://127.0.0.1:1/0")  # nothing listens
+    await hub.start()
+    async with hub.subscribe(1) as queue:
+        await hub.publish([event(1)])
+        await asyncio.sleep(0.2)
+        assert queue.empty()
+    await hub.stop()
+    assert "could not publish 1 live events" in caplog.text
