@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,14 +15,33 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from goalgate.api.ingest.routes import tracker_script
+from tests.conftest import skip_or_fail
 
 Client = AsyncTestClient[Litestar]
 SOURCE = Path(__file__).resolve().parents[3] / "src" / "goalgate" / "api" / "ingest" / "ka.js"
+DOCS = SOURCE.parents[4] / "docs" / "tracking.md"
+SIZE_BUDGET = 2048  # bytes, gzip -9 (issue 6)
 ETAG = '"' + hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:32] + '"'
 
 
 def test_the_packaged_script_is_the_source_file() -> None:
     assert tracker_script() == SOURCE.read_bytes()
+
+
+def test_the_gzipped_script_stays_under_2_kb_and_the_docs_give_its_size() -> None:
+    """Measured as the docs say, with ``gzip -9``; the documented size must be current."""
+    gzip = shutil.which("gzip")
+    if gzip is None:
+        skip_or_fail("the gzip command is not installed")
+    assert gzip is not None
+    size = len(
+        subprocess.run(
+            [gzip, "-9", "-c"], input=SOURCE.read_bytes(), capture_output=True, check=True
+        ).stdout
+    )
+    assert size < SIZE_BUDGET
+    documented = re.findall(r"(\d+) bytes with `gzip -9`", DOCS.read_text())
+    assert documented == [str(size)], f"docs/tracking.md should say {size} bytes"
 
 
 async def test_the_tracker_is_served_as_javascript_with_etag_and_cache_control(
