@@ -33,14 +33,16 @@
     if (batch) batch.push(event); else transmit(event);
   }
 
-  // Bad revenue is dropped, the conversion still counts. Amounts: strings.
+  // Bad revenue (server rule: >=0, <=6 decimals) is dropped; the rest is sent.
   function custom(type, name, opts) {
-    if (typeof name !== "string" || !name) return warn(type + " needs a name");
+    if (typeof name !== "string" || !name || name.length > 1024) {
+      return warn(type + " needs a name");
+    }
     var event = { site: site, type: type, name: name };
     var r = opts && opts.revenue;
     if (r) {
       var amount = typeof r.amount === "number" ? String(r.amount) : r.amount;
-      if (typeof amount === "string" && /^-?\d+(\.\d+)?$/.test(amount) &&
+      if (typeof amount === "string" && /^\d{1,15}(\.\d{1,6})?$/.test(amount) &&
           typeof r.currency === "string" && /^[A-Za-z]{3}$/.test(r.currency)) {
         event.revenue = { amount: amount, currency: r.currency.toUpperCase() };
       } else {
