@@ -97,3 +97,26 @@ def test_the_graphiql_policy_allows_the_cdn_strawberrys_page_loads() -> None:
     assert hosts == {"unpkg.com"}
     assert "script-src https://unpkg.com 'unsafe-inline'" in GRAPHIQL_CSP
     assert "style-src https://unpkg.com 'unsafe-inline'" in GRAPHIQL_CSP
+
+
+async def test_the_graphiql_page_gets_its_policy_and_loads_only_what_it_allows(
+    plain_client: Client,
+) -> None:
+    import re
+
+    response = await plain_client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    security(response.headers, GRAPHIQL_CSP)
+    assert "graphiql" in response.text.lower()
+    # Every script and stylesheet the page loads comes from the one host the policy allows.
+    loaded = re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", response.text)
+    assert loaded != []
+    assert {url.split("/")[2] for url in loaded} == {"unpkg.com"}
+
+
+async def test_a_graphql_answer_gets_the_api_policy(plain_client: Client) -> None:
+    response = await plain_client.get("/graphql", params={"query": "{ __typename }"})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"__typename": "Query"}}
+    security(response.headers)
