@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import dataset, graphql_bench, ingest_bench, stats_bench
+from bench import dataset, graphql_bench, ingest_bench, load_bench, stats_bench
 from bench.server import serving
 
 OUT = Path(__file__).parent / "out"
@@ -123,7 +123,46 @@ def graphql_rows(args: argparse.Namespace) -> list[Row]:
     return rows
 
 
-SECTIONS = {"stats": stats_rows, "ingest": ingest_rows, "graphql": graphql_rows}
+def load_rows(args: argparse.Namespace) -> list[Row]:
+    """Mixed traffic per backend and worker count; the floor is 1-worker SQLite."""
+    results, pg_skipped = load_bench.measure(OUT / "load", seconds=args.load_seconds)
+    floor = results[0]
+    assert (floor.backend, floor.workers) == ("sqlite", 1)
+    names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    rows = []
+    for result in results:
+        latency = ", ".join(
+            f"{kind} {result.ms(kind, 50):.0f}/{result.ms(kind, 99):.0f}"
+            for kind in load_bench.KINDS
+        )
+        rows.append(
+            Row(
+                f"(d) load, {names[result.backend]}, {result.workers} worker(s), "
+                f"{load_bench.CLIENTS} clients, {result.seconds:.0f} s: p50/p99 ms {latency}; "
+                f"{result.errors} errors; lost {result.lost:,} of {result.acknowledged:,} "
+                "acknowledged events",
+                f"{result.rps:,.0f} req/s",
+                f"{floor.rps:,.0f} req/s",
+                result.rps / floor.rps,
+                "0 errors, 0 lost",
+                result.errors == 0 and result.lost == 0,
+            )
+        )
+    print(f"  load: {load_bench.LIMITS_NOTE}")
+    if pg_skipped is not None:
+        print(f"  load: PostgreSQL rows missing: {pg_skipped}")
+    for result in results:
+        for sample in result.error_samples[:5]:
+            print(f"  load error ({result.backend}, {result.workers}w): {sample}")
+    return rows
+
+
+SECTIONS = {
+    "stats": stats_rows,
+    "ingest": ingest_rows,
+    "graphql": graphql_rows,
+    "load": load_rows,
+}
 
 
 def main() -> None:
@@ -137,6 +176,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-round", type=int, default=20)
     parser.add_argument("--ingest-batches", type=int, default=200, help="batches of 1000 events")
+    parser.add_argument(
+        "--load-seconds", type=float, default=20, help="traffic per load configuration"
+    )
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     args = parser.parse_args()
     if not 1000 <= args.base < args.events:
