@@ -56,6 +56,8 @@ class MatchedValue:
 class GoalPreview:
     stats: GoalStats
     top_matches: list[MatchedValue]
+    # The unsaved goal over its period, for further insights (time series, visitors).
+    query: StatsQuery
 
 
 def conversion_rate(unique_conversions: int, visitors: int) -> float:
@@ -203,4 +205,5 @@ async def preview_goal(
     return GoalPreview(
         stats=stats,
         top_matches=[MatchedValue(v, n) for v, (_, n) in zip(values, top, strict=True)],
+        query=query,
     )

@@ -37,7 +37,8 @@ def test_the_contract_names_are_served() -> None:
         "  goal(siteKey: String!, id: ID!): Goal",
         "  viewer: Viewer!",
         "  goals(first: Int = 50, after: String = null, type: GoalType = null): GoalConnection!",
-        "  stats(period: StatsPeriod = LAST_30_DAYS, from: Date = null, to: Date = null): "
+        "  stats(period: StatsPeriod = LAST_30_DAYS, from: Date = null, to: Date = null, "
+        "compare: StatsComparison = null): "
         "GoalStats!",
         "  amount: Decimal!",
         "  deletedGoalId: ID",

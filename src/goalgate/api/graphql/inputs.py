@@ -1,4 +1,4 @@
-"""The input types of the mutations.
+"""The input types of the mutations and of previewGoal.
 
 Only shapes live here: every rule on values (lengths, patterns, currencies,
 unique names) is checked by ``domain.goals.validate_goal`` through the goal
@@ -13,12 +13,25 @@ import strawberry
 
 from goalgate.api.graphql.types import GoalKind, MatchKind
 
-__all__ = ["CreateGoalInput", "UpdateGoalInput"]
+__all__ = ["CreateGoalInput", "GoalMatchInput", "UpdateGoalInput"]
 
 
 @strawberry.input(description="A new goal; currency turns on revenue tracking.")
 class CreateGoalInput:
     name: str
+    type: GoalKind
+    match_type: MatchKind
+    match_value: str = strawberry.field(
+        description="Page path (PAGEVIEW), event name (EVENT) or goal name (CUSTOM)."
+    )
+    currency: str | None = strawberry.field(default=None, description="ISO 4217 code, e.g. USD.")
+
+
+@strawberry.input(
+    description="What a goal matches, without a name: the definition previewGoal tries "
+    "(the same rules as createGoal)."
+)
+class GoalMatchInput:
     type: GoalKind
     match_type: MatchKind
     match_value: str = strawberry.field(

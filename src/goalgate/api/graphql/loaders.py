@@ -7,14 +7,35 @@ service it calls: one async session cannot serve concurrent resolvers.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Hashable
+from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
+from goalgate.domain.periods import DateRange, Interval
+from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
 from goalgate.storage.db import Database
+from goalgate.storage.tables import Site
 
-__all__ = ["Loaders"]
+__all__ = ["Loaders", "SeriesQuery", "VisitorsQuery"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesQuery:
+    """One goal's time series over a resolved period, in buckets of ``interval``."""
+
+    query: stats_service.StatsQuery
+    interval: Interval
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorsQuery:
+    """A site's unique visitors over a resolved period."""
+
+    site: Site
+    range: DateRange
 
 
 def _stats_key(query: stats_service.StatsQuery) -> Hashable:
@@ -23,10 +44,31 @@ def _stats_key(query: stats_service.StatsQuery) -> Hashable:
     return (goal.id, goal.version, query.range.start_ms, query.range.end_ms, query.range.timezone)
 
 
+def _series_key(series: SeriesQuery) -> Hashable:
+    # Keyed by what the goal matches, not its id: a previewed (unsaved) goal
+    # has no id of its own, and two goals that match alike share one series.
+    goal, rng = series.query.goal, series.query.range
+    return (
+        goal.site_id,
+        goal.type,
+        goal.match_type,
+        goal.match_value,
+        goal.currency,
+        rng.start_ms,
+        rng.end_ms,
+        rng.timezone,
+        series.interval,
+    )
+
+
+def _visitors_key(visitors: VisitorsQuery) -> Hashable:
+    return (visitors.site.id, visitors.range.start_ms, visitors.range.end_ms)
+
+
 class Loaders:
     """The loaders of one request."""
 
-    __slots__ = ("stats",)
+    __slots__ = ("series", "stats", "visitors")
 
     def __init__(self, db: Database) -> None:
         async def load_stats(
@@ -35,6 +77,32 @@ class Loaders:
             # stats_for aggregates any number of goals in one statement.
             return await stats_service.stats_for(db, queries)
 
+        async def load_series(
+            queries: list[SeriesQuery],
+        ) -> list[list[insight_service.Bucket]]:
+            # One timeseries_for call per interval asked for in the batch; each
+            # costs one statement per calendar (site time zone and period).
+            by_interval: dict[Interval, list[int]] = defaultdict(list)
+            for index, query in enumerate(queries):
+                by_interval[query.interval].append(index)
+            found: dict[int, list[insight_service.Bucket]] = {}
+            for interval, indexes in by_interval.items():
+                series = await insight_service.timeseries_for(
+                    db, [queries[index].query for index in indexes], interval
+                )
+                found.update(zip(indexes, series, strict=True))
+            return [found[index] for index in range(len(queries))]
+
+        async def load_visitors(queries: list[VisitorsQuery]) -> list[int]:
+            # visitors_for counts every (site, period) of the batch in one statement.
+            return await insight_service.visitors_for(db, [(q.site, q.range) for q in queries])
+
         self.stats: DataLoader[stats_service.StatsQuery, stats_service.GoalStats] = DataLoader(
             load_fn=load_stats, cache_key_fn=_stats_key
+        )
+        self.series: DataLoader[SeriesQuery, list[insight_service.Bucket]] = DataLoader(
+            load_fn=load_series, cache_key_fn=_series_key
+        )
+        self.visitors: DataLoader[VisitorsQuery, int] = DataLoader(
+            load_fn=load_visitors, cache_key_fn=_visitors_key
         )

@@ -1,4 +1,4 @@
-"""The root query: a site, a goal, and the token's own view.
+"""The root query: a site, a goal, the token's own view, and a goal's preview.
 
 A site or goal the token may not see resolves to null, exactly like one that
 does not exist: the services raise the same NotFound for both.
@@ -6,17 +6,49 @@ does not exist: the services raise the same NotFound for both.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
+from goalgate.api.graphql.errors import bad_user_input
+from goalgate.api.graphql.inputs import GoalMatchInput
+from goalgate.api.graphql.mutations import UserError, user_errors
 from goalgate.api.graphql.permissions import CanRead
-from goalgate.api.graphql.types import Goal, Site, Viewer
-from goalgate.errors import NotFound
+from goalgate.api.graphql.types import Goal, GoalStats, Site, StatsPeriod, Viewer
+from goalgate.errors import NotFound, ValidationFailed
 from goalgate.services import goals as goal_service
+from goalgate.services import insights as insight_service
 from goalgate.services import sites as site_service
 
-__all__ = ["Query"]
+__all__ = ["GoalPreview", "MatchedValue", "Query"]
+
+# Arguments of previewGoal that the period rules name; a fault in them is a
+# top-level BAD_USER_INPUT, as for Goal.stats, not a userError on the input.
+_PERIOD_ARGUMENTS = frozenset({"period", "from", "to"})
+
+
+@strawberry.type(description="A path (PAGEVIEW) or name (EVENT, CUSTOM) a goal matches.")
+class MatchedValue:
+    value: str
+    conversions: int = strawberry.field(description="Its events in the period.")
+
+
+@strawberry.type(
+    description="What a goal would show if it were saved; nothing is saved. Invalid input "
+    'gives the userErrors createGoal gives (INVALID, field ["input", ...]) and null stats.'
+)
+class GoalPreview:
+    stats: GoalStats | None = strawberry.field(
+        description="The goal's stats over the period; null when userErrors is not empty."
+    )
+    top_matches: list[MatchedValue] = strawberry.field(
+        description=f"The {insight_service.PREVIEW_TOP} values with the most conversions, "
+        "most first (ties by first seen); empty when userErrors is not empty."
+    )
+    user_errors: list[UserError]
 
 
 @strawberry.type
@@ -51,4 +83,48 @@ class Query:
             name=principal.name,
             scopes=sorted(scope.value for scope in principal.scopes),
             principal=principal,
+        )
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The stats and top matched values a goal would have over a period, "
+        "without saving it; null for a site this token may not see. Period arguments as "
+        "in Goal.stats (mistakes are BAD_USER_INPUT errors).",
+    )
+    async def preview_goal(
+        self,
+        info: Info[GraphQLContext, None],
+        site_key: str,
+        data: Annotated[GoalMatchInput, strawberry.argument(name="input")],
+        period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
+        first: Annotated[date | None, strawberry.argument(name="from")] = None,
+        last: Annotated[date | None, strawberry.argument(name="to")] = None,
+    ) -> GoalPreview | None:
+        principal = await info.context.principal()
+        try:
+            preview = await insight_service.preview_goal(
+                info.context.db,
+                principal,
+                site_key,
+                type=data.type.value,
+                match_type=data.match_type.value,
+                match_value=data.match_value,
+                currency=data.currency,
+                period=(period or StatsPeriod.LAST_30_DAYS).value,
+                first=None if first is None else first.isoformat(),
+                last=None if last is None else last.isoformat(),
+            )
+        except NotFound:
+            return None
+        except ValidationFailed as exc:
+            if exc.fields and exc.fields.keys() <= _PERIOD_ARGUMENTS:
+                raise bad_user_input(exc) from None
+            return GoalPreview(stats=None, top_matches=[], user_errors=user_errors(exc))
+        return GoalPreview(
+            stats=GoalStats.from_service(preview.stats, preview.query),
+            top_matches=[
+                MatchedValue(value=match.value, conversions=match.conversions)
+                for match in preview.top_matches
+            ],
+            user_errors=[],
         )

@@ -3,7 +3,9 @@
 Objects are built from storage rows once, with every plain field copied into an
 attribute: reading an attribute is the cheapest thing GraphQL can do for each
 item of a list. Only fields that need the database (``Site.goals``,
-``Goal.stats``, ``GoalConnection.totalCount``, ``Viewer.sites``) are resolvers.
+``Goal.stats``, ``GoalConnection.totalCount``, ``Viewer.sites``, and the
+insights of ``GoalStats``: ``timeseries``, ``visitors``, ``conversionRate``,
+``previous``, ``change``) are resolvers, batched through the request's loaders.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.errors import BAD_USER_INPUT, CodedError, bad_user_input
+from goalgate.api.graphql.loaders import SeriesQuery, VisitorsQuery
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType as DomainGoalType
 from goalgate.domain.goals import MatchType as DomainMatchType
-from goalgate.domain.periods import Period
+from goalgate.domain.periods import Compare, DateRange, Interval, Period, previous_range
 from goalgate.domain.tokens import Principal
 from goalgate.errors import ValidationFailed
 from goalgate.services import goals as goal_service
+from goalgate.services import insights as insight_service
 from goalgate.services import sites as site_service
 from goalgate.services import stats as stats_service
 from goalgate.storage import tables
@@ -41,6 +45,10 @@ __all__ = [
     "Money",
     "PageInfo",
     "Site",
+    "StatsBucket",
+    "StatsChange",
+    "StatsComparison",
+    "StatsInterval",
     "StatsPeriod",
     "Viewer",
     "decode_cursor",
@@ -80,31 +88,197 @@ class Money:
     currency: str = strawberry.field(description="ISO 4217 code.")
 
 
+@strawberry.enum(
+    description="The length of a time-series bucket on the site's calendar: a day, a week "
+    "from Monday, or a calendar month; the first and last buckets are clipped to the period."
+)
+class StatsInterval(Enum):
+    DAY = Interval.DAY.value
+    WEEK = Interval.WEEK.value
+    MONTH = Interval.MONTH.value
+
+
+@strawberry.enum(
+    description="What a period is compared with: PREVIOUS_PERIOD is the same number of days "
+    "just before it; PREVIOUS_YEAR the same calendar dates one year earlier (29 February "
+    "maps to the 28th)."
+)
+class StatsComparison(Enum):
+    PREVIOUS_PERIOD = Compare.PREVIOUS_PERIOD.value
+    PREVIOUS_YEAR = Compare.PREVIOUS_YEAR.value
+
+
+@strawberry.type(description="One day, week or month of a goal's stats.")
+class StatsBucket:
+    first: date = strawberry.field(
+        name="date",
+        description="The bucket's first day in the period (a Monday for WEEK and the 1st "
+        "for MONTH, except for a first bucket clipped to the period's start).",
+    )
+    conversions: int
+    unique_conversions: int = strawberry.field(
+        description="Distinct visitors among the bucket's conversions (they do not add up "
+        "to the period's uniqueConversions when a visitor converts in several buckets)."
+    )
+    revenue: Money | None = strawberry.field(
+        description="As GoalStats.revenue, for the bucket; null when the goal has no currency."
+    )
+
+    @classmethod
+    def from_service(cls, bucket: insight_service.Bucket, currency: str | None) -> StatsBucket:
+        return cls(
+            first=bucket.first,
+            conversions=bucket.conversions,
+            unique_conversions=bucket.unique_conversions,
+            revenue=_money(bucket.revenue, currency),
+        )
+
+
+@strawberry.type(
+    description="Relative change of each number against the compared period: "
+    "(current - previous) / previous, e.g. 0.25 for +25 %; null when the previous "
+    "number is 0 (no finite change)."
+)
+class StatsChange:
+    conversions: float | None
+    unique_conversions: float | None
+    revenue: float | None = strawberry.field(
+        description="Change of revenue in the goal's currency; null also when it has none."
+    )
+    conversion_rate: float | None
+
+
 @strawberry.type(description="A goal's conversions over a period of its site's calendar.")
 class GoalStats:
     conversions: int = strawberry.field(description="Events that triggered the goal.")
     unique_conversions: int = strawberry.field(description="Distinct visitors among them.")
     revenue: Money | None = strawberry.field(
-        description="Revenue sent in the goal's currency; null when the goal has none."
+        description="Revenue in the goal's currency, amounts sent in other currencies "
+        "converted at the rate of the event's UTC day (see revenueByCurrency and "
+        "unconvertedConversions); null when the goal has none."
     )
     first: date = strawberry.field(name="from", description="First day, inclusive.")
     last: date = strawberry.field(name="to", description="Last day, inclusive.")
     timezone: str = strawberry.field(description="The site's IANA time zone.")
+    revenue_by_currency: list[Money] = strawberry.field(
+        description="Revenue as sent, before any conversion: one amount per currency, "
+        "sorted by currency code, each rounded to its currency's minor unit."
+    )
+    unconverted_conversions: int = strawberry.field(
+        description="Conversions whose revenue was sent in another currency that no "
+        "imported rate could convert (on or before the event's day): counted in "
+        "conversions and revenueByCurrency, not in revenue."
+    )
+    stats: strawberry.Private[stats_service.GoalStats]
+    query: strawberry.Private[stats_service.StatsQuery]
+    compared: strawberry.Private[DateRange | None]
 
     @classmethod
-    def from_service(cls, stats: stats_service.GoalStats) -> GoalStats:
-        revenue = None
-        if stats.revenue is not None and stats.currency is not None:
-            amount = money.display_amount(stats.revenue, stats.currency)
-            revenue = Money(amount=amount, currency=stats.currency)
+    def from_service(
+        cls,
+        stats: stats_service.GoalStats,
+        query: stats_service.StatsQuery,
+        compared: DateRange | None = None,
+    ) -> GoalStats:
         return cls(
             conversions=stats.conversions,
             unique_conversions=stats.unique_conversions,
-            revenue=revenue,
+            revenue=_money(stats.revenue, stats.currency),
             first=stats.range.first,
             last=stats.range.last,
             timezone=stats.range.timezone,
+            revenue_by_currency=[
+                Money(amount=money.display_amount(amount, currency), currency=currency)
+                for currency, amount in sorted(stats.revenue_by_currency.items())
+            ],
+            unconverted_conversions=stats.unconverted_conversions,
+            stats=stats,
+            query=query,
+            compared=compared,
         )
+
+    @strawberry.field(
+        description="The period in buckets of the site's calendar, zero-filled, oldest first; "
+        "conversions and revenue add up to the period's totals."
+    )
+    async def timeseries(
+        self, info: Info[GraphQLContext, None], interval: StatsInterval = StatsInterval.DAY
+    ) -> list[StatsBucket]:
+        # Every goal's series in this request go to timeseries_for in one batch.
+        series = SeriesQuery(query=self.query, interval=Interval(interval.value))
+        buckets = await info.context.loaders.series.load(series)
+        return [StatsBucket.from_service(bucket, self.query.goal.currency) for bucket in buckets]
+
+    @strawberry.field(
+        description="Unique visitors of the site in the period: distinct visitors with any "
+        "event (page view, event or goal), whether or not they converted."
+    )
+    async def visitors(self, info: Info[GraphQLContext, None]) -> int:
+        return await self._visitors(info, self.query.range)
+
+    @strawberry.field(
+        description="uniqueConversions / visitors, between 0 and 1 (0.25 is 25 %); "
+        "0 when the site had no visitors in the period."
+    )
+    async def conversion_rate(self, info: Info[GraphQLContext, None]) -> float:
+        visitors = await self._visitors(info, self.query.range)
+        return insight_service.conversion_rate(self.unique_conversions, visitors)
+
+    @strawberry.field(
+        description="The same goal over the compared period (same calendar, same length "
+        "but for PREVIOUS_YEAR across 29 February); null without compare."
+    )
+    async def previous(self, info: Info[GraphQLContext, None]) -> GoalStats | None:
+        if self.compared is None:
+            return None
+        then = self._over(self.compared)
+        return GoalStats.from_service(await info.context.loaders.stats.load(then), then)
+
+    @strawberry.field(
+        description="Relative change against the compared period; null without compare."
+    )
+    async def change(self, info: Info[GraphQLContext, None]) -> StatsChange | None:
+        if self.compared is None:
+            return None
+        # The same loaders as the fields above: cached, and batched across goals.
+        then = await info.context.loaders.stats.load(self._over(self.compared))
+        visitors = await info.context.loaders.visitors.load_many(
+            [
+                VisitorsQuery(site=self.query.site, range=self.query.range),
+                VisitorsQuery(site=self.query.site, range=self.compared),
+            ]
+        )
+        now = self.stats
+        revenue = None
+        if now.revenue is not None and then.revenue is not None:
+            revenue = insight_service.relative_change(float(now.revenue), float(then.revenue))
+        return StatsChange(
+            conversions=insight_service.relative_change(now.conversions, then.conversions),
+            unique_conversions=insight_service.relative_change(
+                now.unique_conversions, then.unique_conversions
+            ),
+            revenue=revenue,
+            conversion_rate=insight_service.relative_change(
+                insight_service.conversion_rate(now.unique_conversions, visitors[0]),
+                insight_service.conversion_rate(then.unique_conversions, visitors[1]),
+            ),
+        )
+
+    def _over(self, rng: DateRange) -> stats_service.StatsQuery:
+        """The same goal over another period."""
+        return stats_service.StatsQuery(site=self.query.site, goal=self.query.goal, range=rng)
+
+    async def _visitors(self, info: Info[GraphQLContext, None], rng: DateRange) -> int:
+        return await info.context.loaders.visitors.load(
+            VisitorsQuery(site=self.query.site, range=rng)
+        )
+
+
+def _money(amount: Decimal | None, currency: str | None) -> Money | None:
+    """An amount shown in its currency's minor unit; None without an amount or currency."""
+    if amount is None or currency is None:
+        return None
+    return Money(amount=money.display_amount(amount, currency), currency=currency)
 
 
 @strawberry.type(description="A conversion goal of a site.")
@@ -139,7 +313,9 @@ class Goal:
 
     @strawberry.field(
         description="Conversions, unique conversions and revenue over a period "
-        "(from and to, YYYY-MM-DD, only with period CUSTOM, and then both)."
+        "(from and to, YYYY-MM-DD, only with period CUSTOM, and then both); compare "
+        "fills previous and change (BAD_USER_INPUT when the compared period would "
+        "start before 1970-01-01)."
     )
     async def stats(
         self,
@@ -147,16 +323,19 @@ class Goal:
         period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
         first: Annotated[date | None, strawberry.argument(name="from")] = None,
         last: Annotated[date | None, strawberry.argument(name="to")] = None,
+        compare: StatsComparison | None = None,
     ) -> GoalStats:
         try:
             # An explicit null means the default, as an absent argument does.
             chosen = (period or StatsPeriod.LAST_30_DAYS).value
             rng = stats_service.site_range(self.site.row, chosen, first, last)
+            compared = None if compare is None else previous_range(rng, Compare(compare.value))
         except ValidationFailed as exc:
             raise bad_user_input(exc) from None
         query = stats_service.StatsQuery(site=self.site.row, goal=self.row, range=rng)
         # Every goal's stats in this request go to stats_for in one batch.
-        return GoalStats.from_service(await info.context.loaders.stats.load(query))
+        stats = await info.context.loaders.stats.load(query)
+        return GoalStats.from_service(stats, query, compared)
 
 
 @strawberry.type
