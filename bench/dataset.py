@@ -211,3 +211,57 @@ def build(
         print(f"  built {path.name}: {len(rows):,} events in {time.perf_counter() - started:.1f}s")
         built.append(BenchDatabase(path, url, token, ids, len(rows)))
     return built[0], built[1]
+
+
+def build_many_paths(directory: Path, *, paths: int, now_ms: int, seed: int = 13) -> BenchDatabase:
+    """A site with ``paths`` distinct pages (two views each over the last year) and 20
+    goals of mixed kinds, for the preview and time-series benchmarks."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "bench-paths.db"
+    for stale in directory.glob("bench-paths.db*"):
+        stale.unlink()
+    url = f"sqlite+aiosqlite:///{path}"
+    token, _ = asyncio.run(_prepare_schema(url, goals=0))
+    ids = asyncio.run(_series_goals(url, token))
+    rng = random.Random(seed)
+    rows = [
+        (
+            "pageview",
+            f"/blog/{n}",
+            now_ms - rng.randrange(365 * DAY_MS),
+            rng.randrange(paths),
+            None,
+            None,
+        )
+        for n in range(paths)
+        for _ in range(2)
+    ]
+    _insert(path, sorted(rows, key=lambda row: row[2]))
+    return BenchDatabase(path, url, token, ids, len(rows))
+
+
+async def _series_goals(url: str, token: str) -> dict[str, str]:
+    """20 goals as a dashboard has them: mostly exact pages, a few patterns."""
+    db = open_database(url)
+    try:
+        principal = await token_service.authenticate(db, f"Bearer {token}")
+        ids: dict[str, str] = {}
+        async with db.write() as session:
+            for n in range(20):
+                spec = (
+                    {"match_type": "exact", "match_value": f"/blog/{n * 997}"}
+                    if n < 15
+                    else {"match_type": "regex", "match_value": rf"^/blog/{n}\d{{2}}$"}
+                )
+                goal = await goal_service.create_goal(
+                    session,
+                    principal,
+                    SITE_KEY,
+                    name=f"Series goal {n:02d}",
+                    type="pageview",
+                    **spec,
+                )
+                ids[f"series_{n:02d}"] = goal.id
+        return ids
+    finally:
+        await db.close()

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=2000, ge=50)
     # Requests per token on the authenticated routes (REST and /graphql) and per
     # client IP on ingestion: "N/second|minute|hour|day" (e.g. "600/minute",
-    # "100/10 seconds"); "0" turns the limit off. See docs/operations.md.
+    # "100/10 seconds"); "0" turns the limit off. See the README, "Rate limits".
     rate_limit_token: str = "600/minute"  # noqa: S105  (a rate, not a secret)
     rate_limit_ingest: str = "1200/minute"
     # Keep rate-limit counters in Redis instead of the database (redis://host:port/db).

@@ -14,7 +14,7 @@ what it loads:
   a web worker Redoc starts from a blob.
 
 No Strict-Transport-Security: goalgate does not terminate TLS, the proxy in
-front of it does and should set it (docs/operations.md).
+front of it does and should set it (README, "Security headers").
 """
 
 from __future__ import annotations
