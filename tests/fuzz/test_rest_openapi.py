@@ -88,6 +88,7 @@ OPERATIONS = [
     "DELETE /api/v1/analytics/sites/{key}/goals/{goal_id}",
     "GET /api/v1/analytics/sites/{key}/goals/{goal_id}/stats",
     "POST /api/v1/analytics/sites/{key}/goals/preview",
+    "POST /api/v1/analytics/events",
 ]
 
 

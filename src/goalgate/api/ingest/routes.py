@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 
 from goalgate.api.auth import optional_principal
 from goalgate.api.ingest.payloads import check_media_type, decode_json, parse_batch
+from goalgate.api.rest.error_docs import error_responses
 from goalgate.errors import PayloadTooLarge
 from goalgate.services import events as event_service
 from goalgate.settings import Settings
@@ -39,6 +40,7 @@ TRACKER_CACHE_CONTROL = "public, max-age=3600"
     status_code=HTTP_202_ACCEPTED,
     summary="Record events",
     tags=["ingestion"],
+    responses=error_responses(413, 415, 503),
 )
 async def post_events(request: Request[Any, Any, Any], db: Database) -> Response[dict[str, Any]]:
     """Record one event or a batch (JSON array) of events; 202 once committed.
