@@ -102,9 +102,10 @@ async def test_acknowledged_events_survive_a_sigkill_mid_stream(
             asyncio.create_task(send_until_killed(server.base_url, n, ledger))
             for n in range(CLIENTS)
         ]
-        while len(ledger.acknowledged) < KILL_AFTER_ACKS:
-            assert not any(task.done() for task in clients), ledger.refused
-            await asyncio.sleep(0.005)
+        async with asyncio.timeout(120):
+            while len(ledger.acknowledged) < KILL_AFTER_ACKS:
+                assert not any(task.done() for task in clients), ledger.refused
+                await asyncio.sleep(0.005)
         await asyncio.to_thread(server.kill)
         await asyncio.wait_for(asyncio.gather(*clients), timeout=60)
     finally:

@@ -36,10 +36,10 @@ _DESCRIPTIONS = {
     409: "conflict: a goal of this name exists already on the site",
     412: "precondition_failed: If-Match names an older version of the goal",
     413: "payload_too_large: the body is larger than the server accepts",
-    415: "unsupported_media_type: the body is not JSON (application/json or text/plain)",
+    415: "unsupported_media_type: send application/json or text/plain",
     422: "validation_error: fields maps each faulty field to its fault",
-    429: "rate_limited: too many requests for this token; see Retry-After",
-    503: "unavailable: the events could not be committed; nothing was stored, retry",
+    429: "rate_limited: too many requests for this token or client IP; see Retry-After",
+    503: "unavailable: the events could not be stored now; sending them again is safe",
 }
 # What every authenticated route may answer, whatever it does.
 _ALWAYS = (400, 401, 403, 404, 422, 429)
