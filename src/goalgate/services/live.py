@@ -31,6 +31,7 @@ CHANNEL = "goalgate_events"
 # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 _NOTIFY_LIMIT = 7000
 _QUEUE_SIZE = 1000
+_STOP_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,16 @@ class LiveHub:
             self._queues[site_id].discard(queue)
             if not self._queues[site_id]:
                 del self._queues[site_id]
+
+
+async def _bounded(closing: Any) -> None:
+    """Await a close for at most a moment; a stuck close is abandoned, not waited on."""
+    task = asyncio.ensure_future(closing)
+    done, _ = await asyncio.wait({task}, timeout=_STOP_TIMEOUT_S)
+    if task in done and not task.cancelled():
+        task.exception()  # retrieved: a failed close is no reason to fail a shutdown
+    elif task not in done:
+        task.cancel()
 
 
 def _encode(events: Sequence[LiveEvent]) -> list[str]:
@@ -157,7 +168,9 @@ class RedisPubSub:
                     async for message in pubsub.listen():
                         deliver(_decode(message["data"]))
                 finally:
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    # Closing a pubsub interrupted mid-read can wait forever on
+                    # its connection: give it a moment, then let it go.
+                    await _bounded(pubsub.aclose())  # type: ignore[no-untyped-call]
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis away: say so, wait, try again
@@ -170,11 +183,11 @@ class RedisPubSub:
             await self._redis.publish(CHANNEL, payload)
 
     async def stop(self) -> None:
+        # Bounded: shutting down must never hang on Redis.
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._redis.aclose()
+            await asyncio.wait({self._task}, timeout=_STOP_TIMEOUT_S)
+        await _bounded(self._redis.aclose())
 
 
 class PostgresNotify:
@@ -204,7 +217,7 @@ class PostgresNotify:
     async def stop(self) -> None:
         for conn in (self._listener, self._sender):
             if conn is not None:
-                await conn.close()
+                await conn.close(timeout=_STOP_TIMEOUT_S)
 
 
 def open_hub(database_url: str, redis_url: str | None) -> LiveHub:
