@@ -27,8 +27,14 @@ _FLOOR_QUERY = (
 
 
 def _floor_db(source: Path, kind: str, match: str, regex: bool) -> sqlite3.Connection:
-    """An in-memory table holding only the matching events (the floor's input)."""
-    conn = sqlite3.connect(":memory:")
+    """A table holding only the matching events (the floor's input).
+
+    A file beside the source, like goalgate's own database, so that both sides
+    read through SQLite's page cache from the same kind of storage.
+    """
+    floor_path = source.with_name(f"{source.stem}-floor-{kind}.db")
+    floor_path.unlink(missing_ok=True)
+    conn = sqlite3.connect(floor_path)
     conn.execute(f"ATTACH DATABASE '{source}' AS src")
     if regex:
         pattern = re.compile(match)
