@@ -103,55 +103,37 @@ async def insert_events(
     site_key: str,
     events: list[tuple[str, str, int, int, tuple[int, str] | None]],
 ) -> None:
-    """Store events as the ingestion path would: (kind, value, ts_ms, visitor, revenue).
+    """Store events through the product's writer: (kind, value, ts_ms, visitor, revenue).
 
     ``revenue`` is (micros, currency) or None. Used where a test needs exact
     timestamps in the past, without going through HTTP.
     """
-    from sqlalchemy import insert
-
+    from goalgate.services.group_commit import NewEvent, write_events
     from goalgate.storage import sites as site_store
-    from goalgate.storage.tables import Event, EventKey
 
+    site = await site_store.site_by_key(db.reader, site_key)
+    assert site is not None
     async with db.write() as session:
-        site = await site_store.site_by_key(session, site_key)
-        assert site is not None
-        assert site.id is not None
-        keys: dict[tuple[str, str], int] = {}
-        conn = await session.connection()
-        for kind, value, *_ in events:
-            if (kind, value) in keys:
-                continue
-            found = (
-                await conn.execute(
-                    EventKey.__table__.select().where(  # type: ignore[attr-defined]
-                        EventKey.__table__.c.site_id == site.id,  # type: ignore[attr-defined]
-                        EventKey.__table__.c.kind == kind,  # type: ignore[attr-defined]
-                        EventKey.__table__.c.value == value,  # type: ignore[attr-defined]
-                    )
-                )
-            ).first()
-            if found is None:
-                row = EventKey(site_id=site.id, kind=kind, value=value)
-                session.add(row)
-                await session.flush()
-                keys[(kind, value)] = int(row.id or 0)
-            else:
-                keys[(kind, value)] = int(found.id)
-        await conn.execute(
-            insert(Event),
+        await write_events(
+            session,
             [
-                {
-                    "site_id": site.id,
-                    "key_id": keys[(kind, value)],
-                    "ts": ts,
-                    "visitor": visitor,
-                    "revenue_micros": revenue[0] if revenue else None,
-                    "revenue_currency": revenue[1] if revenue else None,
-                }
+                NewEvent(
+                    site_id=site.id,
+                    kind=kind,
+                    value=value,
+                    ts=ts,
+                    visitor=visitor,
+                    revenue_micros=revenue[0] if revenue else None,
+                    revenue_currency=revenue[1] if revenue else None,
+                )
                 for kind, value, ts, visitor, revenue in events
             ],
         )
+
+
+def sites_of(db: Database) -> site_service.SiteDirectory:
+    """A site directory over ``db`` for calling services directly."""
+    return site_service.SiteDirectory(db.reader)
 
 
 async def record_events(

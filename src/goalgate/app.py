@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from goalgate import __version__
-from goalgate.api.auth import provide_database
+from goalgate.api.auth import provide_runtime
 from goalgate.api.cors import CORSMiddleware
 from goalgate.api.errors import exception_handlers
 from goalgate.api.graphql.controller import graphql_controller
@@ -23,12 +23,9 @@ from goalgate.api.requests import GoalgateRequest
 from goalgate.api.rest.routes import GoalsController
 from goalgate.api.security_headers import add_security_headers
 from goalgate.errors import Unavailable
-from goalgate.services import live
-from goalgate.services.group_commit import close_committer
-from goalgate.services.ratelimit import CounterStore, RateLimiter, parse_rate
+from goalgate.runtime import Runtime, open_runtime
+from goalgate.services.ratelimit import parse_rate
 from goalgate.settings import Settings
-from goalgate.storage.db import Database, open_database
-from goalgate.storage.ratelimit import DatabaseCounters
 
 __all__ = ["create_app"]
 
@@ -40,10 +37,10 @@ async def healthz() -> dict[str, str]:
 
 
 @get("/readyz", media_type=MediaType.JSON, include_in_schema=False)
-async def readyz(db: Database) -> dict[str, str]:
-    """The database answers."""
+async def readyz(runtime: Runtime) -> dict[str, str]:
+    """The database answers, through a pooled session (the path writes take)."""
     try:
-        async with db.read() as session:
+        async with runtime.db.read() as session:
             await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     except (OSError, SQLAlchemyError) as exc:
         raise Unavailable("the database is not reachable") from exc
@@ -56,31 +53,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = open_database(settings.database_url, echo=settings.echo_sql)
-        await db.migrate()
-        app.state.db = db
-        redis = None
-        store: CounterStore = DatabaseCounters(db)
-        if settings.redis_url:
-            from goalgate.storage.ratelimit_redis import RedisCounters, open_redis
-
-            redis = open_redis(settings.redis_url)
-            store = RedisCounters(redis)
-        app.state.ratelimiter = RateLimiter(store)
-        hub = live.open_hub(settings.database_url, settings.redis_url)
-        await hub.start()
-        live.attach_hub(db, hub)
-        try:
+        async with open_runtime(settings) as runtime:
+            app.state.runtime = runtime
             yield
-        finally:
-            # Events queued for a commit are written (and announced) before the
-            # hub and the engine go.
-            await close_committer(db)
-            live.attach_hub(db, None)
-            await hub.stop()
-            if redis is not None:
-                await redis.aclose()
-            await db.close()
 
     app = Litestar(
         route_handlers=[
@@ -92,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         state=State({"settings": settings}),
-        dependencies={"db": Provide(provide_database, sync_to_thread=False)},
+        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
         exception_handlers=exception_handlers,
         middleware=[
             RateLimitMiddleware(

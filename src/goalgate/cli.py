@@ -19,13 +19,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from goalgate.errors import GoalgateError
+from goalgate.runtime import Runtime, open_runtime
 from goalgate.services import demo as demo_service
 from goalgate.services import imports as import_service
 from goalgate.services import rates as rate_service
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
 from goalgate.settings import Settings
-from goalgate.storage.db import Database, open_database
 
 __all__ = ["app", "main"]
 
@@ -63,16 +63,12 @@ def _error_line(exc: GoalgateError) -> str:
     return exc.message
 
 
-def run_with_db(work: Callable[[Database], Awaitable[T]]) -> T:
-    """Open the database, migrate it, run ``work``, close it; map user errors."""
+def run_in_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Open the runtime (migrating the database), run ``work``, close it; map user errors."""
 
     async def runner() -> T:
-        db = open_database(Settings().database_url)
-        try:
-            await db.migrate()
-            return await work(db)
-        finally:
-            await db.close()
+        async with open_runtime(Settings(), serving=False) as runtime:
+            return await work(runtime)
 
     try:
         return asyncio.run(runner())
@@ -92,7 +88,7 @@ def serve(
     import uvicorn
 
     settings = Settings()
-    run_with_db(lambda db: asyncio.sleep(0))  # migrate once, before any worker starts
+    run_in_runtime(lambda runtime: asyncio.sleep(0))  # migrate once, before any worker starts
     uvicorn.run(
         "goalgate.app:create_app",
         factory=True,
@@ -101,13 +97,18 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        # One log line per request costs more than serving a cached read;
+        # GOALGATE_ACCESS_LOG=true turns it on.
+        access_log=settings.access_log,
+        # Which server answers is nobody's business.
+        server_header=False,
     )
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the schema up to date (every other command does this too)."""
-    run_with_db(lambda db: asyncio.sleep(0))
+    run_in_runtime(lambda runtime: asyncio.sleep(0))
     out.print("database is up to date")
 
 
@@ -119,29 +120,29 @@ def sites_create(
 ) -> None:
     """Create a site."""
 
-    async def work(db: Database) -> None:
-        async with db.write() as session:
+    async def work(runtime: Runtime) -> None:
+        async with runtime.db.write() as session:
             site = await site_service.create_site(
                 session, key=key, domain=domain, timezone=timezone
             )
         out.print(f"created site {site.key} ({site.domain}, {site.timezone})", highlight=False)
 
-    run_with_db(work)
+    run_in_runtime(work)
 
 
 @sites_app.command("list")
 def sites_list() -> None:
     """List every site."""
 
-    async def work(db: Database) -> None:
-        async with db.read() as session:
+    async def work(runtime: Runtime) -> None:
+        async with runtime.db.read() as session:
             sites = await site_service.list_sites(session)
         table = Table("key", "domain", "timezone", "created")
         for site in sites:
             table.add_row(site.key, site.domain, site.timezone, site.created_at.isoformat())
         out.print(table)
 
-    run_with_db(work)
+    run_in_runtime(work)
 
 
 @tokens_app.command("create")
@@ -154,14 +155,14 @@ def tokens_create(
 ) -> None:
     """Issue a token; prints the secret, the only time it is ever shown."""
 
-    async def work(db: Database) -> str:
-        async with db.write() as session:
+    async def work(runtime: Runtime) -> str:
+        async with runtime.db.write() as session:
             _, secret = await token_service.create_token(
                 session, name=name, scopes=scope, site_keys=site or None
             )
         return secret
 
-    secret = run_with_db(work)
+    secret = run_in_runtime(work)
     # The secret alone on stdout, so that scripts can capture it.
     sys.stdout.write(secret + "\n")
 
@@ -170,8 +171,8 @@ def tokens_create(
 def tokens_list() -> None:
     """List tokens (never their secrets)."""
 
-    async def work(db: Database) -> None:
-        async with db.read() as session:
+    async def work(runtime: Runtime) -> None:
+        async with runtime.db.read() as session:
             tokens = await token_service.list_tokens(session)
         table = Table("id", "name", "prefix", "scopes", "sites", "last used", "revoked")
         for token in tokens:
@@ -186,7 +187,7 @@ def tokens_list() -> None:
             )
         out.print(table)
 
-    run_with_db(work)
+    run_in_runtime(work)
 
 
 @tokens_app.command("revoke")
@@ -195,12 +196,12 @@ def tokens_revoke(
 ) -> None:
     """Revoke a token at once and for good."""
 
-    async def work(db: Database) -> None:
-        async with db.write() as session:
+    async def work(runtime: Runtime) -> None:
+        async with runtime.db.write() as session:
             token = await token_service.revoke_token(session, token_id)
         out.print(f"revoked token {token.id} ({token.name})", highlight=False)
 
-    run_with_db(work)
+    run_in_runtime(work)
 
 
 @events_app.command("import")
@@ -218,7 +219,7 @@ def events_import(
     if not file.is_file():
         raise _fail(f"no such file: {file}")
 
-    async def work(db: Database) -> import_service.ImportReport:
+    async def work(runtime: Runtime) -> import_service.ImportReport:
         columns = (
             TextColumn("importing"),
             BarColumn(),
@@ -234,13 +235,14 @@ def events_import(
         with file.open("rb") as lines, bar:
             task = bar.add_task("import", total=file.stat().st_size)
             return await import_service.import_events(
-                db,
                 lines,
+                sites=runtime.sites,
+                committer=runtime.committer,
                 batch_size=batch_size,
                 on_line=lambda size: bar.advance(task, size),
             )
 
-    report = run_with_db(work)
+    report = run_in_runtime(work)
     rejected = len(report.rejected)
     out.print(f"accepted {report.accepted} lines, rejected {rejected}", markup=False)
     for rejection in report.rejected:
@@ -259,7 +261,7 @@ def rates_import(
         raise _fail(f"no such file: {file}")
     size = file.stat().st_size
 
-    async def work(db: Database) -> rate_service.RateImport:
+    async def work(runtime: Runtime) -> rate_service.RateImport:
         with (
             file.open(encoding="utf-8", newline="") as handle,
             Progress(
@@ -278,9 +280,9 @@ def rates_import(
                     progress.update(task, advance=len(line.encode()))
                     yield line
 
-            return await rate_service.import_rates(db, lines(), base=base)
+            return await rate_service.import_rates(runtime.db, lines(), base=base)
 
-    report = run_with_db(work)
+    report = run_in_runtime(work)
     out.print(f"imported {report.accepted} rates against {base.upper()}")
     for number, reason in report.rejected:
         err.print(f"line {number}: {reason}", highlight=False, markup=False)
@@ -298,10 +300,10 @@ def demo(
     """Seed a demo site, goals and token if none exist (safe to run again)."""
     known = token_file.read_text().strip() if token_file.is_file() else None
 
-    async def work(db: Database) -> demo_service.DemoSeed:
-        return await demo_service.seed_demo(db, known_token=known)
+    async def work(runtime: Runtime) -> demo_service.DemoSeed:
+        return await demo_service.seed_demo(runtime.db, runtime.sites, known_token=known)
 
-    seed = run_with_db(work)
+    seed = run_in_runtime(work)
     if seed.token != known:
         # Kept so that the next run can print it again; readable by its owner only.
         token_file.parent.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     rate_limit_ingest: str = "1200/minute"
     # Keep rate-limit counters in Redis instead of the database (redis://host:port/db).
     redis_url: str | None = None
+    # Log one line per request (uvicorn's access log); off by default: it costs
+    # more than serving a cached read.
+    access_log: bool = False
     # Echo SQL to the log (development only).
     echo_sql: bool = False
 

@@ -141,7 +141,7 @@ async def test_acknowledged_events_survive_a_sigkill_mid_stream(
     assert torn == {}, f"unanswered batches stored in part: {torn}"
     known = ledger.acknowledged.keys() | ledger.unanswered.keys()
     assert sorted(stored.keys() - known) == []
-    if db.is_sqlite:
+    if db.dialect == "sqlite":
         async with db.engine.connect() as connection:
             check = (await connection.execute(text("PRAGMA integrity_check"))).scalar_one()
         assert check == "ok"

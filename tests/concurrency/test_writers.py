@@ -26,7 +26,7 @@ from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import goals as goal_service
 from goalgate.storage.db import Database
 from tests.concurrency.writer import SHARED_EACH, batch_size
-from tests.factories import EVENTS_URL, bearer, goal_body, make_site, make_token
+from tests.factories import EVENTS_URL, bearer, goal_body, make_site, make_token, sites_of
 from tests.server import Server
 
 PROCESSES = 4
@@ -102,6 +102,7 @@ async def test_concurrent_writer_processes_lose_nothing(
     async with db.write() as session:
         shared = await goal_service.create_goal(
             session,
+            sites_of(db),
             principal,
             site,
             name="Shared",
@@ -152,7 +153,7 @@ async def test_concurrent_writer_processes_lose_nothing(
     assert "Traceback" not in log
 
     async with db.read() as session:
-        goals = await goal_service.list_goals(session, principal, site)
+        goals = await goal_service.list_goals(db.reader, sites_of(db), principal, site)
     names = sorted(goal.name for goal in goals)
     expected = sorted(
         ["Shared"]

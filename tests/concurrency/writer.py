@@ -21,7 +21,9 @@ from goalgate.domain.goals import EventKind
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import events as event_service
 from goalgate.services import goals as goal_service
+from goalgate.services.group_commit import GroupCommitter
 from goalgate.storage.db import open_database
+from tests.factories import sites_of
 
 PRINCIPAL = Principal(
     token_id=1,
@@ -56,6 +58,7 @@ def drafts(site: str, worker: int, n: int) -> list[EventDraft]:
 
 async def write(url: str, site: str, worker: int, count: int, shared: str) -> dict[str, object]:
     db = open_database(url)
+    sites, salts, committer = sites_of(db), event_service.DailySalts(db), GroupCommitter(db)
     created, renamed, events, errors = 0, 0, 0, []
     try:
         for n in range(count):
@@ -63,6 +66,7 @@ async def write(url: str, site: str, worker: int, count: int, shared: str) -> di
                 async with db.write() as session:
                     await goal_service.create_goal(
                         session,
+                        sites_of(db),
                         PRINCIPAL,
                         site,
                         name=f"w{worker}-g{n}",
@@ -73,12 +77,19 @@ async def write(url: str, site: str, worker: int, count: int, shared: str) -> di
                 created += 1
                 async with db.write() as session:
                     await goal_service.update_goal(
-                        session, PRINCIPAL, site, shared, {"match_value": f"w{worker}-{n}"}
+                        session,
+                        sites_of(db),
+                        PRINCIPAL,
+                        site,
+                        shared,
+                        {"match_value": f"w{worker}-{n}"},
                     )
                 renamed += 1
                 events += await event_service.record_events(
-                    db,
                     drafts(site, worker, n),
+                    sites=sites,
+                    salts=salts,
+                    committer=committer,
                     principal=None,
                     client=CLIENT,
                     now=datetime.now(UTC),
@@ -86,6 +97,7 @@ async def write(url: str, site: str, worker: int, count: int, shared: str) -> di
             except Exception as exc:  # every failure is reported, none hidden
                 errors.append(f"{type(exc).__name__}: {exc}")
     finally:
+        await committer.close()
         await db.close()
     return {"created": created, "renamed": renamed, "events": events, "errors": errors}
 

@@ -39,7 +39,7 @@ from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import goals as goal_service
 from goalgate.settings import Settings
 from goalgate.storage.db import open_database
-from tests.factories import bearer, make_site, make_token
+from tests.factories import bearer, make_site, make_token, sites_of
 
 SITE = "sk_abc123def456"
 EXCLUDED = [schemathesis.checks.positive_data_acceptance]
@@ -73,6 +73,7 @@ async def _arrange(url: str) -> tuple[str, str]:
         async with db.write() as session:
             goal = await goal_service.create_goal(
                 session,
+                sites_of(db),
                 principal,
                 SITE,
                 name="Signup",

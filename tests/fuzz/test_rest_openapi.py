@@ -25,7 +25,7 @@ from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import goals as goal_service
 from goalgate.settings import Settings
 from goalgate.storage.db import open_database
-from tests.factories import bearer, make_site, make_token
+from tests.factories import bearer, make_site, make_token, sites_of
 
 SITE = "sk_abc123def456"
 # Every check except "positive data acceptance": the goal rules of domain.goals
@@ -52,6 +52,7 @@ async def _arrange(url: str) -> tuple[str, str]:
         async with db.write() as session:
             goal = await goal_service.create_goal(
                 session,
+                sites_of(db),
                 principal,
                 SITE,
                 name="Signup",

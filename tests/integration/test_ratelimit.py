@@ -30,8 +30,8 @@ NOW = (int(time.time()) // 60) * 60 + 30.25
 
 
 def pin_clock(app: Litestar, now: float = NOW) -> None:
-    current: RateLimiter = app.state.ratelimiter
-    app.state.ratelimiter = RateLimiter(current.store, clock=lambda: now)
+    limiter: RateLimiter = app.state.runtime.limiter
+    limiter.clock = lambda: now
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -175,15 +175,22 @@ async def test_expired_windows_are_pruned_from_the_database(
 
 
 async def test_a_failing_store_lets_requests_through(settings: Settings, db: Database) -> None:
-    """Redis down: the limit is lost for a while, the service is not."""
+    """Redis down: the service goes on, and each worker still counts on its own."""
     await make_site(db)
     token = await make_token(db)
     # Nothing listens on port 1.
-    app = create_app(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
+    app = create_app(
+        settings.model_copy(
+            update={"redis_url": "redis://127.0.0.1:1/0", "rate_limit_token": "16/minute"}
+        )
+    )
     async with AsyncTestClient(app=app) as client:
-        response = await client.get(GOALS, headers=bearer(token))
-    assert response.status_code == 200
-    assert limit_headers(response) == (None, None, None)
+        pin_clock(app)
+        statuses = [(await client.get(GOALS, headers=bearer(token))).status_code for _ in range(18)]
+    # Every hit is counted in memory; its sync to the store fails (logged) and
+    # the count is kept for the next try, so the worker still holds the limit
+    # on its own. Nothing answers 5xx.
+    assert statuses == [200] * 16 + [429] * 2
 
 
 async def test_database_counters_are_exact_under_concurrent_increments(db: Database) -> None:
@@ -193,8 +200,8 @@ async def test_database_counters_are_exact_under_concurrent_increments(db: Datab
 
     await db.migrate()
     counters = DatabaseCounters(db)
-    results = await asyncio.gather(*(counters.increment("k", 600, 660) for _ in range(40)))
-    assert sorted(results) == list(range(1, 41))
+    results = await asyncio.gather(*(counters.add([("k", 600, 660, 1)]) for _ in range(40)))
+    assert sorted(total for [total] in results) == list(range(1, 41))
     async with db.read() as session:
         total = (await session.exec(select(func.sum(RateCounter.hits)))).one()
     assert total == 40

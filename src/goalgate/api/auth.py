@@ -14,33 +14,38 @@ from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 
 from goalgate.domain.tokens import Principal
-from goalgate.services import tokens as token_service
-from goalgate.storage.db import Database
+from goalgate.runtime import Runtime
 
-__all__ = ["authenticated", "optional_principal", "provide_database", "provide_principal"]
+__all__ = ["authenticated", "optional_principal", "provide_principal", "provide_runtime"]
 
 
-def provide_database(state: State) -> Database:
-    db: Database = state.db
-    return db
+def provide_runtime(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
 
 
 async def authenticated(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     """Guard: authenticate the bearer token (401 otherwise) and keep the principal."""
-    db: Database = connection.app.state.db
+    runtime: Runtime = connection.app.state.runtime
     authorization = connection.headers.get("authorization")
-    connection.state.principal = await token_service.authenticate(db, authorization)
+    connection.state.principal = await runtime.principals.authenticate(authorization)
 
 
-def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+def provide_principal(request: Request[Any, Any, Any], runtime: Runtime) -> Principal:
+    """The principal the guard authenticated.
+
+    ``runtime`` is taken only to order the two dependencies one after the
+    other: Litestar resolves the independent dependencies of a handler in an
+    anyio task group, which costs more than resolving both of them.
+    """
     principal: Principal = request.state.principal
     return principal
 
 
-async def optional_principal(db: Database, authorization: str | None) -> Principal | None:
+async def optional_principal(runtime: Runtime, authorization: str | None) -> Principal | None:
     """The principal when a token is sent; None without one (a bad token still fails)."""
     if authorization is None:
         return None
-    return await token_service.authenticate(db, authorization)
+    return await runtime.principals.authenticate(authorization)

@@ -82,7 +82,7 @@ class RateLimitMiddleware(ASGIMiddleware):
         if found is None or rate is None:
             await next_app(scope, receive, send)
             return
-        limiter: RateLimiter = scope["litestar_app"].state.ratelimiter
+        limiter: RateLimiter = scope["litestar_app"].state.runtime.limiter
         try:
             decision = await limiter.hit(found[1], rate)
         except Exception:

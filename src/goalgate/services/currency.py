@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from goalgate.domain import money
 from goalgate.storage import rates as rate_store
+from goalgate.storage.db import Database
 from goalgate.storage.stats import ForeignRevenue
 
 __all__ = ["Converted", "convert_foreign"]
@@ -41,19 +40,23 @@ def _iso(day: int) -> str:
 
 
 async def convert_foreign(
-    session: AsyncSession, rows: Sequence[ForeignRevenue], goal_currency: dict[int, str | None]
+    db: Database, rows: Sequence[ForeignRevenue], goal_currency: dict[int, str | None]
 ) -> dict[tuple[int, int | None], Converted]:
-    """Convert each (tag, bucket)'s foreign revenue into its goal's currency."""
+    """Convert each (tag, bucket)'s foreign revenue into its goal's currency.
+
+    Reads the rates in a session of its own, only when there is something to convert.
+    """
     out: dict[tuple[int, int | None], Converted] = defaultdict(Converted)
     if not rows:
         return out
-    base = await rate_store.base_currency(session)
     wanted = set()
     for row in rows:
         target = goal_currency[row.tag]
         if target is not None:
             wanted.update({(row.currency, _iso(row.day)), (target, _iso(row.day))})
-    rates = await rate_store.rates_in_force(session, sorted(wanted)) if base else {}
+    async with db.read() as session:
+        base = await rate_store.base_currency(session)
+        rates = await rate_store.rates_in_force(session, sorted(wanted)) if base else {}
 
     def rate(currency: str, day: str) -> Decimal | None:
         return Decimal(1) if currency == base else rates.get((currency, day))

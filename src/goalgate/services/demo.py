@@ -78,16 +78,17 @@ async def _still_valid(db: Database, secret: str | None) -> bool:
     return True
 
 
-async def seed_demo(db: Database, *, known_token: str | None) -> DemoSeed:
+async def seed_demo(
+    db: Database, sites: site_service.SiteDirectory, *, known_token: str | None
+) -> DemoSeed:
     """Create what is missing of the demo; running it again changes nothing.
 
     ``known_token`` is the secret a previous run issued; a new token is issued
     only when it no longer authenticates.
     """
     async with db.write() as session:
-        site = await site_store.site_by_key(session, DEMO_SITE_KEY)
-        if site is None:
-            site = await site_service.create_site(
+        if not await site_store.sites_by_keys(session, [DEMO_SITE_KEY]):
+            await site_service.create_site(
                 session, key=DEMO_SITE_KEY, domain="demo.example.com", timezone="Europe/Berlin"
             )
     secret = known_token
@@ -100,7 +101,7 @@ async def seed_demo(db: Database, *, known_token: str | None) -> DemoSeed:
                 site_keys=[DEMO_SITE_KEY],
             )
     principal = await token_service.authenticate(db, f"Bearer {secret}")
-    goals = await _seed_goals(db, principal)
+    goals = await _seed_goals(db, sites, principal)
     events = await _seed_events(db, now=datetime.now(UTC))
     return DemoSeed(site_key=DEMO_SITE_KEY, token=secret, goals=goals, events=events)
 
@@ -111,8 +112,7 @@ async def _seed_events(db: Database, *, now: datetime) -> int:
     # interleave with another seeding run (SQLite write transactions are
     # exclusive), and a failed run leaves no half year behind.
     async with db.write() as session:
-        site = await site_store.site_by_key(session, DEMO_SITE_KEY)
-        assert site is not None
+        [site] = await site_store.sites_by_keys(session, [DEMO_SITE_KEY])
         assert site.id is not None
         existing = await event_store.count_events(session, site.id)
         if existing:
@@ -124,17 +124,16 @@ async def _seed_events(db: Database, *, now: datetime) -> int:
         return len(events)
 
 
-async def _seed_goals(db: Database, principal: Principal) -> int:
+async def _seed_goals(db: Database, sites: site_service.SiteDirectory, principal: Principal) -> int:
+    site = await site_service.visible_site(sites, principal, DEMO_SITE_KEY)
+    existing = await goal_store.count_goals(db.reader, site.id, goal_type=None)
+    if existing:
+        return existing
     async with db.write() as session:
-        site = await site_store.site_by_key(session, DEMO_SITE_KEY)
-        assert site is not None
-        assert site.id is not None
-        existing = await goal_store.goals_of_site(session, site.id)
-        if existing:
-            return len(existing)
         for goal in DEMO_GOALS:
             await goal_service.create_goal(
                 session,
+                sites,
                 principal,
                 DEMO_SITE_KEY,
                 name=str(goal["name"]),

@@ -14,23 +14,22 @@ no IP is ever stored.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from goalgate.domain import visitors
 from goalgate.domain.events import EventDraft
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import Forbidden, NotFound
-from goalgate.services.group_commit import NewEvent, committer
+from goalgate.services.group_commit import GroupCommitter, NewEvent
+from goalgate.services.sites import SiteDirectory
 from goalgate.storage import events as event_store
-from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
 
-__all__ = ["Client", "daily_salt", "new_event", "record_events", "site_ids"]
+__all__ = ["Client", "DailySalts", "new_event", "record_events"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SALT_CACHE = "visitor_salt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +41,11 @@ class Client:
 
 
 async def record_events(
-    db: Database,
     drafts: Sequence[EventDraft],
     *,
+    sites: SiteDirectory,
+    salts: DailySalts,
+    committer: GroupCommitter,
     principal: Principal | None,
     client: Client,
     now: datetime | None = None,
@@ -57,7 +58,7 @@ async def record_events(
     """
     now = now or datetime.now(UTC)
     _authorise_backdating(principal, drafts)
-    ids = await site_ids(db, {draft.site_key for draft in drafts})
+    ids = await sites.ids_of({draft.site_key for draft in drafts})
     unknown = {
         f"{index}.site": "no such site"
         for index, draft in enumerate(drafts)
@@ -67,7 +68,7 @@ async def record_events(
         raise NotFound("site not found", fields=unknown)
     salt = None
     if any(draft.visitor_id is None for draft in drafts):
-        salt = await daily_salt(db, now)
+        salt = await salts.salt_of(now)
     now_ms = (now - _EPOCH) // timedelta(milliseconds=1)
     events = []
     for draft in drafts:
@@ -81,7 +82,7 @@ async def record_events(
                 salt=salt, site_key=draft.site_key, ip=client.ip, user_agent=client.user_agent
             )
         events.append(new_event(draft, site_id=ids[draft.site_key], visitor=visitor, now_ms=now_ms))
-    await committer(db).submit(events)
+    await committer.submit(events)
     return len(events)
 
 
@@ -116,26 +117,33 @@ def _authorise_backdating(principal: Principal | None, drafts: Sequence[EventDra
         )
 
 
-async def site_ids(db: Database, keys: Collection[str]) -> dict[str, int]:
-    """The ids of the sites among ``keys`` that exist."""
-    async with db.read() as session:
-        sites = await site_store.sites_by_keys(session, sorted(keys))
-    return {site.key: site.id for site in sites if site.id is not None}
+class DailySalts:
+    """Today's (UTC) visitor salt, read once a day per process.
 
+    Every worker must hash alike, so the salt lives in the database; a worker
+    reads it when its UTC day changes, and keeps it until then (it never
+    changes within a day).
+    """
 
-async def daily_salt(db: Database, now: datetime) -> bytes:
-    """Today's (UTC) visitor salt: the same in every worker, forgotten after tomorrow."""
-    day = now.astimezone(UTC).date()
-    cached = db.caches.get(_SALT_CACHE)
-    if isinstance(cached, tuple) and cached[0] == day:
-        salt: bytes = cached[1]
-        return salt
-    async with db.write() as session:
-        stored = await event_store.daily_salt(session, day.isoformat(), visitors.new_salt().hex())
-        # Older salts go, so no past day's visitors can be re-derived. Yesterday's
-        # stays: a worker whose clock still says yesterday must find that salt,
-        # not insert a new one and split yesterday's visitors in two.
-        await event_store.forget_salts_before(session, (day - timedelta(days=1)).isoformat())
-    salt = bytes.fromhex(stored)
-    db.caches[_SALT_CACHE] = (day, salt)
-    return salt
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._day: date | None = None
+        self._salt = b""
+
+    async def salt_of(self, now: datetime) -> bytes:
+        """The salt of ``now``'s UTC day: the same in every worker, forgotten after tomorrow."""
+        day = now.astimezone(UTC).date()
+        if day != self._day:
+            async with self._db.write() as session:
+                stored = await event_store.daily_salt(
+                    session, day.isoformat(), visitors.new_salt().hex()
+                )
+                # Older salts go, so no past day's visitors can be re-derived.
+                # Yesterday's stays: a worker whose clock still says yesterday
+                # must find that salt, not insert a new one and split
+                # yesterday's visitors in two.
+                await event_store.forget_salts_before(
+                    session, (day - timedelta(days=1)).isoformat()
+                )
+            self._day, self._salt = day, bytes.fromhex(stored)
+        return self._salt

@@ -13,10 +13,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from goalgate.domain.goals import GoalSpec, name_key, validate_goal
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from goalgate.services.sites import visible_site
+from goalgate.services.sites import SiteDirectory, visible_site
 from goalgate.services.tokens import require
 from goalgate.storage import goals as goal_store
-from goalgate.storage.tables import Goal, Site, utcnow
+from goalgate.storage.db import Reader
+from goalgate.storage.records import GoalRecord, SiteRecord
+from goalgate.storage.tables import Goal, utcnow
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -48,30 +50,32 @@ def parse_goal_id(goal_id: str) -> str | None:
     return canonical if canonical == goal_id else None
 
 
-async def find_goal(
-    session: AsyncSession, site: Site, goal_id: str, *, for_update: bool = False
-) -> Goal:
-    """The goal or NotFound; ``for_update`` when the caller is about to change it."""
+async def find_goal(reader: Reader, site: SiteRecord, goal_id: str) -> GoalRecord:
+    """The goal or NotFound."""
+    canonical = parse_goal_id(goal_id)
+    goal = None if canonical is None else await goal_store.goal_record(reader, site.id, canonical)
+    if goal is None:
+        raise NotFound("goal not found")
+    return goal
+
+
+async def _goal_to_change(session: AsyncSession, site: SiteRecord, goal_id: str) -> Goal:
+    """The goal's row, locked until the transaction ends, or NotFound."""
     canonical = parse_goal_id(goal_id)
     goal = (
         None
         if canonical is None
-        else await goal_store.goal_by_id(session, _id(site), canonical, for_update=for_update)
+        else await goal_store.goal_by_id(session, site.id, canonical, for_update=True)
     )
     if goal is None:
         raise NotFound("goal not found")
     return goal
 
 
-def _id(site: Site) -> int:
-    assert site.id is not None  # rows read from the database always have one
-    return site.id
-
-
 async def _ensure_name_free(
-    session: AsyncSession, site: Site, spec: GoalSpec, own_id: str | None
+    session: AsyncSession, site: SiteRecord, spec: GoalSpec, own_id: str | None
 ) -> None:
-    other = await goal_store.goal_by_name_key(session, _id(site), name_key(spec.name))
+    other = await goal_store.goal_by_name_key(session, site.id, name_key(spec.name))
     if other is not None and other.id != own_id:
         raise Conflict(
             f"a goal named {other.name!r} exists already on this site",
@@ -91,6 +95,7 @@ async def _flush_or_conflict(session: AsyncSession) -> None:
 
 async def create_goal(
     session: AsyncSession,
+    sites: SiteDirectory,
     principal: Principal,
     site_key: str,
     *,
@@ -99,10 +104,10 @@ async def create_goal(
     match_type: str,
     match_value: str,
     currency: str | None = None,
-) -> Goal:
+) -> GoalRecord:
     """Validate and store a new goal."""
     require(principal, Scope.ANALYTICS_WRITE)
-    site = await visible_site(session, principal, site_key)
+    site = await visible_site(sites, principal, site_key)
     spec = validate_goal(
         name=name, type=type, match_type=match_type, match_value=match_value, currency=currency
     )
@@ -110,7 +115,7 @@ async def create_goal(
     now = utcnow()
     goal = Goal(
         id=str(uuid.uuid4()),
-        site_id=_id(site),
+        site_id=site.id,
         name=spec.name,
         name_key=name_key(spec.name),
         type=spec.type.value,
@@ -122,27 +127,29 @@ async def create_goal(
     )
     session.add(goal)
     await _flush_or_conflict(session)
-    return goal
+    return GoalRecord.of(goal)
 
 
-async def list_goals(session: AsyncSession, principal: Principal, site_key: str) -> list[Goal]:
+async def list_goals(
+    reader: Reader, sites: SiteDirectory, principal: Principal, site_key: str
+) -> list[GoalRecord]:
     """Every goal of a site, oldest first."""
     require(principal, Scope.ANALYTICS_READ)
-    site = await visible_site(session, principal, site_key)
-    return await goal_store.goals_of_site(session, _id(site))
+    site = await visible_site(sites, principal, site_key)
+    return await goal_store.goals_of_site(reader, site.id)
 
 
 @dataclass(frozen=True, slots=True)
 class GoalPage:
-    goals: list[Goal]
+    goals: list[GoalRecord]
     # Whether goals follow the last one of this page.
     has_more: bool
 
 
 async def page_goals(
-    session: AsyncSession,
+    reader: Reader,
     principal: Principal,
-    site: Site,
+    site: SiteRecord,
     *,
     first: int,
     after: tuple[datetime, str] | None = None,
@@ -161,25 +168,25 @@ async def page_goals(
         )
     # One more than asked tells whether another page follows, without a count.
     goals = await goal_store.page_of_goals(
-        session, _id(site), limit=first + 1, after=after, goal_type=goal_type
+        reader, site.id, limit=first + 1, after=after, goal_type=goal_type
     )
     return GoalPage(goals=goals[:first], has_more=len(goals) > first)
 
 
 async def count_goals(
-    session: AsyncSession, principal: Principal, site: Site, *, goal_type: str | None = None
+    reader: Reader, principal: Principal, site: SiteRecord, *, goal_type: str | None = None
 ) -> int:
     """How many goals the site has (of one type, if given); ``site`` as for page_goals."""
     require(principal, Scope.ANALYTICS_READ)
-    return await goal_store.count_goals(session, _id(site), goal_type=goal_type)
+    return await goal_store.count_goals(reader, site.id, goal_type=goal_type)
 
 
 async def get_goal(
-    session: AsyncSession, principal: Principal, site_key: str, goal_id: str
-) -> Goal:
+    reader: Reader, sites: SiteDirectory, principal: Principal, site_key: str, goal_id: str
+) -> GoalRecord:
     require(principal, Scope.ANALYTICS_READ)
-    site = await visible_site(session, principal, site_key)
-    return await find_goal(session, site, goal_id)
+    site = await visible_site(sites, principal, site_key)
+    return await find_goal(reader, site, goal_id)
 
 
 def _check_version(goal: Goal, expected_version: int | None) -> None:
@@ -189,13 +196,14 @@ def _check_version(goal: Goal, expected_version: int | None) -> None:
 
 async def update_goal(
     session: AsyncSession,
+    sites: SiteDirectory,
     principal: Principal,
     site_key: str,
     goal_id: str,
     changes: Mapping[str, str | None],
     *,
     expected_version: int | None = None,
-) -> Goal:
+) -> GoalRecord:
     """Apply a partial update; the merged goal must pass every rule.
 
     ``changes`` holds only the fields to change; ``currency: None`` stops
@@ -209,8 +217,8 @@ async def update_goal(
     }
     if nulls:
         raise ValidationFailed("the goal is not valid", fields=nulls)
-    site = await visible_site(session, principal, site_key)
-    goal = await find_goal(session, site, goal_id, for_update=True)
+    site = await visible_site(sites, principal, site_key)
+    goal = await _goal_to_change(session, site, goal_id)
     _check_version(goal, expected_version)
     merged = {field: getattr(goal, field) for field in EDITABLE_FIELDS}
     merged.update({k: v for k, v in changes.items() if k in EDITABLE_FIELDS})
@@ -232,11 +240,12 @@ async def update_goal(
     goal.version += 1
     session.add(goal)
     await _flush_or_conflict(session)
-    return goal
+    return GoalRecord.of(goal)
 
 
 async def delete_goal(
     session: AsyncSession,
+    sites: SiteDirectory,
     principal: Principal,
     site_key: str,
     goal_id: str,
@@ -245,8 +254,8 @@ async def delete_goal(
 ) -> str:
     """Delete the goal row only; its events stay, so re-creating it restores its stats."""
     require(principal, Scope.ANALYTICS_WRITE)
-    site = await visible_site(session, principal, site_key)
-    goal = await find_goal(session, site, goal_id, for_update=True)
+    site = await visible_site(sites, principal, site_key)
+    goal = await _goal_to_change(session, site, goal_id)
     _check_version(goal, expected_version)
     await session.delete(goal)
     await session.flush()

@@ -10,8 +10,11 @@ group commits, the next one gathers, so under load the number of commits
 stays small, and a lone request is written at once: nothing ever sleeps to
 wait for company.
 
-If a commit fails, every request of that group gets ``Unavailable`` and nothing
-of the group is stored; no request is ever answered before its commit.
+If a commit fails, the group is split: each request's events are retried in
+a transaction of their own, so that one request's faulty event (a value the
+database refuses) can never fail another request's events. Only a request
+whose own events cannot be stored gets ``Unavailable``; no request is ever
+answered before its commit.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,14 +32,15 @@ from goalgate.services import live
 from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
 
-__all__ = ["MAX_GROUP_EVENTS", "GroupCommitter", "NewEvent", "close_committer", "committer"]
+__all__ = ["MAX_GROUP_EVENTS", "GroupCommitter", "NewEvent", "write_events"]
 
 log = logging.getLogger("goalgate.events")
 
 # One group's bound: large enough to amortise the commit, small enough that
 # one transaction never holds SQLite's write lock for long.
 MAX_GROUP_EVENTS = 5000
-_CACHE_KEY = "event_committer"
+# Key ids a committer remembers (a few MB at most); past that it starts over.
+_MAX_KNOWN_KEYS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +65,18 @@ class _Submission:
 class GroupCommitter:
     """The per-process queue and flusher task that commit events in groups."""
 
-    def __init__(self, db: Database, *, max_group_events: int = MAX_GROUP_EVENTS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        hub: live.LiveHub | None = None,
+        max_group_events: int = MAX_GROUP_EVENTS,
+    ) -> None:
         self._db = db
+        self._hub = hub
         self._max = max_group_events
         self._queue: deque[_Submission] = deque()
+        self._known_keys: dict[event_store.KeyTriple, int] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -124,32 +136,53 @@ class GroupCommitter:
         return group
 
     async def _commit(self, group: list[_Submission]) -> None:
+        if not await self._write(group) and len(group) > 1:
+            # Find the culprit: each request alone, so the innocent are stored.
+            for submission in group:
+                await self._write([submission])
+
+    async def _write(self, group: list[_Submission]) -> bool:
+        """Commit the group's events in one transaction; True once acknowledged."""
         events = [event for submission in group for event in submission.events]
         try:
             async with self._db.write() as session:
-                await write_events(session, events)
+                resolved = await write_events(session, events, self._known_keys)
         except Exception as exc:  # every waiter must hear, whatever went wrong
             self.failed_commits += 1
             log.exception("committing %d events failed", len(events), exc_info=exc)
-            for submission in group:
-                _fail(submission, "the events could not be stored; send them again")
-            return
+            if len(group) == 1:
+                _fail(group[0], "the events could not be stored; send them again")
+            return False
+        if len(self._known_keys) + len(resolved) > _MAX_KNOWN_KEYS:
+            self._known_keys.clear()
+        self._known_keys.update(resolved)
         self.commits += 1
         self.events_committed += len(events)
         for submission in group:
             if not submission.done.done():
                 submission.done.set_result(None)
         # Acknowledged first: live subscribers learn of committed events only.
-        hub = live.hub_of(self._db)
-        if hub is not None:
-            await hub.publish([_live(event) for event in events])
+        if self._hub is not None:
+            await self._hub.publish([_live(event) for event in events])
+        return True
 
 
-async def write_events(session: AsyncSession, events: Sequence[NewEvent]) -> None:
-    """Store ``events`` in the caller's transaction: their keys, then the rows."""
-    key_ids = await event_store.resolve_keys(
-        session, ((event.site_id, event.kind, event.value) for event in events)
-    )
+async def write_events(
+    session: AsyncSession,
+    events: Sequence[NewEvent],
+    known_keys: Mapping[event_store.KeyTriple, int] | None = None,
+) -> dict[event_store.KeyTriple, int]:
+    """Store ``events`` in the caller's transaction: their keys, then the rows.
+
+    ``known_keys`` are key ids read before (a key's id never changes), so that
+    a commit of known paths and names reads no dictionary rows. Returns the
+    ids this call resolved; they are only to be remembered once it committed.
+    """
+    known = known_keys or {}
+    triples = {(event.site_id, event.kind, event.value) for event in events}
+    missing = [triple for triple in triples if triple not in known]
+    resolved = await event_store.resolve_keys(session, missing) if missing else {}
+    key_ids = {triple: resolved.get(triple) or known[triple] for triple in triples}
     await event_store.insert_events(
         session,
         [
@@ -164,6 +197,7 @@ async def write_events(session: AsyncSession, events: Sequence[NewEvent]) -> Non
             for event in events
         ],
     )
+    return resolved
 
 
 def _live(event: NewEvent) -> live.LiveEvent:
@@ -180,18 +214,3 @@ def _live(event: NewEvent) -> live.LiveEvent:
 def _fail(submission: _Submission, message: str) -> None:
     if not submission.done.done():
         submission.done.set_exception(Unavailable(message))
-
-
-def committer(db: Database) -> GroupCommitter:
-    """The GroupCommitter of this database handle, created on first use."""
-    found = db.caches.get(_CACHE_KEY)
-    if not isinstance(found, GroupCommitter):
-        found = db.caches[_CACHE_KEY] = GroupCommitter(db)
-    return found
-
-
-async def close_committer(db: Database) -> None:
-    """Flush and stop the handle's committer, if it was ever started."""
-    found = db.caches.pop(_CACHE_KEY, None)
-    if isinstance(found, GroupCommitter):
-        await found.close()

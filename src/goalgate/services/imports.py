@@ -25,8 +25,8 @@ from goalgate.domain import visitors
 from goalgate.domain.events import EventDraft, parse_event
 from goalgate.errors import Unavailable, ValidationFailed
 from goalgate.services import events as event_service
-from goalgate.services.group_commit import NewEvent, close_committer, committer
-from goalgate.storage.db import Database
+from goalgate.services.group_commit import GroupCommitter, NewEvent
+from goalgate.services.sites import SiteDirectory
 
 __all__ = ["IMPORT_BATCH", "ImportReport", "Rejection", "import_events"]
 
@@ -51,9 +51,10 @@ class ImportReport:
 
 
 async def import_events(
-    db: Database,
     lines: Iterable[bytes],
     *,
+    sites: SiteDirectory,
+    committer: GroupCommitter,
     batch_size: int = IMPORT_BATCH,
     on_line: Callable[[int], None] | None = None,
     now: datetime | None = None,
@@ -66,47 +67,43 @@ async def import_events(
     now = now or datetime.now(UTC)
     now_ms = (now - _EPOCH) // timedelta(milliseconds=1)
     report = ImportReport()
-    site_ids: dict[str, int | None] = {}
     batch: list[NewEvent] = []
     last_line = 0
-    try:
-        for number, line in enumerate(lines, start=1):
-            last_line = number
-            if on_line is not None:
-                on_line(len(line))
-            if not line.strip():
-                report.blank += 1
-                continue
-            try:
-                draft = parse_event(_DECODER.decode(line), now=now)
-            except msgspec.DecodeError as exc:
-                report.rejected.append(Rejection(number, f"bad JSON: {exc}"))
-                continue
-            except ValidationFailed as exc:
-                report.rejected.append(Rejection(number, _reason(exc)))
-                continue
-            site_id = await _site_id(db, site_ids, draft.site_key)
-            if site_id is None:
-                report.rejected.append(Rejection(number, f"site: no such site {draft.site_key!r}"))
-                continue
-            batch.append(
-                event_service.new_event(
-                    draft, site_id=site_id, visitor=_visitor(draft), now_ms=now_ms
-                )
-            )
-            if len(batch) >= batch_size:
-                await _store(db, batch, report, last_line)
-        await _store(db, batch, report, last_line)
-    finally:
-        await close_committer(db)
+    for number, line in enumerate(lines, start=1):
+        last_line = number
+        if on_line is not None:
+            on_line(len(line))
+        if not line.strip():
+            report.blank += 1
+            continue
+        try:
+            draft = parse_event(_DECODER.decode(line), now=now)
+        except msgspec.DecodeError as exc:
+            report.rejected.append(Rejection(number, f"bad JSON: {exc}"))
+            continue
+        except ValidationFailed as exc:
+            report.rejected.append(Rejection(number, _reason(exc)))
+            continue
+        site = await sites.by_key(draft.site_key)
+        if site is None:
+            report.rejected.append(Rejection(number, f"site: no such site {draft.site_key!r}"))
+            continue
+        batch.append(
+            event_service.new_event(draft, site_id=site.id, visitor=_visitor(draft), now_ms=now_ms)
+        )
+        if len(batch) >= batch_size:
+            await _store(committer, batch, report, last_line)
+    await _store(committer, batch, report, last_line)
     return report
 
 
-async def _store(db: Database, batch: list[NewEvent], report: ImportReport, line: int) -> None:
+async def _store(
+    committer: GroupCommitter, batch: list[NewEvent], report: ImportReport, line: int
+) -> None:
     if not batch:
         return
     try:
-        await committer(db).submit(batch)
+        await committer.submit(batch)
     except Unavailable:
         raise Unavailable(
             f"storing the batch that ends at line {line} failed; the {report.accepted} "
@@ -114,12 +111,6 @@ async def _store(db: Database, batch: list[NewEvent], report: ImportReport, line
         ) from None
     report.accepted += len(batch)
     batch.clear()
-
-
-async def _site_id(db: Database, known: dict[str, int | None], key: str) -> int | None:
-    if key not in known:
-        known[key] = (await event_service.site_ids(db, [key])).get(key)
-    return known[key]
 
 
 def _visitor(draft: EventDraft) -> int:

@@ -6,21 +6,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from goalgate.domain import money
-from goalgate.domain.goals import GoalType, MatchType, name_key, validate_goal
+from goalgate.domain.goals import validate_goal
 from goalgate.domain.periods import DateRange, Interval, bucket_starts
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services.currency import Converted, convert_foreign
-from goalgate.services.matching import GoalMatch, key_index
-from goalgate.services.sites import visible_site
-from goalgate.services.stats import GoalStats, StatsQuery, site_range, stats_for
+from goalgate.services.matching import KeyIndex
+from goalgate.services.sites import SiteDirectory, visible_site
+from goalgate.services.stats import (
+    GoalStats,
+    StatsQuery,
+    aggregate_requests,
+    site_range,
+    stats_of_requests,
+)
 from goalgate.services.tokens import require
 from goalgate.storage import stats as stats_store
 from goalgate.storage.db import Database
-from goalgate.storage.tables import Goal, Site
+from goalgate.storage.records import GoalRecord, SiteRecord
 
 __all__ = [
     "Bucket",
@@ -70,70 +76,40 @@ def relative_change(current: float, previous: float) -> float | None:
     return None if previous == 0 else (current - previous) / previous
 
 
-async def _requests(
-    db: Database, queries: Sequence[StatsQuery]
-) -> list[stats_store.AggregateRequest]:
-    async with db.read() as session:
-        matches = await key_index(db).matching_keys_many(
-            session,
-            [
-                GoalMatch(
-                    _site_id(q.site),
-                    GoalType(q.goal.type),
-                    MatchType(q.goal.match_type),
-                    q.goal.match_value,
-                )
-                for q in queries
-            ],
-        )
-    return [
-        stats_store.AggregateRequest(
-            tag, _site_id(q.site), key_ids, q.range.start_ms, q.range.end_ms, q.goal.currency
-        )
-        for tag, (q, key_ids) in enumerate(zip(queries, matches, strict=True))
-    ]
-
-
-def _site_id(site: Site) -> int:
-    assert site.id is not None
-    return site.id
-
-
 async def timeseries_for(
-    db: Database, queries: Sequence[StatsQuery], interval: Interval
+    db: Database, keys: KeyIndex, queries: Sequence[StatsQuery], interval: Interval
 ) -> list[list[Bucket]]:
     """Zero-filled buckets of each goal's period, summing exactly to its totals.
 
     One SQL statement per distinct calendar (time zone and period) in the batch.
     """
-    requests = await _requests(db, queries)
+    requests = await aggregate_requests(keys, queries)
     groups: dict[tuple[date, date, str], list[int]] = defaultdict(list)
     for tag, query in enumerate(queries):
         groups[(query.range.first, query.range.last, query.range.timezone)].append(tag)
     series: list[list[Bucket]] = [[] for _ in queries]
-    async with db.read() as session:
-        for tags in groups.values():
-            rng = queries[tags[0]].range
-            starts = bucket_starts(rng, interval)
-            group = [requests[t] for t in tags]
-            boundaries = [start for _, start in starts]
-            found = await stats_store.aggregate_buckets(session, group, boundaries)
-            foreign: dict[tuple[int, int | None], Converted] = {}
-            if any(a.foreign for buckets in found.values() for a in buckets.values()):
-                rows = await stats_store.revenue_in_other_currencies(session, group, boundaries)
-                currencies = {t: queries[t].goal.currency for t in tags}
-                foreign = await convert_foreign(session, rows, currencies)
-            for tag in tags:
-                currency = queries[tag].goal.currency
-                series[tag] = [
-                    _bucket(
-                        first,
-                        found[tag].get(i, stats_store.EMPTY),
-                        foreign.get((tag, i), Converted()),
-                        currency,
-                    )
-                    for i, (first, _) in enumerate(starts)
-                ]
+    for tags in groups.values():
+        rng = queries[tags[0]].range
+        starts = bucket_starts(rng, interval)
+        group = [requests[t] for t in tags]
+        boundaries = [start for _, start in starts]
+        found = await stats_store.aggregate_buckets(db.reader, group, boundaries)
+        foreign: dict[tuple[int, int | None], Converted] = {}
+        if any(a.foreign for buckets in found.values() for a in buckets.values()):
+            rows = await stats_store.revenue_in_other_currencies(db.reader, group, boundaries)
+            currencies = {t: queries[t].goal.currency for t in tags}
+            foreign = await convert_foreign(db, rows, currencies)
+        for tag in tags:
+            currency = queries[tag].goal.currency
+            series[tag] = [
+                _bucket(
+                    first,
+                    found[tag].get(i, stats_store.EMPTY),
+                    foreign.get((tag, i), Converted()),
+                    currency,
+                )
+                for i, (first, _) in enumerate(starts)
+            ]
     return series
 
 
@@ -146,19 +122,17 @@ def _bucket(
     return Bucket(first, aggregate.conversions, aggregate.unique_conversions, revenue)
 
 
-async def visitors_for(db: Database, pairs: Sequence[tuple[Site, DateRange]]) -> list[int]:
+async def visitors_for(db: Database, pairs: Sequence[tuple[SiteRecord, DateRange]]) -> list[int]:
     """Unique visitors of each site over each range (one SQL statement)."""
-    requests = []
-    for tag, (site, rng) in enumerate(pairs):
-        assert site.id is not None
-        requests.append((tag, site.id, rng.start_ms, rng.end_ms))
-    async with db.read() as session:
-        found = await stats_store.site_visitors(session, requests)
+    requests = [(tag, site.id, rng.start_ms, rng.end_ms) for tag, (site, rng) in enumerate(pairs)]
+    found = await stats_store.site_visitors(db.reader, requests)
     return [found[tag] for tag in range(len(pairs))]
 
 
 async def preview_goal(
     db: Database,
+    keys: KeyIndex,
+    sites: SiteDirectory,
     principal: Principal,
     site_key: str,
     *,
@@ -167,8 +141,8 @@ async def preview_goal(
     match_value: str,
     currency: str | None = None,
     period: str | None = None,
-    first: str | None = None,
-    last: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
 ) -> GoalPreview:
     """The stats a goal would have, and the values it matches most; saves nothing.
 
@@ -182,26 +156,27 @@ async def preview_goal(
         match_value=match_value,
         currency=currency,
     )
-    async with db.read() as session:
-        site = await visible_site(session, principal, site_key)
-    rng = site_range(site, period, first, last)
-    assert site.id is not None
-    draft = Goal(
+    site = await visible_site(sites, principal, site_key)
+    rng = site_range(site, period, start_date, end_date)
+    now = datetime.now(UTC)
+    draft = GoalRecord(
         id="00000000-0000-0000-0000-000000000000",
         site_id=site.id,
         name=spec.name,
-        name_key=name_key(spec.name),
         type=spec.type.value,
         match_type=spec.match_type.value,
         match_value=spec.match_value,
         currency=spec.currency,
+        created_at=now,
+        updated_at=now,
+        version=1,
     )
     query = StatsQuery(site=site, goal=draft, range=rng)
-    [stats] = await stats_for(db, [query])
-    [request] = await _requests(db, [query])
-    async with db.read() as session:
-        top = await stats_store.conversions_by_key(session, request, limit=PREVIEW_TOP)
-    values = key_index(db).values_of(site.id, spec.type, [key for key, _ in top])
+    # The draft is matched once; its stats and its top values read the same keys.
+    [request] = await aggregate_requests(keys, [query])
+    [stats] = await stats_of_requests(db, [query], [request])
+    top = await stats_store.conversions_by_key(db.reader, request, limit=PREVIEW_TOP)
+    values = keys.values_of(site.id, spec.type, [key for key, _ in top])
     return GoalPreview(
         stats=stats,
         top_matches=[MatchedValue(v, n) for v, (_, n) in zip(values, top, strict=True)],

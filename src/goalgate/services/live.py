@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-__all__ = ["LiveEvent", "LiveHub", "attach_hub", "hub_of", "open_hub"]
+__all__ = ["LiveEvent", "LiveHub", "open_hub"]
 
 log = logging.getLogger("goalgate.live")
 
@@ -230,19 +230,3 @@ def open_hub(database_url: str, redis_url: str | None) -> LiveHub:
         url = make_url(database_url).set(drivername="postgresql")
         return LiveHub(PostgresNotify(url.render_as_string(hide_password=False)))
     return LiveHub(InProcess())
-
-
-_CACHE_KEY = "live_hub"
-
-
-def attach_hub(db: Any, hub: LiveHub | None) -> None:
-    """Make ``hub`` the one that ingestion on ``db`` publishes to (None detaches)."""
-    if hub is None:
-        db.caches.pop(_CACHE_KEY, None)
-    else:
-        db.caches[_CACHE_KEY] = hub
-
-
-def hub_of(db: Any) -> LiveHub | None:
-    found = db.caches.get(_CACHE_KEY)
-    return found if isinstance(found, LiveHub) else None

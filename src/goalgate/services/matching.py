@@ -15,13 +15,11 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from goalgate.domain.goals import EventKind, GoalType, MatchType, compile_matcher, event_kind_of
 from goalgate.storage import stats as stats_store
-from goalgate.storage.db import Database
+from goalgate.storage.db import Reader
 
-__all__ = ["GoalMatch", "KeyIndex", "key_index"]
+__all__ = ["GoalMatch", "KeyIndex"]
 
 _MAX_PATTERNS_PER_DICTIONARY = 1024
 
@@ -70,17 +68,18 @@ class _Dictionary:
 class KeyIndex:
     """Per-process mirror of every site's key dictionary, with goal matches cached."""
 
-    def __init__(self) -> None:
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
         self._dictionaries: dict[tuple[int, EventKind], _Dictionary] = {}
 
-    async def _fresh(self, session: AsyncSession, site_id: int, kind: EventKind) -> _Dictionary:
+    async def _fresh(self, site_id: int, kind: EventKind) -> _Dictionary:
         dictionary = self._dictionaries.setdefault((site_id, kind), _Dictionary())
-        dictionary.extend(await stats_store.keys_after(session, site_id, kind, dictionary.last_id))
+        added = await stats_store.keys_after(self._reader, site_id, kind, dictionary.last_id)
+        dictionary.extend(added)
         return dictionary
 
     async def matching_keys(
         self,
-        session: AsyncSession,
         *,
         site_id: int,
         goal_type: GoalType,
@@ -89,7 +88,7 @@ class KeyIndex:
     ) -> list[int]:
         """Ids of the site's keys that trigger a goal of this definition."""
         [matched] = await self.matching_keys_many(
-            session, [GoalMatch(site_id, goal_type, match_type, match_value)]
+            [GoalMatch(site_id, goal_type, match_type, match_value)]
         )
         return matched
 
@@ -98,9 +97,7 @@ class KeyIndex:
         dictionary = self._dictionaries.get((site_id, event_kind_of(goal_type)), _Dictionary())
         return [dictionary.value_of(key_id) or "" for key_id in key_ids]
 
-    async def matching_keys_many(
-        self, session: AsyncSession, goals: Sequence[GoalMatch]
-    ) -> list[list[int]]:
+    async def matching_keys_many(self, goals: Sequence[GoalMatch]) -> list[list[int]]:
         """Matching key ids for each goal, refreshing each dictionary once.
 
         One ``keys_after`` statement per distinct (site, kind), however many
@@ -112,7 +109,7 @@ class KeyIndex:
             wanted = (goal.site_id, event_kind_of(goal.goal_type))
             dictionary = fresh.get(wanted)
             if dictionary is None:
-                dictionary = fresh[wanted] = await self._fresh(session, *wanted)
+                dictionary = fresh[wanted] = await self._fresh(*wanted)
             results.append(_match(dictionary, goal.match_type, goal.match_value))
         return results
 
@@ -132,11 +129,3 @@ def _match(dictionary: _Dictionary, match_type: MatchType, match_value: str) -> 
     if len(dictionary.matches) > _MAX_PATTERNS_PER_DICTIONARY:
         dictionary.matches.popitem(last=False)
     return matched
-
-
-def key_index(db: Database) -> KeyIndex:
-    """The KeyIndex of this database handle (one per process and database)."""
-    index = db.caches.get("key_index")
-    if not isinstance(index, KeyIndex):
-        index = db.caches["key_index"] = KeyIndex()
-    return index

@@ -1,8 +1,18 @@
-"""Sites: create and list them, and find the one a principal may see."""
+"""Sites: create and list them, and find the one a principal may see.
+
+Sites are read on every request and change only by being created (no route
+or command edits or deletes one), so each process keeps the sites it has
+looked up (``SiteDirectory``). A found site is kept for ``FOUND_TTL_S`` (an
+operator's edit by hand in the database shows within that bound); a key not
+found is remembered for ``MISSING_TTL_S`` only, so a new site is served within
+that bound and a flood of unknown keys costs one lookup per key and interval.
+"""
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -10,9 +20,23 @@ from goalgate.domain.periods import validate_timezone
 from goalgate.domain.tokens import Principal
 from goalgate.errors import Conflict, NotFound, ValidationFailed
 from goalgate.storage import sites as site_store
+from goalgate.storage.db import Reader
+from goalgate.storage.records import SiteRecord
 from goalgate.storage.tables import Site
 
-__all__ = ["create_site", "list_sites", "visible_site", "visible_sites"]
+__all__ = [
+    "FOUND_TTL_S",
+    "MISSING_TTL_S",
+    "SiteDirectory",
+    "create_site",
+    "list_sites",
+    "visible_site",
+    "visible_sites",
+]
+
+FOUND_TTL_S = 60.0
+MISSING_TTL_S = 2.0
+_MAX_ENTRIES = 50_000
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
 _DOMAIN_RE = re.compile(
@@ -33,7 +57,7 @@ async def create_site(session: AsyncSession, *, key: str, domain: str, timezone:
         faults.update(exc.fields)
     if faults:
         raise ValidationFailed("the site is not valid", fields=faults)
-    if await site_store.site_by_key(session, key) is not None:
+    if await site_store.sites_by_keys(session, [key]):
         raise Conflict(f"a site with key {key!r} exists already", fields={"key": "taken"})
     return await site_store.add_site(session, key=key, domain=domain.lower(), timezone=timezone)
 
@@ -42,17 +66,45 @@ async def list_sites(session: AsyncSession) -> list[Site]:
     return await site_store.all_sites(session)
 
 
-async def visible_site(session: AsyncSession, principal: Principal, key: str) -> Site:
+class SiteDirectory:
+    """Sites by key, cached per process (bounds in the module docstring)."""
+
+    def __init__(self, reader: Reader, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._reader = reader
+        self._now = clock
+        self._entries: dict[str, tuple[float, SiteRecord | None]] = {}
+
+    async def by_key(self, key: str) -> SiteRecord | None:
+        now = self._now()
+        cached = self._entries.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        # A key that could never exist is not looked up (PostgreSQL refuses NUL bytes).
+        site = await site_store.site_by_key(self._reader, key) if possible_key(key) else None
+        if len(self._entries) >= _MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[key] = (now + (FOUND_TTL_S if site else MISSING_TTL_S), site)
+        return site
+
+    async def ids_of(self, keys: set[str]) -> dict[str, int]:
+        """The ids of the sites among ``keys`` that exist."""
+        found = {key: await self.by_key(key) for key in keys}
+        return {key: site.id for key, site in found.items() if site is not None}
+
+
+def possible_key(key: str) -> bool:
+    return _KEY_RE.fullmatch(key) is not None
+
+
+async def visible_site(sites: SiteDirectory, principal: Principal, key: str) -> SiteRecord:
     """The site if it exists and the principal may see it; one 404 for both misses."""
-    # A key that could never exist is not looked up (PostgreSQL refuses NUL bytes).
-    possible = _KEY_RE.fullmatch(key) is not None and principal.can_see(key)
-    site = await site_store.site_by_key(session, key) if possible else None
+    site = await sites.by_key(key) if principal.can_see(key) else None
     if site is None:
         raise NotFound("site not found")
     return site
 
 
-async def visible_sites(session: AsyncSession, principal: Principal) -> list[Site]:
+async def visible_sites(reader: Reader, principal: Principal) -> list[SiteRecord]:
     if principal.site_keys is None:
-        return await site_store.all_sites(session)
-    return await site_store.sites_by_keys(session, sorted(principal.site_keys))
+        return await site_store.site_records(reader)
+    return await site_store.site_records_by_keys(reader, sorted(principal.site_keys))

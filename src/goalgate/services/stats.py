@@ -2,6 +2,11 @@
 
 Stats are computed from events at query time, so editing a goal applies to the
 past too, and deleting then re-creating a goal gives back its history.
+
+``aggregate_requests`` is the one builder of "these keys of this site over
+this range" that stats, time series and previews share: a goal is matched
+against its site's key dictionary once per call, whatever the caller does
+with the result.
 """
 
 from __future__ import annotations
@@ -11,22 +16,28 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.domain.periods import DateRange, resolve_period
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services.currency import Converted, convert_foreign
 from goalgate.services.goals import find_goal
-from goalgate.services.matching import GoalMatch, key_index
-from goalgate.services.sites import visible_site
+from goalgate.services.matching import GoalMatch, KeyIndex
+from goalgate.services.sites import SiteDirectory, visible_site
 from goalgate.services.tokens import require
 from goalgate.storage import stats as stats_store
 from goalgate.storage.db import Database
-from goalgate.storage.tables import Goal, Site
+from goalgate.storage.records import GoalRecord, SiteRecord
 
-__all__ = ["GoalStats", "StatsQuery", "goal_stats", "site_range", "stats_for"]
+__all__ = [
+    "GoalStats",
+    "StatsQuery",
+    "aggregate_requests",
+    "goal_stats",
+    "site_range",
+    "stats_for",
+    "stats_of_requests",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,61 +59,48 @@ class GoalStats:
 class StatsQuery:
     """One goal over one resolved period (its site already authorised)."""
 
-    site: Site
-    goal: Goal
+    site: SiteRecord
+    goal: GoalRecord
     range: DateRange
 
 
 def site_range(
-    site: Site,
+    site: SiteRecord,
     period: str | None,
-    first: date | str | None,
-    last: date | str | None,
+    start_date: date | str | None,
+    end_date: date | str | None,
     *,
     now: datetime | None = None,
 ) -> DateRange:
     """Resolve a period on the site's calendar (ValidationFailed names the parameter)."""
     return resolve_period(
-        period, timezone=site.timezone, now=now or datetime.now(UTC), first=first, last=last
+        period,
+        timezone=site.timezone,
+        now=now or datetime.now(UTC),
+        first=start_date,
+        last=end_date,
     )
 
 
-def _site_id(site: Site) -> int:
-    assert site.id is not None  # rows read from the database always have one
-    return site.id
-
-
-async def stats_for(db: Database, queries: Sequence[StatsQuery]) -> list[GoalStats]:
-    """Stats of any number of goals with a constant number of SQL statements.
-
-    Opens a session of its own, so concurrent batches never share one. The
-    callers must have authorised every site in ``queries``.
-    """
-    if not queries:
-        return []
-    async with db.read() as session:
-        return await _compute(db, session, queries)
-
-
-async def _compute(
-    db: Database, session: AsyncSession, queries: Sequence[StatsQuery]
-) -> list[GoalStats]:
-    matches = await key_index(db).matching_keys_many(
-        session,
+async def aggregate_requests(
+    keys: KeyIndex, queries: Sequence[StatsQuery]
+) -> list[stats_store.AggregateRequest]:
+    """Each query as the keys its goal matches over its range, tagged by position."""
+    matches = await keys.matching_keys_many(
         [
             GoalMatch(
-                site_id=_site_id(query.site),
+                site_id=query.site.id,
                 goal_type=GoalType(query.goal.type),
                 match_type=MatchType(query.goal.match_type),
                 match_value=query.goal.match_value,
             )
             for query in queries
-        ],
+        ]
     )
-    requests = [
+    return [
         stats_store.AggregateRequest(
             tag=tag,
-            site_id=_site_id(query.site),
+            site_id=query.site.id,
             key_ids=key_ids,
             start_ms=query.range.start_ms,
             end_ms=query.range.end_ms,
@@ -110,12 +108,30 @@ async def _compute(
         )
         for tag, (query, key_ids) in enumerate(zip(queries, matches, strict=True))
     ]
-    found = await stats_store.aggregate_goals(session, requests)
+
+
+async def stats_for(db: Database, keys: KeyIndex, queries: Sequence[StatsQuery]) -> list[GoalStats]:
+    """Stats of any number of goals with a constant number of SQL statements.
+
+    The callers must have authorised every site in ``queries``.
+    """
+    if not queries:
+        return []
+    return await stats_of_requests(db, queries, await aggregate_requests(keys, queries))
+
+
+async def stats_of_requests(
+    db: Database,
+    queries: Sequence[StatsQuery],
+    requests: Sequence[stats_store.AggregateRequest],
+) -> list[GoalStats]:
+    """The stats of ``queries``, whose requests ``aggregate_requests`` built."""
+    found = await stats_store.aggregate_goals(db.reader, requests)
     foreign: dict[tuple[int, int | None], Converted] = {}
     if any(aggregate.foreign for aggregate in found.values()):
-        rows = await stats_store.revenue_in_other_currencies(session, requests)
+        rows = await stats_store.revenue_in_other_currencies(db.reader, requests)
         currencies = {tag: query.goal.currency for tag, query in enumerate(queries)}
-        foreign = await convert_foreign(session, rows, currencies)
+        foreign = await convert_foreign(db, rows, currencies)
     results = []
     for tag, query in enumerate(queries):
         aggregate = found[tag]
@@ -143,19 +159,20 @@ async def _compute(
 
 async def goal_stats(
     db: Database,
+    keys: KeyIndex,
+    sites: SiteDirectory,
     principal: Principal,
     site_key: str,
     goal_id: str,
     *,
     period: str | None = None,
-    first: str | None = None,
-    last: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
 ) -> GoalStats:
     """Stats of one goal over a period of the site's calendar (scope analytics:read)."""
     require(principal, Scope.ANALYTICS_READ)
-    async with db.read() as session:
-        site = await visible_site(session, principal, site_key)
-        goal = await find_goal(session, site, goal_id)
-        rng = site_range(site, period, first, last)
-        [stats] = await _compute(db, session, [StatsQuery(site=site, goal=goal, range=rng)])
+    site = await visible_site(sites, principal, site_key)
+    goal = await find_goal(db.reader, site, goal_id)
+    rng = site_range(site, period, start_date, end_date)
+    [stats] = await stats_for(db, keys, [StatsQuery(site=site, goal=goal, range=rng)])
     return stats

@@ -14,7 +14,14 @@ from goalgate.storage import tokens as token_store
 from goalgate.storage.db import Database
 from goalgate.storage.tables import ApiToken, utcnow
 
-__all__ = ["authenticate", "create_token", "list_tokens", "require", "revoke_token"]
+__all__ = [
+    "authenticate",
+    "create_token",
+    "list_tokens",
+    "require",
+    "revoke_token",
+    "secret_hash_of",
+]
 
 # last_used_at is a hint for operators, not an audit log: write it at most this often.
 _TOUCH_EVERY = timedelta(minutes=5)
@@ -35,18 +42,22 @@ def _secret_from_header(authorization: str | None) -> str:
     return secret.strip()
 
 
-async def authenticate(db: Database, authorization: str | None) -> Principal:
-    """The principal behind an Authorization header, or Unauthenticated."""
+def secret_hash_of(authorization: str | None) -> str:
+    """The stored hash of the header's secret; Unauthenticated if it cannot be a token."""
     secret = _secret_from_header(authorization)
     if not token_rules.is_well_formed(secret):
         raise Unauthenticated("the token is invalid or revoked")
-    async with db.read() as session:
-        token = await token_store.token_by_hash(session, token_rules.hash_secret(secret))
+    return token_rules.hash_secret(secret)
+
+
+async def authenticate(db: Database, authorization: str | None) -> Principal:
+    """The principal behind an Authorization header, or Unauthenticated (no cache)."""
+    secret_hash = secret_hash_of(authorization)
+    token = await token_store.token_by_hash(db.reader, secret_hash)
     if (
         token is None
-        or token.id is None
         or token.revoked_at is not None
-        or not token_rules.secrets_match(token.secret_hash, secret)
+        or not token_rules.secrets_match(token.secret_hash, _secret_from_header(authorization))
     ):
         raise Unauthenticated("the token is invalid or revoked")
     now = utcnow()

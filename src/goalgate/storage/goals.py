@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, or_
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.storage.db import Reader
+from goalgate.storage.records import GoalRecord
 from goalgate.storage.tables import Goal
 
 __all__ = [
     "count_goals",
     "goal_by_id",
     "goal_by_name_key",
-    "goals_by_ids",
+    "goal_record",
     "goals_of_site",
     "page_of_goals",
 ]
@@ -38,11 +39,6 @@ async def goal_by_id(
     return result.first()
 
 
-async def goals_by_ids(session: AsyncSession, goal_ids: Sequence[str]) -> list[Goal]:
-    result = await session.exec(select(Goal).where(col(Goal.id).in_(goal_ids)))
-    return list(result.all())
-
-
 async def goal_by_name_key(session: AsyncSession, site_id: int, name_key: str) -> Goal | None:
     result = await session.exec(
         select(Goal).where(Goal.site_id == site_id, Goal.name_key == name_key)
@@ -50,42 +46,53 @@ async def goal_by_name_key(session: AsyncSession, site_id: int, name_key: str) -
     return result.first()
 
 
-async def goals_of_site(session: AsyncSession, site_id: int) -> list[Goal]:
+# Statements built from constant column lists; values are always bound parameters.
+_OF_SITE = f"SELECT {GoalRecord.COLUMNS} FROM goals WHERE site_id = :site"  # noqa: S608
+_ORDER = " ORDER BY created_at, id"
+
+
+async def goal_record(reader: Reader, site_id: int, goal_id: str) -> GoalRecord | None:
+    rows = await reader.rows(f"{_OF_SITE} AND id = :id", {"site": site_id, "id": goal_id})
+    return GoalRecord.from_row(rows[0]) if rows else None
+
+
+async def goals_of_site(reader: Reader, site_id: int) -> list[GoalRecord]:
     """Every goal of a site, oldest first."""
-    result = await session.exec(
-        select(Goal).where(Goal.site_id == site_id).order_by(col(Goal.created_at), col(Goal.id))
-    )
-    return list(result.all())
+    rows = await reader.rows(_OF_SITE + _ORDER, {"site": site_id})
+    return [GoalRecord.from_row(row) for row in rows]
 
 
 async def page_of_goals(
-    session: AsyncSession,
+    reader: Reader,
     site_id: int,
     *,
     limit: int,
     after: tuple[datetime, str] | None,
     goal_type: str | None,
-) -> list[Goal]:
+) -> list[GoalRecord]:
     """Up to ``limit`` goals oldest first, strictly after the (created_at, id) cursor."""
-    query = select(Goal).where(Goal.site_id == site_id)
+    sql, params = _OF_SITE, dict[str, Any](site=site_id, limit=limit)
     if goal_type is not None:
-        query = query.where(Goal.type == goal_type)
+        sql += " AND type = :type"
+        params["type"] = goal_type
     if after is not None:
-        created_at, goal_id = after
-        query = query.where(
-            or_(
-                col(Goal.created_at) > created_at,
-                (col(Goal.created_at) == created_at) & (col(Goal.id) > goal_id),
-            )
-        )
-    query = query.order_by(col(Goal.created_at), col(Goal.id)).limit(limit)
-    result = await session.exec(query)
-    return list(result.all())
+        sql += " AND (created_at > :at OR (created_at = :at AND id > :after_id))"
+        params["at"] = _stored_instant(reader, after[0])
+        params["after_id"] = after[1]
+    rows = await reader.rows(sql + _ORDER + " LIMIT :limit", params)
+    return [GoalRecord.from_row(row) for row in rows]
 
 
-async def count_goals(session: AsyncSession, site_id: int, *, goal_type: str | None) -> int:
-    query = select(func.count()).select_from(Goal).where(Goal.site_id == site_id)
+async def count_goals(reader: Reader, site_id: int, *, goal_type: str | None) -> int:
+    sql, params = "SELECT count(*) FROM goals WHERE site_id = :site", dict[str, Any](site=site_id)
     if goal_type is not None:
-        query = query.where(Goal.type == goal_type)
-    result = await session.exec(query)
-    return int(result.one())
+        sql += " AND type = :type"
+        params["type"] = goal_type
+    rows = await reader.rows(sql, params)
+    return int(rows[0][0])
+
+
+def _stored_instant(reader: Reader, when: datetime) -> object:
+    # As UTCDateTime writes it: SQLite keeps naive UTC text, PostgreSQL a timestamptz.
+    utc = when.astimezone(UTC)
+    return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if reader.dialect == "sqlite" else utc

@@ -1,8 +1,9 @@
-"""Rate-limit counters in the database: one UPSERT per request, old windows pruned.
+"""Rate-limit counters in the database: one UPSERT per counter and sync, old windows pruned.
 
-The increment is a single ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
+Each addition is a single ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
 statement, atomic on both SQLite (inside a BEGIN IMMEDIATE transaction) and
-PostgreSQL (the conflicting row is locked), so workers never lose a count.
+PostgreSQL (the conflicting row is locked), so workers never lose a count. A
+sync sends every counter of a worker in one transaction.
 """
 
 from __future__ import annotations
@@ -27,24 +28,27 @@ class DatabaseCounters:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._insert: Any = sqlite.insert if db.is_sqlite else postgresql.insert
+        self._insert: Any = sqlite.insert if db.dialect == "sqlite" else postgresql.insert
         self._next_prune = 0.0
 
-    async def increment(self, key: str, window_start: int, expires_at: int) -> int:
+    async def add(self, counts: list[tuple[str, int, int, int]]) -> list[int]:
         table = RateCounter.__table__  # type: ignore[attr-defined]
-        statement = self._insert(table).values(
-            key=key, window_start=window_start, hits=1, expires_at=expires_at
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.key, table.c.window_start],
-            set_={"hits": table.c.hits + 1},
-        ).returning(table.c.hits)
+        totals = []
         prune = time.monotonic() >= self._next_prune
         async with self._db.write() as session:
             # Core statements on the session's connection: no ORM rows to hydrate.
             connection = await session.connection()
-            hits = (await connection.execute(statement)).scalar_one()
+            for key, window_start, expires_at, amount in counts:
+                statement = self._insert(table).values(
+                    key=key, window_start=window_start, hits=amount, expires_at=expires_at
+                )
+                statement = statement.on_conflict_do_update(
+                    index_elements=[table.c.key, table.c.window_start],
+                    set_={"hits": table.c.hits + amount},
+                ).returning(table.c.hits)
+                totals.append(int((await connection.execute(statement)).scalar_one()))
             if prune:
                 self._next_prune = time.monotonic() + _PRUNE_EVERY_S
-                await connection.execute(delete(table).where(table.c.expires_at <= window_start))
-        return int(hits)
+                oldest = min(window_start for _, window_start, _, _ in counts)
+                await connection.execute(delete(table).where(table.c.expires_at <= oldest))
+        return totals

@@ -1,4 +1,4 @@
-"""Rate-limit counters in Redis: INCR and EXPIRE in one pipelined round trip."""
+"""Rate-limit counters in Redis: INCRBY and EXPIRE of every counter in one round trip."""
 
 from __future__ import annotations
 
@@ -31,13 +31,14 @@ class RedisCounters:
     def __init__(self, client: Redis) -> None:
         self._client = client
 
-    async def increment(self, key: str, window_start: int, expires_at: int) -> int:
-        name = f"{_PREFIX}{key}:{window_start}"
-        # A second of slack so that a worker whose clock runs a little behind
-        # still finds the window it counts in.
-        ttl = max(expires_at - int(time.time()), 0) + 1
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, ttl)
-            hits, _ = await pipe.execute()
-        return int(hits)
+    async def add(self, counts: list[tuple[str, int, int, int]]) -> list[int]:
+        now = int(time.time())
+        async with self._client.pipeline(transaction=False) as pipe:
+            for key, window_start, expires_at, amount in counts:
+                name = f"{_PREFIX}{key}:{window_start}"
+                # A second of slack so that a worker whose clock runs a little
+                # behind still finds the window it counts in.
+                pipe.incrby(name, amount)
+                pipe.expire(name, max(expires_at - now, 0) + 1)
+            replies = await pipe.execute()
+        return [int(hits) for hits in replies[::2]]

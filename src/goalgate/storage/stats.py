@@ -3,7 +3,11 @@
 Aggregation takes any number of goals in one statement. Each goal arrives as
 rows (tag, site, key id, start, end, currency) in one JSON parameter; the
 statement walks those rows and, for each, the ``ix_events_site_key_ts`` index
-range of its key and period, so cost follows the matching events only.
+range of its key and period, so cost follows the matching events only. One
+goal alone gets a plain aggregate over its keys (no goal rows, no GROUP BY).
+
+Every statement here reads events, so its cost grows with the data: they run
+through ``Reader.heavy_rows``, off the event loop.
 """
 
 from __future__ import annotations
@@ -12,8 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import TextClause, text
-from sqlmodel.ext.asyncio.session import AsyncSession
+from goalgate.storage.db import Reader
 
 __all__ = [
     "EMPTY",
@@ -65,7 +68,7 @@ class ForeignRevenue:
 
 EMPTY = Aggregate(0, 0, None)
 
-_KEYS_AFTER = text(
+_KEYS_AFTER = (
     "SELECT id, value FROM event_keys WHERE site_id = :site AND kind = :kind AND id > :after "
     "ORDER BY id"
 )
@@ -101,10 +104,25 @@ _MEASURES = (
 _DAY_MS = 86_400_000
 
 
-def _statement(dialect: str, select: str, group: str, condition: str = "") -> TextClause:
+def _statement(dialect: str, select: str, group: str, condition: str = "") -> str:
     rows = _ROWS_SQLITE if dialect == "sqlite" else _ROWS_POSTGRES
     join = _JOIN["sqlite" if dialect == "sqlite" else "postgresql"]
-    return text(f"{rows} SELECT {select} {join} {condition} GROUP BY {group}")
+    return f"{rows} SELECT {select} {join} {condition} GROUP BY {group}"
+
+
+# One goal: its keys as a JSON array, probed in the stats index one by one.
+_ONE_GOAL_KEYS = {
+    "sqlite": "(SELECT value FROM json_each(:keys))",
+    "postgresql": "(SELECT CAST(value AS int) "
+    "FROM jsonb_array_elements_text(CAST(:keys AS jsonb)))",
+}
+_ONE_GOAL = (
+    "SELECT count(*), count(DISTINCT visitor), "
+    "sum(CASE WHEN revenue_currency = :cur THEN revenue_micros END), "
+    "sum(CASE WHEN revenue_currency IS NOT NULL AND (:cur IS NULL OR "
+    "revenue_currency <> :cur) THEN 1 ELSE 0 END) "
+    "FROM events WHERE site_id = :site AND key_id IN {keys} AND ts >= :s AND ts < :e"
+)
 
 
 def _goal_rows(requests: Sequence[AggregateRequest]) -> str:
@@ -142,31 +160,48 @@ def _bucket_expression(starts: Sequence[int], lo: int = 0, hi: int | None = None
 
 
 async def keys_after(
-    session: AsyncSession, site_id: int, kind: str, after_id: int
+    reader: Reader, site_id: int, kind: str, after_id: int
 ) -> list[tuple[int, str]]:
-    """The site's keys of one kind added after ``after_id`` (the dictionary only grows)."""
-    conn = await session.connection()
-    result = await conn.execute(_KEYS_AFTER, {"site": site_id, "kind": kind, "after": after_id})
-    return [(int(row[0]), str(row[1])) for row in result]
+    """The site's keys of one kind added after ``after_id`` (the dictionary only grows).
+
+    The first look at a site reads its whole dictionary: off the loop. Later
+    looks read only what was added since, a bounded read.
+    """
+    params = {"site": site_id, "kind": kind, "after": after_id}
+    read = reader.rows if after_id else reader.heavy_rows
+    return [(int(row[0]), str(row[1])) for row in await read(_KEYS_AFTER, params)]
 
 
 async def aggregate_goals(
-    session: AsyncSession, requests: Sequence[AggregateRequest]
+    reader: Reader, requests: Sequence[AggregateRequest]
 ) -> dict[int, Aggregate]:
     """Conversions, unique visitors and revenue per request tag, in one statement."""
     found = {r.tag: EMPTY for r in requests}
-    if not any(r.key_ids for r in requests):
+    asking = [r for r in requests if r.key_ids]
+    if not asking:
         return found
-    conn = await session.connection()
-    statement = _statement(conn.dialect.name, f"m.g, {_MEASURES}", "m.g")
-    result = await conn.execute(statement, {"rows": _goal_rows(requests)})
+    if len(asking) == 1:
+        [one] = asking
+        sql = _ONE_GOAL.format(keys=_ONE_GOAL_KEYS[_family(reader)])
+        params = {
+            "keys": json.dumps(list(one.key_ids)),
+            "site": one.site_id,
+            "s": one.start_ms,
+            "e": one.end_ms,
+            "cur": one.currency,
+        }
+        [(conversions, uniques, revenue, foreign)] = await reader.heavy_rows(sql, params)
+        found[one.tag] = _aggregate(conversions, uniques, revenue, foreign)
+        return found
+    statement = _statement(reader.dialect, f"m.g, {_MEASURES}", "m.g")
+    result = await reader.heavy_rows(statement, {"rows": _goal_rows(asking)})
     for tag, conversions, uniques, revenue, foreign in result:
         found[int(tag)] = _aggregate(conversions, uniques, revenue, foreign)
     return found
 
 
 async def aggregate_buckets(
-    session: AsyncSession, requests: Sequence[AggregateRequest], starts: Sequence[int]
+    reader: Reader, requests: Sequence[AggregateRequest], starts: Sequence[int]
 ) -> dict[int, dict[int, Aggregate]]:
     """Per request tag, the aggregate of each bucket that has events, in one statement.
 
@@ -176,17 +211,16 @@ async def aggregate_buckets(
     found: dict[int, dict[int, Aggregate]] = {r.tag: {} for r in requests}
     if not starts or not any(r.key_ids for r in requests):
         return found
-    conn = await session.connection()
     bucket = _bucket_expression(starts)
-    statement = _statement(conn.dialect.name, f"m.g, {bucket} AS b, {_MEASURES}", "m.g, b")
-    result = await conn.execute(statement, {"rows": _goal_rows(requests)})
+    statement = _statement(reader.dialect, f"m.g, {bucket} AS b, {_MEASURES}", "m.g, b")
+    result = await reader.heavy_rows(statement, {"rows": _goal_rows(requests)})
     for tag, index, conversions, uniques, revenue, foreign in result:
         found[int(tag)][int(index)] = _aggregate(conversions, uniques, revenue, foreign)
     return found
 
 
 async def revenue_in_other_currencies(
-    session: AsyncSession,
+    reader: Reader,
     requests: Sequence[AggregateRequest],
     starts: Sequence[int] | None = None,
 ) -> list[ForeignRevenue]:
@@ -196,7 +230,6 @@ async def revenue_in_other_currencies(
     """
     if not any(r.key_ids for r in requests):
         return []
-    conn = await session.connection()
     bucket = _bucket_expression(starts) if starts else "NULL"
     select = (
         f"m.g, ev.revenue_currency, ev.ts / {_DAY_MS} AS d, {bucket} AS b, "
@@ -205,8 +238,8 @@ async def revenue_in_other_currencies(
     condition = (
         "AND ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR ev.revenue_currency <> m.cur)"
     )
-    statement = _statement(conn.dialect.name, select, "m.g, ev.revenue_currency, d, b", condition)
-    result = await conn.execute(statement, {"rows": _goal_rows(requests)})
+    statement = _statement(reader.dialect, select, "m.g, ev.revenue_currency, d, b", condition)
+    result = await reader.heavy_rows(statement, {"rows": _goal_rows(requests)})
     return [
         ForeignRevenue(int(g), str(c), int(d), None if b is None else int(b), int(n), int(micros))
         for g, c, d, b, n, micros in result
@@ -214,28 +247,26 @@ async def revenue_in_other_currencies(
 
 
 async def conversions_by_key(
-    session: AsyncSession, request: AggregateRequest, *, limit: int
+    reader: Reader, request: AggregateRequest, *, limit: int
 ) -> list[tuple[int, int]]:
     """The keys of one request with the most conversions: (key id, conversions)."""
     if not request.key_ids:
         return []
-    conn = await session.connection()
-    statement = _statement(conn.dialect.name, "m.k, count(*) AS n", "m.k")
-    statement = text(f"{statement.text} ORDER BY n DESC, m.k LIMIT {int(limit)}")
-    result = await conn.execute(statement, {"rows": _goal_rows([request])})
+    statement = _statement(reader.dialect, "m.k, count(*) AS n", "m.k")
+    statement = f"{statement} ORDER BY n DESC, m.k LIMIT {int(limit)}"
+    result = await reader.heavy_rows(statement, {"rows": _goal_rows([request])})
     return [(int(key), int(count)) for key, count in result]
 
 
 async def site_visitors(
-    session: AsyncSession, requests: Sequence[tuple[int, int, int, int]]
+    reader: Reader, requests: Sequence[tuple[int, int, int, int]]
 ) -> dict[int, int]:
     """Distinct visitors of a site over [start, end) for each (tag, site, start, end)."""
     found = {tag: 0 for tag, *_ in requests}
     if not requests:
         return found
-    conn = await session.connection()
     rows = json.dumps([{"g": t, "site": site, "s": s, "e": e} for t, site, s, e in requests])
-    if conn.dialect.name == "sqlite":
+    if reader.dialect == "sqlite":
         source = (
             "WITH r AS (SELECT json_extract(value, '$.g') AS g, "
             "json_extract(value, '$.site') AS site, json_extract(value, '$.s') AS s, "
@@ -250,10 +281,14 @@ async def site_visitors(
             "SELECT r.g, count(DISTINCT ev.visitor) FROM r JOIN events AS ev "
             "ON ev.site_id = r.site AND ev.ts >= r.s AND ev.ts < r.e GROUP BY r.g"
         )
-    result = await conn.execute(text(source), {"rows": rows})
+    result = await reader.heavy_rows(source, {"rows": rows})
     for tag, visitors in result:
         found[int(tag)] = int(visitors)
     return found
+
+
+def _family(reader: Reader) -> str:
+    return "sqlite" if reader.dialect == "sqlite" else "postgresql"
 
 
 def _aggregate(conversions: object, uniques: object, revenue: object, foreign: object) -> Aggregate:

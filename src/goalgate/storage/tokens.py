@@ -8,14 +8,19 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.storage.db import Reader
+from goalgate.storage.records import TokenRecord
 from goalgate.storage.tables import ApiToken
 
 __all__ = ["add_token", "all_tokens", "mark_used", "token_by_hash", "token_by_id"]
 
+# Statements built from constant column lists; values are always bound parameters.
+_BY_HASH = f"SELECT {TokenRecord.COLUMNS} FROM api_tokens WHERE secret_hash = :hash"  # noqa: S608
 
-async def token_by_hash(session: AsyncSession, secret_hash: str) -> ApiToken | None:
-    result = await session.exec(select(ApiToken).where(ApiToken.secret_hash == secret_hash))
-    return result.first()
+
+async def token_by_hash(reader: Reader, secret_hash: str) -> TokenRecord | None:
+    rows = await reader.rows(_BY_HASH, {"hash": secret_hash})
+    return TokenRecord.from_row(rows[0]) if rows else None
 
 
 async def token_by_id(session: AsyncSession, token_id: int) -> ApiToken | None:

@@ -14,10 +14,11 @@ from goalgate.cli import app
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import stats as stats_service
 from goalgate.services.demo import DEMO_SITE_KEY
+from goalgate.services.matching import KeyIndex
 from goalgate.storage import goals as goal_store
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
-from tests.factories import stored_events, with_db
+from tests.factories import sites_of, stored_events, with_db
 
 ADMIN = Principal(
     token_id=0, name="test", scopes=frozenset(Scope), site_keys=frozenset({DEMO_SITE_KEY})
@@ -35,14 +36,15 @@ def demo(url: str, token_file: Path) -> tuple[int, int]:
 
 
 async def goal_numbers(db: Database, period: str) -> dict[str, tuple[int, int, str | None]]:
-    async with db.read() as session:
-        site = await site_store.site_by_key(session, DEMO_SITE_KEY)
-        assert site is not None
-        assert site.id is not None
-        goals = await goal_store.goals_of_site(session, site.id)
+    site = await site_store.site_by_key(db.reader, DEMO_SITE_KEY)
+    assert site is not None
+    assert site.id is not None
+    goals = await goal_store.goals_of_site(db.reader, site.id)
     found = {}
     for goal in goals:
-        stats = await stats_service.goal_stats(db, ADMIN, DEMO_SITE_KEY, goal.id, period=period)
+        stats = await stats_service.goal_stats(
+            db, KeyIndex(db.reader), sites_of(db), ADMIN, DEMO_SITE_KEY, goal.id, period=period
+        )
         revenue = None if stats.revenue is None else str(stats.revenue)
         found[goal.name] = (stats.conversions, stats.unique_conversions, revenue)
     return found

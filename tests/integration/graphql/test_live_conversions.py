@@ -26,7 +26,7 @@ from goalgate.services import goals as goal_service
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
 from tests.conftest import skip_or_fail
-from tests.factories import READ, bearer, make_site, make_token
+from tests.factories import READ, bearer, make_site, make_token, sites_of
 from tests.server import Server
 
 SUBSCRIPTION = """
@@ -65,6 +65,7 @@ async def arrange(db: Database) -> tuple[str, dict[str, str]]:
         ):
             goal = await goal_service.create_goal(
                 session,
+                sites_of(db),
                 principal,
                 "sk_live",
                 name=name,

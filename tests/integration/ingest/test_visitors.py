@@ -11,9 +11,9 @@ from sqlalchemy import text
 from goalgate.domain.events import parse_event
 from goalgate.domain.visitors import anonymous_visitor, identified_visitor
 from goalgate.services import events as event_service
-from goalgate.services.group_commit import close_committer
+from goalgate.services.group_commit import GroupCommitter
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, stored_events
+from tests.factories import EVENTS_URL, sites_of, stored_events
 
 Client = AsyncTestClient[Litestar]
 IDENTIFIED = 1 << 62
@@ -124,17 +124,21 @@ async def test_different_ips_with_the_same_agent_are_different_visitors(
     # The test client always connects from one address, so drive the service.
     now = datetime.now(UTC)
     draft = parse_event({"site": site, "type": "pageview", "path": "/"}, now=now)
+    committer = GroupCommitter(db)
+    salts = event_service.DailySalts(db)
     try:
         for ip in ["198.51.100.1", "198.51.100.1", "2001:db8::1"]:
             await event_service.record_events(
-                db,
                 [draft],
+                sites=sites_of(db),
+                salts=salts,
+                committer=committer,
                 principal=None,
                 client=event_service.Client(ip=ip, user_agent="Firefox"),
                 now=now,
             )
     finally:
-        await close_committer(db)
+        await committer.close()
     first, second, third = await visitors_of(db)
     assert first == second
     assert third != first

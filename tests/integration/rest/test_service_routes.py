@@ -26,7 +26,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) ->
     url = f"sqlite+aiosqlite:///{tmp_path / 'gone.db'}"
     app = create_app(Settings(database_url=url))
     async with AsyncTestClient(app=app) as client:
-        await app.state.db.close()
+        await app.state.runtime.db.close()
         (tmp_path / "gone.db").unlink()
         (tmp_path / "gone.db").mkdir()  # a directory where the file was: opening fails
         response = await client.get("/readyz")

@@ -18,9 +18,10 @@ from goalgate.services import goals as goal_service
 from goalgate.services import insights, rates
 from goalgate.services import stats as stats_service
 from goalgate.services import tokens as token_service
+from goalgate.services.matching import KeyIndex
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
-from tests.factories import bearer, insert_events, make_site, make_token
+from tests.factories import bearer, insert_events, make_site, make_token, sites_of
 
 RATES = """date,currency,rate
 2024-03-01,USD,1.1
@@ -44,6 +45,7 @@ async def test_foreign_revenue_is_converted_at_the_rate_of_its_day(
     async with db.write() as session:
         goal = await goal_service.create_goal(
             session,
+            sites_of(db),
             principal,
             key,
             name="Buy",
@@ -52,7 +54,7 @@ async def test_foreign_revenue_is_converted_at_the_rate_of_its_day(
             match_value="buy",
             currency="USD",
         )
-        site = await site_store.site_by_key(session, key)
+        site = await site_store.site_by_key(db.reader, key)
     assert site is not None
     await insert_events(
         db,
@@ -76,7 +78,9 @@ async def test_foreign_revenue_is_converted_at_the_rate_of_its_day(
     rng = resolve_period(
         "custom", timezone="UTC", now=datetime.now(UTC), first="2024-02-29", last="2024-03-03"
     )
-    [stats] = await stats_service.stats_for(db, [stats_service.StatsQuery(site, goal, rng)])
+    [stats] = await stats_service.stats_for(
+        db, KeyIndex(db.reader), [stats_service.StatsQuery(site, goal, rng)]
+    )
     assert stats.conversions == 7
     assert stats.revenue == Decimal("50")
     assert stats.unconverted_conversions == 2
@@ -96,7 +100,7 @@ async def test_foreign_revenue_is_converted_at_the_rate_of_its_day(
         b'{"data":{"conversions":7,"unique_conversions":5,"revenue":50.00}}'
     )
     [series] = await insights.timeseries_for(
-        db, [stats_service.StatsQuery(site, goal, rng)], Interval.DAY
+        db, KeyIndex(db.reader), [stats_service.StatsQuery(site, goal, rng)], Interval.DAY
     )
     assert [b.revenue for b in series] == [
         Decimal("0.000000"),

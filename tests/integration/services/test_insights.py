@@ -14,11 +14,12 @@ from goalgate.domain.periods import Interval, resolve_period
 from goalgate.services import goals as goal_service
 from goalgate.services import insights
 from goalgate.services import tokens as token_service
+from goalgate.services.matching import KeyIndex
 from goalgate.services.stats import StatsQuery
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
 from goalgate.storage.tables import Goal, Site
-from tests.factories import READ, bearer, insert_events, make_site, make_token
+from tests.factories import READ, bearer, insert_events, make_site, make_token, sites_of
 
 NOW = datetime(2024, 4, 15, 12, tzinfo=UTC)
 
@@ -31,8 +32,8 @@ async def goal_on(db: Database, site_key: str, **spec: Any) -> tuple[Site, Goal]
     secret = await make_token(db)
     principal = await token_service.authenticate(db, bearer(secret)["Authorization"])
     async with db.write() as session:
-        goal = await goal_service.create_goal(session, principal, site_key, **spec)
-        site = await site_store.site_by_key(session, site_key)
+        goal = await goal_service.create_goal(session, sites_of(db), principal, site_key, **spec)
+        site = await site_store.site_by_key(db.reader, site_key)
     assert site is not None
     return site, goal
 
@@ -60,7 +61,9 @@ async def test_daily_series_over_a_dst_change_is_zero_filled_and_sums_to_the_tot
     rng = resolve_period(
         "custom", timezone="Europe/Berlin", now=NOW, first="2024-03-29", last="2024-04-02"
     )
-    [series] = await insights.timeseries_for(db, [StatsQuery(site, goal, rng)], Interval.DAY)
+    [series] = await insights.timeseries_for(
+        db, KeyIndex(db.reader), [StatsQuery(site, goal, rng)], Interval.DAY
+    )
     assert [(b.first, b.conversions, b.unique_conversions, b.revenue) for b in series] == [
         (date(2024, 3, 29), 0, 0, Decimal("0.000000")),
         (date(2024, 3, 30), 1, 1, Decimal("2.500000")),
@@ -68,7 +71,9 @@ async def test_daily_series_over_a_dst_change_is_zero_filled_and_sums_to_the_tot
         (date(2024, 4, 1), 1, 1, Decimal("0.000000")),
         (date(2024, 4, 2), 1, 1, Decimal("0.100000")),
     ]
-    [weekly] = await insights.timeseries_for(db, [StatsQuery(site, goal, rng)], Interval.WEEK)
+    [weekly] = await insights.timeseries_for(
+        db, KeyIndex(db.reader), [StatsQuery(site, goal, rng)], Interval.WEEK
+    )
     assert [(b.first, b.conversions, b.unique_conversions) for b in weekly] == [
         (date(2024, 3, 29), 3, 2),
         (date(2024, 4, 1), 2, 1),
@@ -92,7 +97,9 @@ async def test_monthly_series_and_goals_without_currency(db: Database) -> None:
         ],
     )
     rng = resolve_period("12mo", timezone="UTC", now=NOW)
-    [series] = await insights.timeseries_for(db, [StatsQuery(site, goal, rng)], Interval.MONTH)
+    [series] = await insights.timeseries_for(
+        db, KeyIndex(db.reader), [StatsQuery(site, goal, rng)], Interval.MONTH
+    )
     assert len(series) == 12
     assert series[0].first == date(2023, 5, 1)
     by_month = {b.first: (b.conversions, b.revenue) for b in series if b.conversions}

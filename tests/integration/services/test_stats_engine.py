@@ -12,11 +12,11 @@ from goalgate.domain.periods import resolve_period
 from goalgate.services import goals as goal_service
 from goalgate.services import stats as stats_service
 from goalgate.services import tokens as token_service
-from goalgate.services.matching import key_index
+from goalgate.services.matching import KeyIndex
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
 from goalgate.storage.tables import Event, EventKey
-from tests.factories import bearer, make_token
+from tests.factories import bearer, make_token, sites_of
 
 DAY = date(2024, 5, 10)
 NOON_MS = int(datetime(2024, 5, 10, 12, tzinfo=UTC).timestamp() * 1000)
@@ -56,8 +56,7 @@ async def add_events(
 
 
 async def site_id_of(db: Database, key: str) -> int:
-    async with db.read() as session:
-        site = await site_store.site_by_key(session, key)
+    site = await site_store.site_by_key(db.reader, key)
     assert site is not None
     assert site.id is not None
     return site.id
@@ -66,38 +65,33 @@ async def site_id_of(db: Database, key: str) -> int:
 async def test_key_index_sees_keys_added_after_its_first_look(db: Database, site: str) -> None:
     site_id = await site_id_of(db, site)
     await add_keys(db, site_id, "pageview", ["/blog/1", "/about"])
-    index = key_index(db)
+    index = KeyIndex(db.reader)
 
     async def blog_keys() -> list[int]:
-        async with db.read() as session:
-            return await index.matching_keys(
-                session,
-                site_id=site_id,
-                goal_type=GoalType.PAGEVIEW,
-                match_type=MatchType.REGEX,
-                match_value=r"^/blog/\d+$",
-            )
+        return await index.matching_keys(
+            site_id=site_id,
+            goal_type=GoalType.PAGEVIEW,
+            match_type=MatchType.REGEX,
+            match_value=r"^/blog/\d+$",
+        )
 
     first = await blog_keys()
     added = await add_keys(db, site_id, "pageview", ["/blog/2", "/blog/x", "/blog/3/"])
     second = await blog_keys()
     assert len(first) == 1
     assert second == [*first, added["/blog/2"]]
-    async with db.read() as session:
-        exact = await index.matching_keys(
-            session,
-            site_id=site_id,
-            goal_type=GoalType.PAGEVIEW,
-            match_type=MatchType.EXACT,
-            match_value="/blog/x",
-        )
-        other_kind = await index.matching_keys(
-            session,
-            site_id=site_id,
-            goal_type=GoalType.EVENT,
-            match_type=MatchType.CONTAINS,
-            match_value="blog",
-        )
+    exact = await index.matching_keys(
+        site_id=site_id,
+        goal_type=GoalType.PAGEVIEW,
+        match_type=MatchType.EXACT,
+        match_value="/blog/x",
+    )
+    other_kind = await index.matching_keys(
+        site_id=site_id,
+        goal_type=GoalType.EVENT,
+        match_type=MatchType.CONTAINS,
+        match_value="blog",
+    )
     assert exact == [added["/blog/x"]]
     assert other_kind == []
 
@@ -115,6 +109,7 @@ async def test_many_goals_are_aggregated_in_one_call_with_exact_numbers(
     async with db.write() as session:
         exact = await goal_service.create_goal(
             session,
+            sites_of(db),
             principal,
             site,
             name="Purchase",
@@ -125,6 +120,7 @@ async def test_many_goals_are_aggregated_in_one_call_with_exact_numbers(
         )
         contains = await goal_service.create_goal(
             session,
+            sites_of(db),
             principal,
             site,
             name="Any purchase",
@@ -135,6 +131,7 @@ async def test_many_goals_are_aggregated_in_one_call_with_exact_numbers(
         )
         none = await goal_service.create_goal(
             session,
+            sites_of(db),
             principal,
             site,
             name="Nothing",
@@ -142,11 +139,12 @@ async def test_many_goals_are_aggregated_in_one_call_with_exact_numbers(
             match_type="exact",
             match_value="nothing",
         )
-        site_row = await site_store.site_by_key(session, site)
+        site_row = await site_store.site_by_key(db.reader, site)
     assert site_row is not None
     rng = resolve_period("custom", timezone="UTC", now=datetime.now(UTC), first=DAY, last=DAY)
     results = await stats_service.stats_for(
         db,
+        KeyIndex(db.reader),
         [
             stats_service.StatsQuery(site=site_row, goal=g, range=rng)
             for g in (exact, contains, none)

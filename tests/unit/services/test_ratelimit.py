@@ -48,14 +48,21 @@ def test_default_rates() -> None:
 
 
 class MemoryCounters:
+    """A shared store in memory: what every worker's limiter syncs to."""
+
     def __init__(self) -> None:
         self.counts: dict[tuple[str, int], int] = {}
         self.expiries: list[int] = []
+        self.calls = 0
 
-    async def increment(self, key: str, window_start: int, expires_at: int) -> int:
-        self.counts[key, window_start] = self.counts.get((key, window_start), 0) + 1
-        self.expiries.append(expires_at)
-        return self.counts[key, window_start]
+    async def add(self, counts: list[tuple[str, int, int, int]]) -> list[int]:
+        self.calls += 1
+        totals = []
+        for key, window_start, expires_at, amount in counts:
+            self.counts[key, window_start] = self.counts.get((key, window_start), 0) + amount
+            self.expiries.append(expires_at)
+            totals.append(self.counts[key, window_start])
+        return totals
 
 
 async def test_fixed_window_counts_within_a_window_and_resets_after_it() -> None:
@@ -71,15 +78,68 @@ async def test_fixed_window_counts_within_a_window_and_resets_after_it() -> None
         Decision(allowed=True, limit=2, remaining=0, reset_after=15),
         Decision(allowed=False, limit=2, remaining=0, reset_after=15),
     ]
-    assert store.expiries == [1_800_000_060] * 3
+    # Near the limit the second hit synced both; the third was refused on what
+    # was known, without asking the store.
+    assert (store.calls, store.counts) == (1, {("k", 1_800_000_000): 2})
+    assert store.expiries == [1_800_000_060]
     now[0] = 1_800_000_060.0  # the next window
     assert await limiter.hit("k", rate) == Decision(True, 2, 1, 60)
     assert await limiter.hit("other", rate) == Decision(True, 2, 1, 60)
+    await limiter.close()
+
+
+async def test_far_from_the_limit_a_hit_writes_nothing_until_the_sync() -> None:
+    store = MemoryCounters()
+    limiter = RateLimiter(store, clock=lambda: 1_800_000_010.0, sync_every=3600)
+    rate = Rate(1000, 60)
+    decisions = [await limiter.hit("k", rate) for _ in range(100)]
+    assert all(d.allowed for d in decisions)
+    assert decisions[-1].remaining == 900
+    assert store.calls == 0
+    await limiter.sync()
+    assert (store.calls, store.counts) == (1, {("k", 1_800_000_000): 100})
+    await limiter.close()
+
+
+async def test_workers_sharing_a_store_stay_within_ten_percent_of_the_limit() -> None:
+    """Four limiters (four workers) on one store, hits interleaved as traffic
+    spread by a load balancer would be: accepted requests stay within 10 %."""
+    store = MemoryCounters()
+    workers = [RateLimiter(store, clock=lambda: 1_800_000_010.0, sync_every=3600) for _ in range(4)]
+    rate = Rate(200, 60)
+    accepted = 0
+    for n in range(2000):
+        accepted += (await workers[n % 4].hit("k", rate)).allowed
+    assert 200 <= accepted <= 220
+    for worker in workers:
+        await worker.close()
+
+
+async def test_a_failed_sync_keeps_the_counts_for_the_next_one() -> None:
+    class Flaky(MemoryCounters):
+        fail = True
+
+        async def add(self, counts: list[tuple[str, int, int, int]]) -> list[int]:
+            if self.fail:
+                raise ConnectionError("store down")
+            return await super().add(counts)
+
+    store = Flaky()
+    limiter = RateLimiter(store, clock=lambda: 1_800_000_010.0, sync_every=3600)
+    for _ in range(10):
+        await limiter.hit("k", Rate(1000, 60))
+    with pytest.raises(ConnectionError):
+        await limiter.sync()
+    store.fail = False
+    await limiter.sync()
+    assert store.counts == {("k", 1_800_000_000): 10}
+    await limiter.close()
 
 
 async def test_retry_after_is_at_least_one_second() -> None:
     limiter = RateLimiter(MemoryCounters(), clock=lambda: 1_800_000_059.9)
     assert (await limiter.hit("k", Rate(1, 60))).reset_after == 1
+    await limiter.close()
 
 
 def test_a_refused_decision_raises_rate_limited_with_retry_after() -> None:

@@ -1,8 +1,7 @@
 """Per-request DataLoaders: whatever many fields ask for is fetched in one batch.
 
 A loader lives for one request (its cache must not outlive the request, nor be
-shared between principals). Each batch opens its own session inside the
-service it calls: one async session cannot serve concurrent resolvers.
+shared between principals). Each batch reads through the runtime's reader.
 """
 
 from __future__ import annotations
@@ -14,10 +13,10 @@ from dataclasses import dataclass
 from strawberry.dataloader import DataLoader
 
 from goalgate.domain.periods import DateRange, Interval
+from goalgate.runtime import Runtime
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
-from goalgate.storage.db import Database
-from goalgate.storage.tables import Site
+from goalgate.storage.records import SiteRecord
 
 __all__ = ["Loaders", "SeriesQuery", "VisitorsQuery"]
 
@@ -34,7 +33,7 @@ class SeriesQuery:
 class VisitorsQuery:
     """A site's unique visitors over a resolved period."""
 
-    site: Site
+    site: SiteRecord
     range: DateRange
 
 
@@ -70,12 +69,14 @@ class Loaders:
 
     __slots__ = ("series", "stats", "visitors")
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, runtime: Runtime) -> None:
+        db, keys = runtime.db, runtime.keys
+
         async def load_stats(
             queries: list[stats_service.StatsQuery],
         ) -> list[stats_service.GoalStats]:
             # stats_for aggregates any number of goals in one statement.
-            return await stats_service.stats_for(db, queries)
+            return await stats_service.stats_for(db, keys, queries)
 
         async def load_series(
             queries: list[SeriesQuery],
@@ -88,7 +89,7 @@ class Loaders:
             found: dict[int, list[insight_service.Bucket]] = {}
             for interval, indexes in by_interval.items():
                 series = await insight_service.timeseries_for(
-                    db, [queries[index].query for index in indexes], interval
+                    db, keys, [queries[index].query for index in indexes], interval
                 )
                 found.update(zip(indexes, series, strict=True))
             return [found[index] for index in range(len(queries))]

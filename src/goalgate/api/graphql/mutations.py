@@ -105,9 +105,11 @@ class Mutation:
     ) -> CreateGoalPayload:
         principal = await info.context.principal()
         try:
-            async with info.context.db.write() as session:
+            sites = info.context.runtime.sites
+            async with info.context.runtime.db.write() as session:
                 row = await goal_service.create_goal(
                     session,
+                    sites,
                     principal,
                     site_key,
                     name=data.name,
@@ -116,10 +118,9 @@ class Mutation:
                     match_value=data.match_value,
                     currency=data.currency,
                 )
-                site = await site_service.visible_site(session, principal, site_key)
+            site = await site_service.visible_site(sites, principal, site_key)
         except GoalgateError as exc:
             return CreateGoalPayload(goal=None, user_errors=user_errors(exc))
-        await info.context.reads.close()  # later reads in this request see the new goal
         return CreateGoalPayload(goal=Goal.from_row(row, Site.from_row(site)), user_errors=[])
 
     @strawberry.mutation(
@@ -135,14 +136,14 @@ class Mutation:
     ) -> UpdateGoalPayload:
         principal = await info.context.principal()
         try:
-            async with info.context.db.write() as session:
+            sites = info.context.runtime.sites
+            async with info.context.runtime.db.write() as session:
                 row = await goal_service.update_goal(
-                    session, principal, site_key, str(id), data.changes()
+                    session, sites, principal, site_key, str(id), data.changes()
                 )
-                site = await site_service.visible_site(session, principal, site_key)
+            site = await site_service.visible_site(sites, principal, site_key)
         except GoalgateError as exc:
             return UpdateGoalPayload(goal=None, user_errors=user_errors(exc))
-        await info.context.reads.close()
         return UpdateGoalPayload(goal=Goal.from_row(row, Site.from_row(site)), user_errors=[])
 
     @strawberry.mutation(
@@ -154,9 +155,10 @@ class Mutation:
     ) -> DeleteGoalPayload:
         principal = await info.context.principal()
         try:
-            async with info.context.db.write() as session:
-                deleted = await goal_service.delete_goal(session, principal, site_key, str(id))
+            async with info.context.runtime.db.write() as session:
+                deleted = await goal_service.delete_goal(
+                    session, info.context.runtime.sites, principal, site_key, str(id)
+                )
         except GoalgateError as exc:
             return DeleteGoalPayload(deleted_goal_id=None, user_errors=user_errors(exc))
-        await info.context.reads.close()
         return DeleteGoalPayload(deleted_goal_id=strawberry.ID(deleted), user_errors=[])

@@ -57,8 +57,7 @@ class Query:
     async def site(self, info: Info[GraphQLContext, None], key: str) -> Site | None:
         principal = await info.context.principal()
         try:
-            async with info.context.reads.session() as session:
-                row = await site_service.visible_site(session, principal, key)
+            row = await site_service.visible_site(info.context.runtime.sites, principal, key)
         except NotFound:
             return None
         return Site.from_row(row)
@@ -68,10 +67,10 @@ class Query:
         self, info: Info[GraphQLContext, None], site_key: str, id: strawberry.ID
     ) -> Goal | None:
         principal = await info.context.principal()
+        runtime = info.context.runtime
         try:
-            async with info.context.reads.session() as session:
-                site = await site_service.visible_site(session, principal, site_key)
-                row = await goal_service.find_goal(session, site, str(id))
+            site = await site_service.visible_site(runtime.sites, principal, site_key)
+            row = await goal_service.find_goal(runtime.db.reader, site, str(id))
         except NotFound:
             return None
         return Goal.from_row(row, Site.from_row(site))
@@ -102,8 +101,11 @@ class Query:
     ) -> GoalPreview | None:
         principal = await info.context.principal()
         try:
+            runtime = info.context.runtime
             preview = await insight_service.preview_goal(
-                info.context.db,
+                runtime.db,
+                runtime.keys,
+                runtime.sites,
                 principal,
                 site_key,
                 type=data.type.value,
@@ -111,8 +113,8 @@ class Query:
                 match_value=data.match_value,
                 currency=data.currency,
                 period=(period or StatsPeriod.LAST_30_DAYS).value,
-                first=None if first is None else first.isoformat(),
-                last=None if last is None else last.isoformat(),
+                start_date=None if first is None else first.isoformat(),
+                end_date=None if last is None else last.isoformat(),
             )
         except NotFound:
             return None

@@ -33,7 +33,7 @@ from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import sites as site_service
 from goalgate.services import stats as stats_service
-from goalgate.storage import tables
+from goalgate.storage.records import GoalRecord, SiteRecord
 
 __all__ = [
     "Goal",
@@ -294,10 +294,10 @@ class Goal:
     created_at: datetime
     updated_at: datetime
     site: Site
-    row: strawberry.Private[tables.Goal]
+    row: strawberry.Private[GoalRecord]
 
     @classmethod
-    def from_row(cls, row: tables.Goal, site: Site) -> Goal:
+    def from_row(cls, row: GoalRecord, site: Site) -> Goal:
         return cls(
             id=strawberry.ID(row.id),
             name=row.name,
@@ -354,7 +354,7 @@ class PageInfo:
 class GoalConnection:
     nodes: list[Goal]
     page_info: PageInfo
-    site_row: strawberry.Private[tables.Site]
+    site_row: strawberry.Private[SiteRecord]
     goal_type: strawberry.Private[str | None]
 
     @strawberry.field
@@ -365,10 +365,9 @@ class GoalConnection:
     async def total_count(self, info: Info[GraphQLContext, None]) -> int:
         # Counted only when asked for: most pages do not show a total.
         principal = await info.context.principal()
-        async with info.context.reads.session() as session:
-            return await goal_service.count_goals(
-                session, principal, self.site_row, goal_type=self.goal_type
-            )
+        return await goal_service.count_goals(
+            info.context.runtime.db.reader, principal, self.site_row, goal_type=self.goal_type
+        )
 
 
 @strawberry.type(description="A website whose conversions are tracked.")
@@ -376,10 +375,10 @@ class Site:
     key: str
     domain: str
     timezone: str = strawberry.field(description="IANA time zone of the site's calendar.")
-    row: strawberry.Private[tables.Site]
+    row: strawberry.Private[SiteRecord]
 
     @classmethod
-    def from_row(cls, row: tables.Site) -> Site:
+    def from_row(cls, row: SiteRecord) -> Site:
         return cls(key=row.key, domain=row.domain, timezone=row.timezone, row=row)
 
     @strawberry.field(
@@ -396,15 +395,14 @@ class Site:
         cursor = None if after is None else decode_cursor(after)
         kind = None if goal_type is None else goal_type.value
         try:
-            async with info.context.reads.session() as session:
-                page = await goal_service.page_goals(
-                    session,
-                    principal,
-                    self.row,
-                    first=50 if first is None else first,
-                    after=cursor,
-                    goal_type=kind,
-                )
+            page = await goal_service.page_goals(
+                info.context.runtime.db.reader,
+                principal,
+                self.row,
+                first=50 if first is None else first,
+                after=cursor,
+                goal_type=kind,
+            )
         except ValidationFailed as exc:
             raise bad_user_input(exc) from None
         nodes = [Goal.from_row(row, self) for row in page.goals]
@@ -425,12 +423,11 @@ class Viewer:
 
     @strawberry.field(description="The sites this token may see, by key.")
     async def sites(self, info: Info[GraphQLContext, None]) -> list[Site]:
-        async with info.context.reads.session() as session:
-            rows = await site_service.visible_sites(session, self.principal)
+        rows = await site_service.visible_sites(info.context.runtime.db.reader, self.principal)
         return [Site.from_row(row) for row in rows]
 
 
-def encode_cursor(goal: tables.Goal) -> str:
+def encode_cursor(goal: GoalRecord) -> str:
     """An opaque position: the (created_at, id) that goals are ordered by."""
     raw = f"{goal.created_at.isoformat()}|{goal.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

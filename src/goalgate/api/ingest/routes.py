@@ -23,9 +23,8 @@ from goalgate.api.auth import optional_principal
 from goalgate.api.ingest.payloads import check_media_type, decode_json, parse_batch
 from goalgate.api.rest.error_docs import error_responses
 from goalgate.errors import PayloadTooLarge
+from goalgate.runtime import Runtime
 from goalgate.services import events as event_service
-from goalgate.settings import Settings
-from goalgate.storage.db import Database
 
 __all__ = ["TRACKER_CACHE_CONTROL", "ingest_route_handlers", "post_events", "tracker_script"]
 
@@ -42,7 +41,9 @@ TRACKER_CACHE_CONTROL = "public, max-age=3600"
     tags=["ingestion"],
     responses=error_responses(413, 415, 503),
 )
-async def post_events(request: Request[Any, Any, Any], db: Database) -> Response[dict[str, Any]]:
+async def post_events(
+    request: Request[Any, Any, Any], runtime: Runtime
+) -> Response[dict[str, Any]]:
     """Record one event or a batch (JSON array) of events; 202 once committed.
 
     Body: `{"site": "sk_...", "type": "pageview", "url": "https://..."}`, or
@@ -51,8 +52,8 @@ async def post_events(request: Request[Any, Any, Any], db: Database) -> Response
     `timestamp` (ISO 8601 with offset) with a token holding analytics:write.
     Sent as application/json or text/plain. A batch is stored whole or not at all.
     """
-    settings: Settings = request.app.state.settings
-    principal = await optional_principal(db, request.headers.get("authorization"))
+    settings = runtime.settings
+    principal = await optional_principal(runtime, request.headers.get("authorization"))
     check_media_type(request.headers.get("content-type"))
     try:
         body = await request.body()
@@ -67,7 +68,13 @@ async def post_events(request: Request[Any, Any, Any], db: Database) -> Response
         user_agent=request.headers.get("user-agent", ""),
     )
     accepted = await event_service.record_events(
-        db, drafts, principal=principal, client=client, now=now
+        drafts,
+        sites=runtime.sites,
+        salts=runtime.salts,
+        committer=runtime.committer,
+        principal=principal,
+        client=client,
+        now=now,
     )
     return Response({"data": {"accepted": accepted}}, status_code=HTTP_202_ACCEPTED)
 

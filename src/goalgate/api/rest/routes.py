@@ -29,18 +29,18 @@ from goalgate.api.rest.schemas import (
 )
 from goalgate.domain.tokens import Principal
 from goalgate.errors import PreconditionFailed
+from goalgate.runtime import Runtime
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
-from goalgate.storage.db import Database
-from goalgate.storage.tables import Goal
+from goalgate.storage.records import GoalRecord
 
 __all__ = ["GoalsController"]
 
 _ETAG_RE = re.compile(r'^(?:W/)?"v(\d{1,18})"$')
 
 
-def etag_of(goal: Goal) -> str:
+def etag_of(goal: GoalRecord) -> str:
     return f'"v{goal.version}"'
 
 
@@ -55,7 +55,7 @@ def _expected_version(request: Request[Any, Any, Any]) -> int | None:
     return int(match.group(1))
 
 
-def _with_etag(goal: Goal, status: int) -> Response[GoalEnvelope]:
+def _with_etag(goal: GoalRecord, status: int) -> Response[GoalEnvelope]:
     return Response(
         GoalEnvelope(data=goal_out(goal)), status_code=status, headers={"ETag": etag_of(goal)}
     )
@@ -83,12 +83,13 @@ class GoalsController(Controller):
         responses=error_responses(409, 413),
     )
     async def create_goal(
-        self, key: str, data: GoalCreateBody, db: Database, principal: Principal
+        self, key: str, data: GoalCreateBody, runtime: Runtime, principal: Principal
     ) -> Response[GoalEnvelope]:
         """Create a conversion goal for a site. Scope: analytics:write."""
-        async with db.write() as session:
+        async with runtime.db.write() as session:
             goal = await goal_service.create_goal(
                 session,
+                runtime.sites,
                 principal,
                 key,
                 name=data.name,
@@ -100,19 +101,21 @@ class GoalsController(Controller):
         return _with_etag(goal, HTTP_201_CREATED)
 
     @get("/", summary="List goals", responses=error_responses())
-    async def list_goals(self, key: str, db: Database, principal: Principal) -> GoalListEnvelope:
+    async def list_goals(
+        self, key: str, runtime: Runtime, principal: Principal
+    ) -> GoalListEnvelope:
         """Every goal of a site, oldest first. Scope: analytics:read."""
-        async with db.read() as session:
-            goals = await goal_service.list_goals(session, principal, key)
+        goals = await goal_service.list_goals(runtime.db.reader, runtime.sites, principal, key)
         return GoalListEnvelope(data=[goal_out(goal) for goal in goals])
 
     @get("/{goal_id:str}", summary="Get goal", responses=error_responses())
     async def get_goal(
-        self, key: str, goal_id: str, db: Database, principal: Principal
+        self, key: str, goal_id: str, runtime: Runtime, principal: Principal
     ) -> Response[GoalEnvelope]:
         """One goal, with its ETag for a later If-Match. Scope: analytics:read."""
-        async with db.read() as session:
-            goal = await goal_service.get_goal(session, principal, key, goal_id)
+        goal = await goal_service.get_goal(
+            runtime.db.reader, runtime.sites, principal, key, goal_id
+        )
         return _with_etag(goal, HTTP_200_OK)
 
     @patch("/{goal_id:str}", summary="Update goal", responses=error_responses(409, 412, 413))
@@ -122,7 +125,7 @@ class GoalsController(Controller):
         goal_id: str,
         data: GoalUpdateBody,
         request: Request[Any, Any, Any],
-        db: Database,
+        runtime: Runtime,
         principal: Principal,
     ) -> Response[GoalEnvelope]:
         """Change only the fields sent; ``"currency": null`` stops revenue tracking.
@@ -131,9 +134,9 @@ class GoalsController(Controller):
         """
         changes = {field: getattr(data, field) for field in data.model_fields_set}
         expected = _expected_version(request)
-        async with db.write() as session:
+        async with runtime.db.write() as session:
             goal = await goal_service.update_goal(
-                session, principal, key, goal_id, changes, expected_version=expected
+                session, runtime.sites, principal, key, goal_id, changes, expected_version=expected
             )
         return _with_etag(goal, HTTP_200_OK)
 
@@ -148,14 +151,14 @@ class GoalsController(Controller):
         key: str,
         goal_id: str,
         request: Request[Any, Any, Any],
-        db: Database,
+        runtime: Runtime,
         principal: Principal,
     ) -> DeletedEnvelope:
         """Delete a goal; its historical events are kept. Scope: analytics:write."""
         expected = _expected_version(request)
-        async with db.write() as session:
+        async with runtime.db.write() as session:
             await goal_service.delete_goal(
-                session, principal, key, goal_id, expected_version=expected
+                session, runtime.sites, principal, key, goal_id, expected_version=expected
             )
         return DeletedEnvelope(data=Deleted(deleted=True))
 
@@ -171,7 +174,7 @@ class GoalsController(Controller):
         self,
         key: str,
         goal_id: str,
-        db: Database,
+        runtime: Runtime,
         principal: Principal,
         period: Period = None,
         first: From = None,
@@ -180,7 +183,15 @@ class GoalsController(Controller):
         """Conversions, unique conversions and revenue over a period of the site's
         calendar (its time zone, whole days). Scope: analytics:read."""
         stats = await stats_service.goal_stats(
-            db, principal, key, goal_id, period=period, first=first, last=last
+            runtime.db,
+            runtime.keys,
+            runtime.sites,
+            principal,
+            key,
+            goal_id,
+            period=period,
+            start_date=first,
+            end_date=last,
         )
         return Response(stats_json(stats), media_type=MediaType.JSON)
 
@@ -197,7 +208,7 @@ class GoalsController(Controller):
         self,
         key: str,
         data: GoalPreviewBody,
-        db: Database,
+        runtime: Runtime,
         principal: Principal,
         period: Period = None,
         first: From = None,
@@ -206,7 +217,9 @@ class GoalsController(Controller):
         """The stats a goal would have over a period, and the paths or names it
         matches most, without saving anything. Scope: analytics:read."""
         preview = await insight_service.preview_goal(
-            db,
+            runtime.db,
+            runtime.keys,
+            runtime.sites,
             principal,
             key,
             type=data.type,
@@ -214,7 +227,7 @@ class GoalsController(Controller):
             match_value=data.match_value,
             currency=data.currency,
             period=period,
-            first=first,
-            last=last,
+            start_date=first,
+            end_date=last,
         )
         return Response(preview_json(preview), media_type=MediaType.JSON)

@@ -12,7 +12,7 @@ from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.services.insights import GoalPreview
 from goalgate.services.stats import GoalStats
-from goalgate.storage.tables import Goal
+from goalgate.storage.records import GoalRecord
 
 __all__ = [
     "DeletedEnvelope",
@@ -154,7 +154,7 @@ def preview_json(preview: GoalPreview) -> bytes:
     return _STATS_ENCODER.encode({"data": {**_stats_fields(preview.stats), "top_matches": matches}})
 
 
-def goal_out(goal: Goal) -> GoalOut:
+def goal_out(goal: GoalRecord) -> GoalOut:
     return GoalOut(
         id=goal.id,
         name=goal.name,

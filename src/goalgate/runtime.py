@@ -1,0 +1,87 @@
+"""The runtime of one process: every long-lived object, built and closed in one place.
+
+The app's lifespan and the CLI's commands both open one ``Runtime``: the
+database, the per-process caches over it (sites, principals, the key index,
+the daily salt), the group committer, the live hub and the rate limiter. The
+faces take what they need from it; services receive those parts as arguments,
+never look them up. Closing runs in the reverse order of opening, so that
+events queued for a commit are written, and announced, before the hub and the
+engine go.
+
+Every cache here is per process and safe to lose (other processes write the
+same database); each states its staleness bound where it is defined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from goalgate.services import live
+from goalgate.services.events import DailySalts
+from goalgate.services.group_commit import GroupCommitter
+from goalgate.services.matching import KeyIndex
+from goalgate.services.principals import Principals
+from goalgate.services.ratelimit import CounterStore, RateLimiter
+from goalgate.services.sites import SiteDirectory
+from goalgate.settings import Settings
+from goalgate.storage.db import Database, open_database
+from goalgate.storage.ratelimit import DatabaseCounters
+
+__all__ = ["Runtime", "open_runtime"]
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    settings: Settings
+    db: Database
+    sites: SiteDirectory
+    principals: Principals
+    keys: KeyIndex
+    salts: DailySalts
+    committer: GroupCommitter
+    hub: live.LiveHub
+    limiter: RateLimiter
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIterator[Runtime]:
+    """Open everything (migrating the schema first); close it all on exit.
+
+    ``serving`` False (the CLI) keeps live delivery in the process: a command
+    has no subscribers, and needs no Redis or PostgreSQL listener.
+    """
+    async with AsyncExitStack() as stack:
+        db = open_database(settings.database_url, echo=settings.echo_sql)
+        stack.push_async_callback(db.close)
+        await db.migrate()
+        store: CounterStore = DatabaseCounters(db)
+        if settings.redis_url and serving:
+            from goalgate.storage.ratelimit_redis import RedisCounters, open_redis
+
+            redis = open_redis(settings.redis_url)
+            stack.push_async_callback(redis.aclose)
+            store = RedisCounters(redis)
+        hub = (
+            live.open_hub(settings.database_url, settings.redis_url)
+            if serving
+            else live.LiveHub(live.InProcess())
+        )
+        await hub.start()
+        stack.push_async_callback(hub.stop)
+        limiter = RateLimiter(store)
+        stack.push_async_callback(limiter.close)
+        committer = GroupCommitter(db, hub=hub)
+        stack.push_async_callback(committer.close)
+        yield Runtime(
+            settings=settings,
+            db=db,
+            sites=SiteDirectory(db.reader),
+            principals=Principals(db),
+            keys=KeyIndex(db.reader),
+            salts=DailySalts(db),
+            committer=committer,
+            hub=hub,
+            limiter=limiter,
+        )
