@@ -48,7 +48,7 @@ bench: $(STAMP) ## Run the benchmarks (ratios against a floor measured in the sa
 	$(BIN)/python -m bench
 
 docs: $(STAMP) ## Build the documentation site into site/ (strict: a broken link fails)
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean: ## Remove the virtualenv, caches and local database
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
