@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve demo test test-fast check lint fmt typecheck schema bench clean
+.PHONY: help install run serve demo test test-fast check lint fmt typecheck schema bench docs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -14,7 +14,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs,postgres,redis]'
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create the virtualenv and install goalgate with its dev tools
@@ -46,6 +46,9 @@ schema: $(STAMP) ## Write the GraphQL SDL to schema.graphql
 
 bench: $(STAMP) ## Run the benchmarks (ratios against a floor measured in the same run)
 	$(BIN)/python -m bench
+
+docs: $(STAMP) ## Build the documentation site into site/ (strict: a broken link fails)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean: ## Remove the virtualenv, caches and local database
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
