@@ -87,8 +87,13 @@ def serve(
     """Serve the GraphQL API, the REST routes and ingestion."""
     import uvicorn
 
+    from goalgate.server import NoDelayHttpProtocol
+
     settings = Settings()
     run_in_runtime(lambda runtime: asyncio.sleep(0))  # migrate once, before any worker starts
+    if workers > 1 and "GOALGATE_WORKERS" not in os.environ:
+        # The workers share the rate limits: each may spend its share only.
+        os.environ["GOALGATE_WORKERS"] = str(workers)
     uvicorn.run(
         "goalgate.app:create_app",
         factory=True,
@@ -96,6 +101,9 @@ def serve(
         port=port or settings.port,
         workers=workers,
         proxy_headers=True,
+        # httptools parses HTTP in C (h11 is pure Python); uvloop is picked
+        # when installed (uvicorn[standard]). See goalgate.server.
+        http=NoDelayHttpProtocol,
         log_level="info",
         # One log line per request costs more than serving a cached read;
         # GOALGATE_ACCESS_LOG=true turns it on.

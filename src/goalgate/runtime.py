@@ -70,7 +70,7 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
         )
         await hub.start()
         stack.push_async_callback(hub.stop)
-        limiter = RateLimiter(store)
+        limiter = RateLimiter(store, workers=settings.workers)
         stack.push_async_callback(limiter.close)
         committer = GroupCommitter(db, hub=hub)
         stack.push_async_callback(committer.close)

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # "100/10 seconds"); "0" turns the limit off. See the README, "Rate limits".
     rate_limit_token: str = "600/minute"  # noqa: S105  (a rate, not a secret)
     rate_limit_ingest: str = "1200/minute"
+    # How many worker processes share the rate limits (all machines together);
+    # ``goalgate serve --workers N`` sets it for its own workers.
+    workers: int = Field(default=1, ge=1, le=1024)
     # Keep rate-limit counters in Redis instead of the database (redis://host:port/db).
     redis_url: str | None = None
     # Log one line per request (uvicorn's access log); off by default: it costs

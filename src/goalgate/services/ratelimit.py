@@ -20,11 +20,14 @@ every hit, so it is written out here.
 No store write per request: each worker counts in memory and sends what it
 counted to the shared store in the background every ``SYNC_EVERY_S`` (one
 write for all keys), learning the total of every worker in return. A worker
-alone may accept only a share of what is left (``1/_SHARE_DIVISOR`` of the
-limit minus the last known total) before it must sync inline; so far from the
-limit a request costs a dict update, and close to it each request syncs, which
-keeps every worker together within a few requests of the limit (tested with
-2 and 4 worker processes, under 10 % over).
+alone may accept only a share of what is left (the limit minus the last
+known total, divided by ``_SHARE_DIVISOR`` times the number of workers, which
+``serve --workers`` passes as ``GOALGATE_WORKERS``) before it must sync
+inline, and it syncs inline on its first hit of a window, so it never spends
+a share of a total it has not seen. So far from the limit a request costs a
+dict update, and close to it each request syncs, one at a time per worker,
+which keeps the workers together within a few requests of the limit (tested
+with 2 and 4 worker processes: under 10 % over).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from goalgate.errors import RateLimited
@@ -46,7 +49,9 @@ __all__ = ["SYNC_EVERY_S", "CounterStore", "Decision", "Rate", "RateLimiter", "p
 log = logging.getLogger("goalgate.ratelimit")
 
 SYNC_EVERY_S = 0.1
-# A worker accepts at most this fraction of what is left before it syncs inline.
+_STORE_RETRY_S = 1.0
+# A worker accepts at most 1 / (this × the number of workers) of what is left
+# before it syncs inline.
 _SHARE_DIVISOR = 8
 
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -116,10 +121,35 @@ class _Bucket:
 
     window_start: int
     expires_at: int
-    # The shared total (every worker) at the last sync, and what this worker
-    # counted since: their sum is a lower bound of the true total.
+    # The shared total (every worker) at the last sync, what this worker is
+    # sending now, and what it counted since: their sum is a lower bound of
+    # the true total.
     synced: int = 0
+    sending: int = 0
     pending: int = 0
+    # A worker learns the shared total before it counts blind: otherwise each
+    # new worker (or window) would spend a share of a total it has never seen.
+    has_synced: bool = False
+    # One inline sync at a time: requests over this worker's share wait for it
+    # and decide on the fresh total, instead of each sending blind.
+    syncing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def known(self) -> int:
+        return self.synced + self.sending + self.pending
+
+    async def send(self, store: CounterStore, key: str, amount: int) -> None:
+        """Add ``amount`` to the shared counter and learn its total (inline)."""
+        self.sending += amount
+        try:
+            [total] = await store.add([(key, self.window_start, self.expires_at, amount)])
+        except BaseException:
+            self.pending += amount  # kept for the next sync
+            raise
+        finally:
+            self.sending -= amount
+        self.synced = max(self.synced, total)
+        self.has_synced = True
 
 
 class RateLimiter:
@@ -131,11 +161,16 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.time,
         sync_every: float = SYNC_EVERY_S,
+        workers: int = 1,
     ) -> None:
         self._store = store
         # Public so that a test can pin the time.
         self.clock = clock
         self._sync_every = sync_every
+        self._share_divisor = _SHARE_DIVISOR * max(workers, 1)
+        # After a failed sync, hits count in memory only for a while: a store
+        # that is down must not cost every request a failed round trip.
+        self._store_down_until = 0.0
         self._buckets: dict[str, _Bucket] = {}
         self._task: asyncio.Task[None] | None = None
 
@@ -151,22 +186,30 @@ class RateLimiter:
         bucket = self._buckets.get(key)
         if bucket is None or bucket.window_start != window_start:
             bucket = self._buckets[key] = _Bucket(window_start, window_end)
-        known = bucket.synced + bucket.pending
-        if known >= rate.count:
-            hits = known + 1  # refused on what is known already: nothing to count
-        elif bucket.pending + 1 > max(1, (rate.count - bucket.synced) // _SHARE_DIVISOR):
-            amount, bucket.pending = bucket.pending + 1, 0
-            try:
-                [total] = await self._store.add([(key, window_start, window_end, amount)])
-            except BaseException:
-                bucket.pending += amount
-                raise
-            bucket.synced = max(bucket.synced, total)
-            hits = bucket.synced + bucket.pending
-        else:
+        store_down = time.monotonic() < self._store_down_until
+        if bucket.known < rate.count and (
+            store_down or not _over_share(bucket, rate, self._share_divisor)
+        ):
             bucket.pending += 1
-            hits = known + 1
+            hits = bucket.known
             self._start_syncing()
+        elif bucket.known >= rate.count:
+            hits = bucket.known + 1  # refused on what is known already: nothing to count
+        else:
+            async with bucket.syncing:
+                if bucket.known >= rate.count:
+                    hits = bucket.known + 1
+                elif _over_share(bucket, rate, self._share_divisor):
+                    amount, bucket.pending = bucket.pending + 1, 0
+                    try:
+                        await bucket.send(self._store, key, amount)
+                    except Exception:
+                        self._store_down_until = time.monotonic() + _STORE_RETRY_S
+                        raise
+                    hits = bucket.known
+                else:  # the sync we waited for left room in this worker's share
+                    bucket.pending += 1
+                    hits = bucket.known
         return Decision(
             allowed=hits <= rate.count,
             limit=rate.count,
@@ -195,8 +238,9 @@ class RateLimiter:
         if not sending:
             return
         amounts = [bucket.pending for _, bucket in sending]
-        for _, bucket in sending:
-            bucket.pending = 0
+        for (_, bucket), amount in zip(sending, amounts, strict=True):
+            bucket.pending -= amount
+            bucket.sending += amount
         try:
             totals = await self._store.add(
                 [
@@ -208,8 +252,12 @@ class RateLimiter:
             for (_, bucket), amount in zip(sending, amounts, strict=True):
                 bucket.pending += amount
             raise
+        finally:
+            for (_, bucket), amount in zip(sending, amounts, strict=True):
+                bucket.sending -= amount
         for (_, bucket), total in zip(sending, totals, strict=True):
             bucket.synced = max(bucket.synced, total)
+            bucket.has_synced = True
 
     async def close(self) -> None:
         """Stop syncing; what was counted is sent once more (best effort)."""
@@ -235,6 +283,14 @@ class RateLimiter:
                 f"retry in {decision.reset_after} s",
                 retry_after=decision.reset_after,
             )
+
+
+def _over_share(bucket: _Bucket, rate: Rate, divisor: int) -> bool:
+    """Whether one more hit exceeds what this worker may count without syncing."""
+    if not bucket.has_synced:
+        return True
+    # Below one hit of share, every hit syncs: small limits are exact.
+    return bucket.pending + 1 > (rate.count - bucket.synced) // divisor
 
 
 def _window_words(seconds: int) -> str:

@@ -78,10 +78,10 @@ async def test_fixed_window_counts_within_a_window_and_resets_after_it() -> None
         Decision(allowed=True, limit=2, remaining=0, reset_after=15),
         Decision(allowed=False, limit=2, remaining=0, reset_after=15),
     ]
-    # Near the limit the second hit synced both; the third was refused on what
-    # was known, without asking the store.
-    assert (store.calls, store.counts) == (1, {("k", 1_800_000_000): 2})
-    assert store.expiries == [1_800_000_060]
+    # A limit this small leaves no share to count blind: each hit syncs,
+    # and the third is refused on what is known, without asking the store.
+    assert (store.calls, store.counts) == (2, {("k", 1_800_000_000): 2})
+    assert store.expiries == [1_800_000_060] * 2
     now[0] = 1_800_000_060.0  # the next window
     assert await limiter.hit("k", rate) == Decision(True, 2, 1, 60)
     assert await limiter.hit("other", rate) == Decision(True, 2, 1, 60)
@@ -95,9 +95,10 @@ async def test_far_from_the_limit_a_hit_writes_nothing_until_the_sync() -> None:
     decisions = [await limiter.hit("k", rate) for _ in range(100)]
     assert all(d.allowed for d in decisions)
     assert decisions[-1].remaining == 900
-    assert store.calls == 0
+    # Only the first hit of the window went to the store (to learn its total).
+    assert (store.calls, store.counts) == (1, {("k", 1_800_000_000): 1})
     await limiter.sync()
-    assert (store.calls, store.counts) == (1, {("k", 1_800_000_000): 100})
+    assert (store.calls, store.counts) == (2, {("k", 1_800_000_000): 100})
     await limiter.close()
 
 
@@ -124,10 +125,16 @@ async def test_a_failed_sync_keeps_the_counts_for_the_next_one() -> None:
                 raise ConnectionError("store down")
             return await super().add(counts)
 
+        calls = 0
+
     store = Flaky()
     limiter = RateLimiter(store, clock=lambda: 1_800_000_010.0, sync_every=3600)
-    for _ in range(10):
+    with pytest.raises(ConnectionError):  # the first hit's sync: the request goes on
         await limiter.hit("k", Rate(1000, 60))
+    # The store failed a moment ago: the next hits count in memory, not asking it.
+    decisions = [await limiter.hit("k", Rate(1000, 60)) for _ in range(9)]
+    assert [d.remaining for d in decisions] == list(range(998, 989, -1))
+    assert store.calls == 0
     with pytest.raises(ConnectionError):
         await limiter.sync()
     store.fail = False

@@ -1,0 +1,133 @@
+"""Per-process caches under ``goalgate serve --workers N``: their bounds hold across workers.
+
+Each worker caches principals (1 s) and counts rate limits in memory; these
+tests run real worker processes, so that a cache that ignored the other
+workers would show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from goalgate.services import tokens as token_service
+from goalgate.storage.db import Database
+from tests.factories import bearer, goal_body, make_site, make_token
+from tests.server import Server
+
+
+async def _serving(database_url: str, tmp_path: Path, workers: int, **env: str) -> Server:
+    server = Server(database_url, workers=workers, cwd=tmp_path, env=env)
+    await asyncio.to_thread(server.wait_ready)
+    assert len(server.worker_pids()) == workers
+    return server
+
+
+async def _fresh_connections(url: str, headers: dict[str, str], count: int) -> list[int]:
+    """``count`` requests, each on a new connection, so that every worker gets some."""
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(headers=headers, timeout=30, limits=limits) as client:
+        responses = await asyncio.gather(*(client.get(url) for _ in range(count)))
+    return [response.status_code for response in responses]
+
+
+async def test_a_keep_alive_clients_requests_are_not_held_by_nagle(
+    database_url: str, db: Database, tmp_path: Path
+) -> None:
+    """Two workers share uvicorn's listening socket; each answer must leave at
+    once, not wait ~40 ms for the client's delayed ACK (uvicorn issue #3149)."""
+    await db.migrate()
+    server = await _serving(database_url, tmp_path, workers=2)
+    try:
+        timings = []
+        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+            client.get("/healthz")  # the connection is open from here on
+            for _ in range(30):
+                started = time.perf_counter()
+                assert client.get("/healthz").status_code == 200
+                timings.append(time.perf_counter() - started)
+        assert statistics.median(timings) < 0.015, timings
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+async def test_a_revoked_token_is_refused_by_every_worker_within_two_seconds(
+    database_url: str, db: Database, tmp_path: Path
+) -> None:
+    await db.migrate()
+    site = await make_site(db)
+    secret = await make_token(db)
+    server = await _serving(database_url, tmp_path, workers=2)
+    url = f"{server.base_url}/api/v1/analytics/sites/{site}/goals"
+    try:
+        # Both workers have the principal cached.
+        assert await _fresh_connections(url, bearer(secret), 40) == [200] * 40
+        async with db.write() as session:
+            [token] = await token_service.list_tokens(session)
+            assert token.id is not None
+            await token_service.revoke_token(session, token.id)
+        revoked_at = time.monotonic()
+        while True:
+            statuses = await _fresh_connections(url, bearer(secret), 20)
+            elapsed = time.monotonic() - revoked_at
+            if statuses == [401] * 20:
+                break
+            assert elapsed < 2.0, f"still served {statuses.count(200)} of 20 after {elapsed:.2f} s"
+            await asyncio.sleep(0.05)
+        assert elapsed < 2.0
+        # And it stays refused.
+        assert await _fresh_connections(url, bearer(secret), 20) == [401] * 20
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+async def test_a_goal_changed_through_one_worker_is_seen_by_the_next_request_to_any(
+    database_url: str, db: Database, tmp_path: Path
+) -> None:
+    await db.migrate()
+    site = await make_site(db)
+    secret = await make_token(db)
+    server = await _serving(database_url, tmp_path, workers=2)
+    url = f"{server.base_url}/api/v1/analytics/sites/{site}/goals"
+    limits = httpx.Limits(max_keepalive_connections=0)
+    try:
+        async with httpx.AsyncClient(headers=bearer(secret), timeout=30, limits=limits) as client:
+            for n in range(5):
+                created = await client.post(url, json=goal_body(name=f"G{n}", match_value=f"e{n}"))
+                assert created.status_code == 201
+                listed = await asyncio.gather(*(client.get(url) for _ in range(8)))
+                assert [len(r.json()["data"]) for r in listed] == [n + 1] * 8
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+async def test_the_token_rate_limit_holds_across_workers_within_ten_percent(
+    database_url: str, db: Database, tmp_path: Path, workers: int
+) -> None:
+    """Every worker counts in memory and syncs every 100 ms; together they
+    must not let through more than 10 % over the limit."""
+    await db.migrate()
+    site = await make_site(db)
+    secret = await make_token(db)
+    limit = 150
+    # A day-long window: this test never straddles two windows (but at midnight UTC).
+    server = await _serving(
+        database_url, tmp_path, workers=workers, GOALGATE_RATE_LIMIT_TOKEN=f"{limit}/day"
+    )
+    url = f"{server.base_url}/api/v1/analytics/sites/{site}/goals"
+    try:
+        statuses: list[int] = []
+        for _ in range(6):  # in waves, as clients keep coming
+            statuses += await _fresh_connections(url, bearer(secret), 80)
+        accepted = statuses.count(200)
+        assert statuses.count(200) + statuses.count(429) == len(statuses)
+        print(f"{workers} workers: {accepted} of {len(statuses)} accepted at a limit of {limit}")
+        assert limit <= accepted <= limit * 1.1, accepted
+    finally:
+        await asyncio.to_thread(server.stop)
