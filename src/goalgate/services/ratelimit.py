@@ -50,7 +50,7 @@ log = logging.getLogger("goalgate.ratelimit")
 
 SYNC_EVERY_S = 0.1
 _STORE_RETRY_S = 1.0
-# A worker accepts at most 1 / (this × the number of workers) of what is left
+# A worker accepts at most 1 / (this * the number of workers) of what is left
 # before it syncs inline.
 _SHARE_DIVISOR = 8
 
