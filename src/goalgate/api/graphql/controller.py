@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 from graphql import GraphQLError, parse
-from litestar import Controller, HttpMethod, Request, Response, Router, route
+from litestar import HttpMethod, Request, Response, Router, route
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.litestar import make_graphql_controller
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -57,9 +57,8 @@ def _as_graphql_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
     rest: Response[dict[str, Any]] = handler(request, exc)
     error = rest.content["error"]
-    answer = http.http_error(
-        rest.status_code, error["message"], str(error["code"]).upper(), rest.headers
-    )
+    status = rest.status_code or 500
+    answer = http.http_error(status, error["message"], str(error["code"]).upper(), rest.headers)
     return _encode(answer, http.negotiate(request.headers.get("accept")))
 
 
@@ -138,7 +137,9 @@ def graphql_controller(settings: Settings) -> Router:
             context: GraphQLContext,
             root_value: Any,
         ) -> http.Answer:
-            allowed = {OperationType.QUERY} if get else {OperationType.QUERY, OperationType.MUTATION}
+            allowed = (
+                {OperationType.QUERY} if get else {OperationType.QUERY, OperationType.MUTATION}
+            )
             try:
                 result = await schema.execute(
                     params.query,

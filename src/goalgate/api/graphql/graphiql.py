@@ -98,9 +98,7 @@ class GraphiQLPage:
     @classmethod
     def load(cls) -> GraphiQLPage:
         static = resources.files("goalgate.api.graphql").joinpath("static", "graphiql")
-        assets = {
-            path: Asset(path, body, integrity(body)) for path, body in _files(static).items()
-        }
+        assets = {path: Asset(path, body, integrity(body)) for path, body in _files(static).items()}
         manifest: dict[str, Any] = json.loads(assets["vendor/manifest.json"].body)
         values: dict[str, str] = {}
         for name, pattern in _TAGS.items():
@@ -112,9 +110,7 @@ class GraphiQLPage:
 
     def response(self) -> Response[str]:
         # Never cached: it names the current assets' hashes.
-        return Response(
-            self.html, media_type=MediaType.HTML, headers={"Cache-Control": "no-cache"}
-        )
+        return Response(self.html, media_type=MediaType.HTML, headers={"Cache-Control": "no-cache"})
 
     def route_handler(self) -> HTTPRouteHandler:
         assets = self.assets

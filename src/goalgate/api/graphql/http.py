@@ -242,7 +242,9 @@ def params_from_body(content_type_header: str | None, body: bytes) -> Params:
             code="UNSUPPORTED_MEDIA_TYPE",
         )
     media_type, *parameters = (part.strip().lower() for part in content_type_header.split(";"))
-    charsets = [p.partition("=")[2].strip().strip('"') for p in parameters if p.startswith("charset")]
+    charsets = [
+        p.partition("=")[2].strip().strip('"') for p in parameters if p.startswith("charset")
+    ]
     if media_type != JSON or any(charset not in _UTF8 for charset in charsets):
         raise BadRequest(
             f"a POST body must be {JSON} in UTF-8, not {content_type_header}",
