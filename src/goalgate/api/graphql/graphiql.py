@@ -36,10 +36,11 @@ from litestar.handlers import HTTPRouteHandler
 __all__ = ["ASSET_PREFIX", "Asset", "GraphiQLPage", "integrity"]
 
 ASSET_PREFIX = "/graphiql"
+# Litestar adds "; charset=utf-8" to text types.
 _MEDIA_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".txt": "text/plain",
     ".json": "application/json",
 }
 # The page's placeholders and the file each one names.
