@@ -425,3 +425,21 @@ async def test_the_rate_limit_answers_a_429_with_an_errors_body(tight_client: Cl
     [error] = response.json()["errors"]
     assert error["extensions"] == {"code": "RATE_LIMITED"}
     assert list(response.json()) == ["errors"]
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+async def test_a_browser_gets_graphiql_and_a_query_link_gets_its_answer(client: Client) -> None:
+    page = await client.get(
+        "/graphql", params={"q": "{ __typename }"}, headers={"Accept": BROWSER_ACCEPT}
+    )
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<title>goalgate GraphiQL</title>" in page.text
+    answer = await client.get(
+        "/graphql", params={"query": "{ __typename }"}, headers={"Accept": BROWSER_ACCEPT}
+    )
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == JSON
+    assert answer.json() == {"data": {"__typename": "Query"}}
