@@ -443,3 +443,13 @@ async def test_a_browser_gets_graphiql_and_a_query_link_gets_its_answer(client: 
     assert answer.status_code == 200
     assert answer.headers["content-type"] == JSON
     assert answer.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_head_is_a_405_and_options_names_the_methods(client: Client) -> None:
+    head = await client.head("/graphql", params={"query": "{ __typename }"})
+    assert head.status_code == 405
+    assert head.headers["allow"] == "GET, POST"
+    assert head.content == b""
+    options = await client.options("/graphql")
+    assert options.status_code == 204
+    assert options.headers["allow"] == "GET, POST, OPTIONS"

@@ -33,6 +33,7 @@ from goalgate.settings import Settings
 __all__ = ["graphql_controller"]
 
 _ENCODER = msgspec.json.Encoder()
+_ALLOWED = "GET, POST"
 _SUBSCRIPTION_OVER_HTTP = (
     "subscriptions run over a WebSocket (graphql-transport-ws) at /graphql, not over HTTP"
 )
@@ -176,9 +177,20 @@ def graphql_controller(settings: Settings) -> Router:
                 405,
                 "GraphQL over HTTP takes GET (queries) and POST",
                 "METHOD_NOT_ALLOWED",
-                {"Allow": "GET, POST"},
+                {"Allow": _ALLOWED},
             )
             return _encode(answer, http.JSON)
+
+        @route(http_method=[HttpMethod.HEAD], status_code=405, include_in_schema=False)
+        async def refuse_head(self) -> Response[bytes]:
+            # A HEAD answer has no body; the status and Allow say it all.
+            return Response(b"", status_code=405, headers={"Allow": _ALLOWED})
+
+        @route(http_method=[HttpMethod.OPTIONS], status_code=204, include_in_schema=False)
+        async def allowed_methods(self) -> Response[None]:
+            # CORS preflights never get here (api/cors.py answers them before routing);
+            # Litestar's own OPTIONS answer would list only some of the route's methods.
+            return Response(None, status_code=204, headers={"Allow": f"{_ALLOWED}, OPTIONS"})
 
         async def on_ws_connect(self, context: GraphQLContext) -> UnsetType:
             """Authenticate the token of connection_init; refuse the socket (4403) otherwise."""
