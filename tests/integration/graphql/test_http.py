@@ -453,3 +453,21 @@ async def test_head_is_a_405_and_options_names_the_methods(client: Client) -> No
     options = await client.options("/graphql")
     assert options.status_code == 204
     assert options.headers["allow"] == "GET, POST, OPTIONS"
+
+
+async def test_a_bug_outside_execution_is_a_logged_500_with_an_errors_body(
+    client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from goalgate.api.graphql import http
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("SELECT secret FROM internals")
+
+    monkeypatch.setattr(http, "params_from_body", broken)
+    response = await post(client, TYPENAME)
+    assert response.status_code == 500
+    assert response.headers["content-type"] == JSON
+    assert response.json() == refusal("an unexpected error occurred", "INTERNAL_ERROR")
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.exc_info is not None
+    assert "SELECT" not in response.text
