@@ -2,13 +2,12 @@
 
 JSON and JavaScript responses get a Content-Security-Policy that allows nothing:
 they are never meant to be rendered as a page. The two HTML pages the app
-serves load their code from a CDN, and each gets a policy that allows exactly
-what it loads:
+serves each get a policy that allows exactly what they load:
 
-- GraphiQL (``GET /graphql``, Strawberry's page): scripts and styles from
-  unpkg.com, plus the page's own inline bootstrap script and style block,
-  which change with Strawberry's template, hence ``'unsafe-inline'`` rather
-  than hashes; queries go to the same origin.
+- GraphiQL (``GET /graphql``, api/graphql/graphiql.py): scripts and styles
+  from this origin only (self-hosted, each with its integrity hash; no inline
+  script or style), GraphiQL's fonts as data: URIs; queries go to the same
+  origin.
 - The OpenAPI reference (``/schema``, Litestar's Redoc page): the Redoc bundle
   from cdn.redoc.ly, Google Fonts, the Litestar logo from cdn.jsdelivr.net, and
   a web worker Redoc starts from a blob.
@@ -27,9 +26,9 @@ __all__ = ["API_CSP", "GRAPHIQL_CSP", "OPENAPI_DOCS_CSP", "add_security_headers"
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 GRAPHIQL_CSP = (
     "default-src 'none'; "
-    "script-src https://unpkg.com 'unsafe-inline'; "
-    "style-src https://unpkg.com 'unsafe-inline'; "
-    "font-src https://unpkg.com data:; "
+    "script-src 'self'; "
+    "style-src 'self'; "
+    "font-src data:; "
     "img-src 'self' data:; "
     "connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"

@@ -4,6 +4,10 @@
   stats work, so aliases are capped as well as depth);
 - introspection can be switched off (``GOALGATE_GRAPHQL_INTROSPECTION=false``);
 - parse and validation results are cached (bounded LRU, shared by requests);
+- with introspection off, errors suggest no names ("Did you mean 'site'?" would
+  hand out the schema piece by piece), in validation and variable coercion alike;
+- a document of several operations without an ``operationName`` is a request
+  error, as GraphQL's GetOperation() says (Strawberry would run the first);
 - errors from unexpected exceptions are masked ("Unexpected error.") and
   logged, while GraphQL's own messages and our coded errors stay readable.
 
@@ -13,10 +17,12 @@ concurrent requests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, validate
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -24,11 +30,13 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
     max_aliases,
     query_depth_limiter,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
@@ -37,7 +45,16 @@ from goalgate.api.graphql.queries import Query
 from goalgate.api.graphql.subscriptions import Subscription
 from goalgate.settings import Settings
 
-__all__ = ["CACHE_SIZE", "GoalgateSchema", "build_schema", "is_unexpected", "protections", "sdl"]
+__all__ = [
+    "CACHE_SIZE",
+    "GoalgateSchema",
+    "Validation",
+    "build_schema",
+    "is_unexpected",
+    "protections",
+    "sdl",
+    "validated",
+]
 
 # Distinct documents kept parsed and validated; clients send few distinct ones.
 CACHE_SIZE = 512
@@ -68,10 +85,71 @@ class GoalgateSchema(strawberry.Schema):
                 StrawberryLogger.error(error, execution_context)
 
 
+# GraphQL's GetOperation() error, worded as graphql-core words it.
+MANY_OPERATIONS = "Must provide operation name if query contains multiple operations."
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def validated(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+    hide_suggestions: bool,
+) -> list[GraphQLError]:
+    """The validation errors of ``document``; cached, as documents repeat (ParserCache
+    hands out the same DocumentNode for the same text)."""
+    # Strawberry's own rules for Maybe and @oneOf, which its validation adds too.
+    rules = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+    return validate(schema, document, rules, hide_suggestions=hide_suggestions)
+
+
+class Validation(SchemaExtension):
+    """Validation in place of Strawberry's (and its ValidationCache): cached, with
+    suggestions hidden on demand, and GetOperation()'s rule for unnamed operations."""
+
+    def __init__(self, *, hide_suggestions: bool) -> None:
+        self.hide_suggestions = hide_suggestions
+        self.provided_operation_name: str | None = None
+
+    def on_operation(self) -> Iterator[None]:
+        # Before parsing, ExecutionContext.operation_name is the one the request
+        # gave; after, Strawberry falls back to the document's first operation.
+        self.provided_operation_name = self.execution_context.operation_name
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        errors = validated(
+            context.schema._schema,
+            context.graphql_document,
+            context.validation_rules,
+            self.hide_suggestions,
+        )
+        operations = [
+            definition
+            for definition in context.graphql_document.definitions
+            if isinstance(definition, OperationDefinitionNode)
+        ]
+        if not errors and self.provided_operation_name is None and len(operations) > 1:
+            errors = [GraphQLError(MANY_OPERATIONS)]
+        context.pre_execution_errors = errors
+        yield
+
+
+class QuietExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Execution whose variable-coercion errors suggest no names (introspection off)."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        kwargs["hide_suggestions"] = True
+        return super().build(*args, **kwargs)
+
+
 def protections(settings: Settings) -> list[ExtensionFactory]:
     """The extension factories for these settings."""
     # QueryDepthLimiter and MaxAliasesLimiter build a new rule class per
-    # instance, and ValidationCache keys on the rule classes: per-request
+    # instance, and the validation cache keys on the rule classes: per-request
     # instances would never hit the cache. Build their rules once, here.
     rules: list[type[ASTValidationRule]] = [
         query_depth_limiter.create_validator(settings.graphql_max_depth, None, None),
@@ -80,11 +158,12 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     if not settings.graphql_introspection:
         rules.append(NoSchemaIntrospectionCustomRule)  # what DisableIntrospection adds
     max_tokens = settings.graphql_max_tokens
+    hide_suggestions = not settings.graphql_introspection
     return [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: Validation(hide_suggestions=hide_suggestions),
         lambda: MaskErrors(should_mask_error=is_unexpected),
     ]
 
@@ -96,6 +175,11 @@ def build_schema(settings: Settings | None = None) -> GoalgateSchema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=protections(settings) if settings is not None else [],
+        execution_context_class=(
+            QuietExecutionContext
+            if settings is not None and not settings.graphql_introspection
+            else None
+        ),
         # Batching stays off: one HTTP request is one operation, so limits hold.
         config=StrawberryConfig(batching_config=None),
     )
