@@ -58,6 +58,8 @@ graphiql-assets: ## Vendor GraphiQL's pinned builds (frontend/graphiql) into src
 	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error && node vendor.mjs
 
 bench: $(STAMP) ## Run the benchmarks (ratios against a floor measured in the same run)
+	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk) \
+		|| { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench
 
 docs: $(STAMP) ## Build the documentation site into site/ (strict: a broken link fails)

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import dataset, graphql_bench, ingest_bench, insights_bench, load_bench, stats_bench
+from bench import (
+    dataset,
+    graphql_bench,
+    http_bench,
+    ingest_bench,
+    insights_bench,
+    load_bench,
+    stats_bench,
+)
 from bench.server import serving
 
 OUT = Path(__file__).parent / "out"
@@ -50,6 +58,77 @@ def datasets(args: argparse.Namespace) -> tuple[dataset.BenchDatabase, dataset.B
         now_ms = int(datetime.now(UTC).timestamp() * 1000)
         _built["pair"] = dataset.build(OUT, base=args.base, total=args.events, now_ms=now_ms)
     return _built["pair"]
+
+
+def _rps(figure: http_bench.Figure) -> str:
+    return f"{figure.rps:,.0f} req/s (p50 {figure.p50_ms:.1f} / p99 {figure.p99_ms:.1f} ms)"
+
+
+def http_rows(args: argparse.Namespace) -> list[Row]:
+    """wrk against real servers: the hot paths as ratios to /healthz (issue #10's table)."""
+    figures, pg_missing = http_bench.measure(OUT / "http", seconds=args.http_seconds)
+    by = {figure.name: figure for figure in figures}
+    floor = by["healthz"]
+
+    def ratio_row(name: str, key: str, over: str, target: float, label: str) -> Row:
+        figure, base = by[key], by[over]
+        ratio = figure.rps / base.rps
+        clean = figure.errors == 0
+        errors = "" if clean else f" ({figure.errors} errors)"
+        return Row(
+            name + errors,
+            _rps(figure),
+            f"{base.rps:,.0f} req/s ({label})",
+            ratio,
+            f"≥ {target:g}",
+            ratio >= target and clean,
+        )
+
+    rows = [
+        Row("GET /healthz, 1 worker (the floor)", _rps(floor), "—", 1.0, "—", None),
+        ratio_row("GET /readyz (SELECT 1 through a session)", "readyz", "healthz", 0.0, "healthz"),
+        ratio_row("REST list, 20 goals, SQLite", "rest_list", "healthz", 0.35, "healthz"),
+        ratio_row(
+            "REST list vs the naive route (same file)", "rest_list", "naive_list", 1.5, "naive"
+        ),
+        ratio_row(
+            "GraphQL list of the same 20 goals (6 fields) vs REST",
+            "graphql_list",
+            "rest_list",
+            0.7,
+            "REST list",
+        ),
+    ]
+    ingest, lost = by["single_event"], by["single_event_lost"]
+    ratio = ingest.rps / floor.rps
+    rows.append(
+        Row(
+            f"single anonymous event per request, 32 connections; {lost.requests:,} stored, "
+            f"{int(lost.rps)} acknowledged and lost, {ingest.errors} errors",
+            _rps(ingest),
+            f"{floor.rps:,.0f} req/s (healthz)",
+            ratio,
+            "≥ 0.5, every 202 stored",
+            ratio >= 0.5 and lost.rps == 0 and ingest.errors == 0,
+        )
+    )
+    rows.append(ratio_row("GET /healthz, 2 workers vs 1", "healthz_2w", "healthz", 1.3, "1 worker"))
+    rows.append(
+        ratio_row("REST list, 2 workers vs 1", "rest_list_2w", "rest_list", 1.3, "1 worker")
+    )
+    if "pg_rest_list" in by:
+        rows.append(
+            ratio_row(
+                "REST list, 20 goals, PostgreSQL",
+                "pg_rest_list",
+                "pg_healthz",
+                0.35,
+                "healthz on PostgreSQL's server",
+            )
+        )
+    else:
+        print(f"  http: PostgreSQL row missing: {pg_missing}")
+    return rows
 
 
 def stats_rows(args: argparse.Namespace) -> list[Row]:
@@ -187,6 +266,7 @@ def insights_rows(args: argparse.Namespace) -> list[Row]:
 
 
 SECTIONS = {
+    "http": http_rows,
     "stats": stats_rows,
     "ingest": ingest_rows,
     "graphql": graphql_rows,
@@ -209,6 +289,9 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=100_000, help="distinct paths (insights)")
     parser.add_argument(
         "--load-seconds", type=float, default=20, help="traffic per load configuration"
+    )
+    parser.add_argument(
+        "--http-seconds", type=float, default=8, help="wrk duration per figure (http section)"
     )
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     args = parser.parse_args()

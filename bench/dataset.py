@@ -102,11 +102,14 @@ async def _prepare_schema(url: str, *, goals: int = 0) -> tuple[str, dict[str, s
         ids: dict[str, str] = {}
         async with db.write() as session:
             for label, spec in GOALS.items():
-                goal = await goal_service.create_goal(session, principal, SITE_KEY, **spec)
+                goal = await goal_service.create_goal(
+                    session, site_service.SiteDirectory(db.reader), principal, SITE_KEY, **spec
+                )
                 ids[label] = goal.id
             for n in range(goals):
                 goal = await goal_service.create_goal(
                     session,
+                    site_service.SiteDirectory(db.reader),
                     principal,
                     SITE_KEY,
                     name=f"Listing goal {n:02d}",
@@ -255,6 +258,7 @@ async def _series_goals(url: str, token: str) -> dict[str, str]:
                 )
                 goal = await goal_service.create_goal(
                     session,
+                    site_service.SiteDirectory(db.reader),
                     principal,
                     SITE_KEY,
                     name=f"Series goal {n:02d}",

@@ -190,8 +190,15 @@ async def _seed(url: str) -> tuple[str, list[str]]:
             _, token = await token_service.create_token(
                 session, name="load", scopes=[s.value for s in PRINCIPAL.scopes], site_keys=None
             )
+        # Goals in a transaction of their own: services find the site through
+        # the reader, which sees committed rows only.
+        async with db.write() as session:
             goal_ids = [
-                (await goal_service.create_goal(session, PRINCIPAL, SITE, **goal)).id
+                (
+                    await goal_service.create_goal(
+                        session, site_service.SiteDirectory(db.reader), PRINCIPAL, SITE, **goal
+                    )
+                ).id
                 for goal in STATS_GOALS
             ]
         assert site.id is not None

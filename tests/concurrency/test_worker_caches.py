@@ -8,7 +8,6 @@ workers would show.
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from pathlib import Path
 
@@ -56,8 +55,10 @@ async def test_a_keep_alive_clients_requests_are_not_held_by_nagle(
     await db.migrate()
     server = await _serving(database_url, tmp_path, workers=2)
     try:
-        timings = await asyncio.to_thread(_keep_alive_timings, server.base_url, 30)
-        assert statistics.median(timings) < 0.015, timings
+        timings = sorted(await asyncio.to_thread(_keep_alive_timings, server.base_url, 40))
+        # With Nagle on, every answer waits for the delayed ACK: all of them
+        # take 40 ms or more. A loaded machine slows some; a quarter stay quick.
+        assert timings[len(timings) // 4] < 0.02, timings
     finally:
         await asyncio.to_thread(server.stop)
 

@@ -15,13 +15,14 @@ process, in autocommit: in WAL mode a reader never waits for a writer, and
 each statement sees every commit made before it (read-your-writes across
 workers). Reads whose cost grows with the data (``heavy_rows``: aggregates
 over events) run on a worker thread with a connection of its own, so the loop
-never waits for them. On PostgreSQL both go through the async engine (asyncpg
+never waits for them. On PostgreSQL both go through a plain asyncpg pool (asyncpg
 is natively asynchronous).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -32,7 +33,7 @@ from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,7 +65,7 @@ class Reader(Protocol):
         """A read whose cost grows with the data: never runs on the event loop."""
         ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 class _SQLiteReader:
@@ -101,7 +102,7 @@ class _SQLiteReader:
             connection = self._local.connection = self._connect(_BUSY_TIMEOUT_MS)
         return connection.execute(sql, params).fetchall()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         with self._lock:
             opened, self._opened = self._opened, []
         for connection in opened:
@@ -110,23 +111,68 @@ class _SQLiteReader:
         self._local = threading.local()
 
 
-class _EngineReader:
-    """Reads through the async engine (PostgreSQL): one pooled connection per statement."""
+class _PostgresReader:
+    """Reads on PostgreSQL through an asyncpg pool of its own: one round trip a statement.
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self.dialect = engine.dialect.name
+    SQLAlchemy's asyncpg adapter costs a BEGIN, the statement and a ROLLBACK
+    per checkout (measured: ~5x a plain pooled fetch); a read of committed
+    rows needs none of that. ``:name`` parameters become asyncpg's ``$n``.
+    """
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, *, max_size: int) -> None:
+        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+        self._max_size = max_size
+        self._pool: Any = None
+        self._opening = asyncio.Lock()
+        self._compiled: dict[str, tuple[str, list[str]]] = {}
+
+    async def _acquire_pool(self) -> Any:
+        if self._pool is None:
+            async with self._opening:
+                if self._pool is None:
+                    import asyncpg
+
+                    self._pool = await asyncpg.create_pool(
+                        self._dsn, min_size=1, max_size=self._max_size
+                    )
+        return self._pool
+
+    def _positional(self, sql: str) -> tuple[str, list[str]]:
+        found = self._compiled.get(sql)
+        if found is None:
+            names: list[str] = []
+
+            def number(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name not in names:
+                    names.append(name)
+                return f"${names.index(name) + 1}"
+
+            found = self._compiled[sql] = (_PARAMETER.sub(number, sql), names)
+        return found
 
     async def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        async with self._engine.connect() as connection:
-            result = await connection.execute(text(sql), dict(params or {}))
-            return list(result.all())
+        statement, names = self._positional(sql)
+        values = [(params or {})[name] for name in names]
+        pool = await self._acquire_pool()
+        async with pool.acquire() as connection:
+            return list(await connection.fetch(statement, *values))
 
     async def heavy_rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return await self.rows(sql, params)
 
-    def close(self) -> None:
-        pass
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+
+# ``:name`` parameters (not the ``::`` of a cast).
+_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +205,7 @@ class Database:
             await conn.run_sync(_upgrade)
 
     async def close(self) -> None:
-        self.reader.close()
+        await self.reader.close()
         await self.engine.dispose()
 
 
@@ -192,7 +238,7 @@ def open_database(url: str, *, echo: bool = False) -> Database:
         _configure_sqlite(engine)
         reader = _SQLiteReader(str(make_url(url).database))
     else:
-        reader = _EngineReader(engine)
+        reader = _PostgresReader(url, max_size=10)
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     return Database(
         engine=engine,

@@ -350,8 +350,8 @@ def counting_statements(app: Litestar) -> Iterator[list[str]]:
 
     real_rows, real_heavy = reader.rows, reader.heavy_rows
     event.listen(engine, "before_cursor_execute", record)
-    if reader.dialect == "sqlite":  # SQLite's reader bypasses the engine
-        reader.rows, reader.heavy_rows = spy(real_rows), spy(real_heavy)
+    # The reader bypasses the engine (its own connections).
+    reader.rows, reader.heavy_rows = spy(real_rows), spy(real_heavy)
     try:
         yield seen
     finally:
