@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -71,8 +71,10 @@ class GroupCommitter:
         *,
         hub: live.LiveHub | None = None,
         max_group_events: int = MAX_GROUP_EVENTS,
+        appender: event_store.Appender | None = None,
     ) -> None:
         self._db = db
+        self.appender = appender or event_store.appender_for(db)
         self._hub = hub
         self._max = max_group_events
         self._queue: deque[_Submission] = deque()
@@ -110,6 +112,7 @@ class GroupCommitter:
         if self._task is not None:
             await self._task
             self._task = None
+        await self.appender.close()
 
     async def _flush_forever(self) -> None:
         try:
@@ -145,8 +148,9 @@ class GroupCommitter:
         """Commit the group's events in one transaction; True once acknowledged."""
         events = [event for submission in group for event in submission.events]
         try:
-            async with self._db.write() as session:
-                resolved = await write_events(session, events, self._known_keys)
+            resolved = await self.appender.append(
+                [_row(event) for event in events], self._known_keys
+            )
         except Exception as exc:  # every waiter must hear, whatever went wrong
             self.failed_commits += 1
             log.exception("committing %d events failed", len(events), exc_info=exc)
@@ -167,37 +171,21 @@ class GroupCommitter:
         return True
 
 
-async def write_events(
-    session: AsyncSession,
-    events: Sequence[NewEvent],
-    known_keys: Mapping[event_store.KeyTriple, int] | None = None,
-) -> dict[event_store.KeyTriple, int]:
-    """Store ``events`` in the caller's transaction: their keys, then the rows.
+async def write_events(session: AsyncSession, events: Sequence[NewEvent]) -> None:
+    """Store ``events`` in the caller's transaction (bulk loads: the demo, benchmarks)."""
+    rows = [_row(event) for event in events]
+    keys = await event_store.resolve_keys(session, {row.key for row in rows})
+    await event_store.insert_events(session, event_store.event_dicts(rows, keys, {}))
 
-    ``known_keys`` are key ids read before (a key's id never changes), so that
-    a commit of known paths and names reads no dictionary rows. Returns the
-    ids this call resolved; they are only to be remembered once it committed.
-    """
-    known = known_keys or {}
-    triples = {(event.site_id, event.kind, event.value) for event in events}
-    missing = [triple for triple in triples if triple not in known]
-    resolved = await event_store.resolve_keys(session, missing) if missing else {}
-    key_ids = {triple: resolved.get(triple) or known[triple] for triple in triples}
-    await event_store.insert_events(
-        session,
-        [
-            {
-                "site_id": event.site_id,
-                "key_id": key_ids[(event.site_id, event.kind, event.value)],
-                "ts": event.ts,
-                "visitor": event.visitor,
-                "revenue_micros": event.revenue_micros,
-                "revenue_currency": event.revenue_currency,
-            }
-            for event in events
-        ],
+
+def _row(event: NewEvent) -> event_store.EventRow:
+    return event_store.EventRow(
+        key=(event.site_id, event.kind, event.value),
+        ts=event.ts,
+        visitor=event.visitor,
+        revenue_micros=event.revenue_micros,
+        revenue_currency=event.revenue_currency,
     )
-    return resolved
 
 
 def _live(event: NewEvent) -> live.LiveEvent:

@@ -122,9 +122,7 @@ class _PostgresReader:
     dialect = "postgresql"
 
     def __init__(self, url: str, *, max_size: int) -> None:
-        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(
-            hide_password=False
-        )
+        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._max_size = max_size
         self._pool: Any = None
         self._opening = asyncio.Lock()

@@ -27,6 +27,24 @@ async def site_id(db: Database, key: str) -> int:
     return site.id
 
 
+def unstorable(site: int) -> NewEvent:
+    """An event no database stores: its revenue does not fit 64 bits."""
+    return NewEvent(site, "goal", "/bad", 1_700_000_000_000, 1, 2**70, "USD")
+
+
+class Refusing:
+    """An appender whose every commit fails, as on a full disk."""
+
+    def __init__(self, inner: event_store.Appender) -> None:
+        self.inner = inner
+
+    async def append(self, rows: Any, known_keys: Any) -> dict[Any, int]:
+        raise OSError("disk full")
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
 def events(site: int, count: int, path: str = "/") -> list[NewEvent]:
     return [
         NewEvent(site, "pageview", path, 1_700_000_000_000 + i, i, None, None) for i in range(count)
@@ -90,18 +108,18 @@ async def test_a_batch_larger_than_the_group_bound_is_committed_whole(
 
 
 async def test_a_failed_commit_fails_every_waiter_whose_events_fail_alone_too(
-    db: Database, site: str, monkeypatch: pytest.MonkeyPatch
+    db: Database, site: str
 ) -> None:
     site_pk = await site_id(db, site)
-
-    async def broken(*_: Any) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(event_store, "insert_events", broken)
     flusher = GroupCommitter(db)
     try:
+        # Each batch holds a row the database refuses (an amount past 64 bits),
+        # after its keys were written in the same transaction.
         outcomes = await asyncio.gather(
-            *(flusher.submit(events(site_pk, 3, f"/{n}")) for n in range(4)),
+            *(
+                flusher.submit([*events(site_pk, 3, f"/{n}"), unstorable(site_pk)])
+                for n in range(4)
+            ),
             return_exceptions=True,
         )
     finally:
@@ -109,7 +127,6 @@ async def test_a_failed_commit_fails_every_waiter_whose_events_fail_alone_too(
     assert [type(outcome) for outcome in outcomes] == [Unavailable] * 4
     # The group failed, then each request alone (to spare the innocent): 1 + 4.
     assert (flusher.commits, flusher.failed_commits) == (0, 5)
-    monkeypatch.undo()
     assert await stored_events(db) == []
     # The keys written before the failure were rolled back with the group.
     async with db.read() as session:
@@ -117,12 +134,10 @@ async def test_a_failed_commit_fails_every_waiter_whose_events_fail_alone_too(
 
 
 async def test_a_failed_commit_is_a_503_for_the_request(
-    client: Client, site: str, db: Database, monkeypatch: pytest.MonkeyPatch
+    app: Litestar, client: Client, site: str, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(*_: Any) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(event_store, "insert_events", broken)
+    committer = app.state.runtime.committer
+    monkeypatch.setattr(committer, "appender", Refusing(committer.appender))
     response = await client.post(EVENTS_URL, json={"site": site, "type": "pageview", "path": "/"})
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
@@ -153,25 +168,19 @@ async def test_close_commits_what_is_queued_then_refuses_new_events(
 
 
 async def test_one_requests_faulty_events_never_fail_another_requests_events(
-    db: Database, site: str, monkeypatch: pytest.MonkeyPatch
+    db: Database, site: str
 ) -> None:
     """A group that fails is retried request by request: only the culprit hears 503."""
     site_pk = await site_id(db, site)
-    real_insert = event_store.insert_events
-
-    async def refuses_bad_rows(session: Any, rows: Any) -> None:
-        if any(row["key_id"] == bad_key for row in rows):
-            raise OverflowError("Python int too large to convert to SQLite INTEGER")
-        await real_insert(session, rows)
-
-    async with db.write() as session:
-        keys = await event_store.resolve_keys(session, [(site_pk, "pageview", "/bad")])
-    bad_key = keys[(site_pk, "pageview", "/bad")]
-    monkeypatch.setattr(event_store, "insert_events", refuses_bad_rows)
     flusher = GroupCommitter(db)
     try:
         outcomes = await asyncio.gather(
-            *(flusher.submit(events(site_pk, 3, "/bad" if n == 2 else f"/{n}")) for n in range(5)),
+            *(
+                flusher.submit(
+                    events(site_pk, 3, f"/{n}") + ([unstorable(site_pk)] if n == 2 else [])
+                )
+                for n in range(5)
+            ),
             return_exceptions=True,
         )
     finally:
@@ -183,6 +192,5 @@ async def test_one_requests_faulty_events_never_fail_another_requests_events(
         type(None),
         type(None),
     ]
-    monkeypatch.undo()
     stored = sorted(event["value"] for event in await stored_events(db))
     assert stored == sorted(f"/{n}" for n in (0, 1, 3, 4) for _ in range(3))
