@@ -4,6 +4,18 @@ Aggregation takes any number of goals in one statement. Each goal arrives as
 rows (tag, site, key id, start, end, currency) in one JSON parameter; the
 statement walks those rows and, for each, the ``ix_events_site_key_ts`` index
 range of its key and period, so cost follows the matching events only.
+
+Revenue sums are exact and cannot overflow, whatever the amounts and the
+number of events (see ``domain.money`` for the per-amount bound). PostgreSQL's
+``sum(bigint)`` is ``numeric``, of arbitrary precision. SQLite's ``sum()`` of
+integers is a 64-bit accumulator that fails with "integer overflow" (ten
+amounts of 10^12 - 1 units pass 2^63 micros), and its ``total()`` is a float,
+which money never is. So on SQLite each amount is split into its four base-10^5
+digits, each summed on its own, and Python adds the parts back with their
+weights (exact integers). Each digit is below 10^5 < 2^17, and no SQLite
+database can hold 2^46 events (its file is at most 2^48 bytes and an event with
+revenue takes several dozen bytes over the table and its two indexes), so no
+part's sum can reach 2^63.
 """
 
 from __future__ import annotations
@@ -92,13 +104,44 @@ _JOIN = {
     "postgresql": "FROM m JOIN events AS ev ON ev.site_id = m.site AND ev.key_id = m.k "
     "AND ev.ts >= m.s AND ev.ts < m.e",
 }
-_MEASURES = (
+_COUNTS = (
     "count(*), count(DISTINCT ev.visitor), "
-    "sum(CASE WHEN ev.revenue_currency = m.cur THEN ev.revenue_micros END), "
     "sum(CASE WHEN ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR "
     "ev.revenue_currency <> m.cur) THEN 1 ELSE 0 END)"
 )
+_OWN_REVENUE = "CASE WHEN ev.revenue_currency = m.cur THEN ev.revenue_micros END"
 _DAY_MS = 86_400_000
+# SQLite: an amount's base-10^5 digits, least significant first (truncating
+# division and remainder, so that the parts add back to any int64, negative too).
+_PART_BASE = 100_000
+_SQLITE_PARTS = (
+    "({v}) % 100000",
+    "({v}) / 100000 % 100000",
+    "({v}) / 10000000000 % 100000",
+    "({v}) / 1000000000000000",
+)
+
+
+def _exact_sum(dialect: str, value: str) -> str:
+    """Select-list SQL for the exact sum of ``value`` (micros): one column or four."""
+    if dialect != "sqlite":
+        return f"sum({value})"  # numeric on PostgreSQL: exact, never overflows
+    return ", ".join(f"sum({part.format(v=value)})" for part in _SQLITE_PARTS)
+
+
+def _combine(parts: Sequence[object]) -> int | None:
+    """The exact sum from the columns of ``_exact_sum``; None when nothing was summed."""
+    if parts[0] is None:
+        return None
+    return sum(
+        int(part) * _PART_BASE**weight  # type: ignore[call-overload]
+        for weight, part in enumerate(parts)
+    )
+
+
+def _measures(dialect: str) -> str:
+    """Conversions, unique visitors, foreign-revenue events, then the revenue sum columns."""
+    return f"{_COUNTS}, {_exact_sum(dialect, _OWN_REVENUE)}"
 
 
 def _statement(dialect: str, select: str, group: str, condition: str = "") -> TextClause:
@@ -158,10 +201,11 @@ async def aggregate_goals(
     if not any(r.key_ids for r in requests):
         return found
     conn = await session.connection()
-    statement = _statement(conn.dialect.name, f"m.g, {_MEASURES}", "m.g")
+    dialect = conn.dialect.name
+    statement = _statement(dialect, f"m.g, {_measures(dialect)}", "m.g")
     result = await conn.execute(statement, {"rows": _goal_rows(requests)})
-    for tag, conversions, uniques, revenue, foreign in result:
-        found[int(tag)] = _aggregate(conversions, uniques, revenue, foreign)
+    for tag, *measures in result:
+        found[int(tag)] = _aggregate(measures)
     return found
 
 
@@ -177,11 +221,12 @@ async def aggregate_buckets(
     if not starts or not any(r.key_ids for r in requests):
         return found
     conn = await session.connection()
+    dialect = conn.dialect.name
     bucket = _bucket_expression(starts)
-    statement = _statement(conn.dialect.name, f"m.g, {bucket} AS b, {_MEASURES}", "m.g, b")
+    statement = _statement(dialect, f"m.g, {bucket} AS b, {_measures(dialect)}", "m.g, b")
     result = await conn.execute(statement, {"rows": _goal_rows(requests)})
-    for tag, index, conversions, uniques, revenue, foreign in result:
-        found[int(tag)][int(index)] = _aggregate(conversions, uniques, revenue, foreign)
+    for tag, index, *measures in result:
+        found[int(tag)][int(index)] = _aggregate(measures)
     return found
 
 
@@ -197,19 +242,22 @@ async def revenue_in_other_currencies(
     if not any(r.key_ids for r in requests):
         return []
     conn = await session.connection()
+    dialect = conn.dialect.name
     bucket = _bucket_expression(starts) if starts else "NULL"
     select = (
         f"m.g, ev.revenue_currency, ev.ts / {_DAY_MS} AS d, {bucket} AS b, "
-        "count(*), sum(ev.revenue_micros)"
+        f"count(*), {_exact_sum(dialect, 'ev.revenue_micros')}"
     )
     condition = (
         "AND ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR ev.revenue_currency <> m.cur)"
     )
-    statement = _statement(conn.dialect.name, select, "m.g, ev.revenue_currency, d, b", condition)
+    statement = _statement(dialect, select, "m.g, ev.revenue_currency, d, b", condition)
     result = await conn.execute(statement, {"rows": _goal_rows(requests)})
     return [
-        ForeignRevenue(int(g), str(c), int(d), None if b is None else int(b), int(n), int(micros))
-        for g, c, d, b, n, micros in result
+        ForeignRevenue(
+            int(g), str(c), int(d), None if b is None else int(b), int(n), _combine(parts) or 0
+        )
+        for g, c, d, b, n, *parts in result
     ]
 
 
@@ -256,10 +304,12 @@ async def site_visitors(
     return found
 
 
-def _aggregate(conversions: object, uniques: object, revenue: object, foreign: object) -> Aggregate:
+def _aggregate(measures: Sequence[object]) -> Aggregate:
+    """An Aggregate from the columns of ``_measures``."""
+    conversions, uniques, foreign, *revenue = measures
     return Aggregate(
         int(conversions),  # type: ignore[call-overload]
         int(uniques),  # type: ignore[call-overload]
-        None if revenue is None else int(revenue),  # type: ignore[call-overload]
+        _combine(revenue),
         int(foreign or 0),  # type: ignore[call-overload]
     )
