@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from typer.testing import CliRunner
 
 from goalgate.api.graphql import types as graphql_types
 from goalgate.cli import app as cli_app
+from goalgate.storage import stats as stats_store
 from goalgate.storage.db import Database
 from tests.factories import (
     EVENTS_URL,
@@ -321,3 +325,21 @@ async def test_a_failure_in_one_goals_stats_leaves_the_other_goals_stats(
             "path": ["site", "goals", "nodes", 0, "stats"],
         }
     ]
+
+
+# --- the SQLite split sum itself -----------------------------------------------------
+
+int64s = st.integers(min_value=-(2**63), max_value=INT64_MAX)
+
+
+@given(values=st.lists(int64s | st.sampled_from([INT64_MAX, -(2**63), 10**18 - 1]), max_size=40))
+def test_sqlite_split_sum_is_the_exact_sum_of_any_int64_values(values: list[int]) -> None:
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.execute("CREATE TABLE t (v INTEGER)")
+        connection.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
+        columns = stats_store._exact_sum("sqlite", "v")
+        row = connection.execute(f"SELECT {columns} FROM t").fetchone()  # noqa: S608 - our SQL
+    finally:
+        connection.close()
+    assert stats_store._combine(row) == (sum(values) if values else None)
