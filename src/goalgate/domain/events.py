@@ -9,12 +9,11 @@ in its batch or file.
 
 from __future__ import annotations
 
-import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from goalgate.domain import money
+from goalgate.domain import money, text
 from goalgate.domain.goals import EventKind
 from goalgate.errors import ValidationFailed
 
@@ -96,15 +95,18 @@ def normalize_path(raw: str) -> str:
             decoded = urllib.parse.unquote(path, errors="strict")
         except UnicodeDecodeError:
             decoded = path
-        if not _has_control(decoded):
+        if not _has_control_or_surrogate(decoded):
             path = decoded
     return path or "/"
 
 
-def _has_control(value: str) -> bool:
-    # Cc: C0/C1 controls (NUL, newline, ESC...); Cs: lone surrogates, which no
-    # database text column takes.
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+# Event text is matched, not read by people: format characters (Cf) may be
+# part of a real name or path, and are kept (see domain.text).
+_EVENT_TEXT_REFUSES = frozenset({text.CONTROL, text.SURROGATE})
+
+
+def _has_control_or_surrogate(value: str) -> bool:
+    return text.forbidden_category(value, _EVENT_TEXT_REFUSES) is not None
 
 
 def _text(
@@ -126,7 +128,7 @@ def _text(
         faults[name] = "must be a string"
     elif not 1 <= len(value) <= limit:
         faults[name] = f"must be 1 to {limit} characters"
-    elif _has_control(value):
+    elif _has_control_or_surrogate(value):
         faults[name] = "must not contain control characters"
     else:
         return value
@@ -173,7 +175,7 @@ def _path_of_url(value: object, faults: dict[str, str]) -> str | None:
     if len(value) > MAX_URL_LENGTH:
         faults["url"] = f"must be at most {MAX_URL_LENGTH} characters"
         return None
-    if _has_control(value):
+    if _has_control_or_surrogate(value):
         faults["url"] = "must not contain control characters"
         return None
     try:
@@ -191,7 +193,7 @@ def _path(value: object, faults: dict[str, str]) -> str | None:
         faults["path"] = "must be a string"
     elif len(value) > MAX_URL_LENGTH:
         faults["path"] = f"must be at most {MAX_URL_LENGTH} characters"
-    elif _has_control(value):
+    elif _has_control_or_surrogate(value):
         faults["path"] = "must not contain control characters"
     elif value and not value.startswith(("/", "?", "#")):
         faults["path"] = "must start with /"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -10,7 +9,7 @@ from typing import TypeVar
 
 import re2
 
-from goalgate.domain import money
+from goalgate.domain import money, text
 from goalgate.errors import ValidationFailed
 
 __all__ = [
@@ -74,12 +73,26 @@ class GoalSpec:
 
 
 def name_key(name: str) -> str:
-    """What makes two names the same goal: equal ignoring case."""
+    """What makes two names the same goal: equal ignoring case (names are NFKC already)."""
     return name.casefold()
 
 
-def _has_control(value: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in value)
+# A name is read by people: besides controls and lone surrogates, no invisible
+# format character, which would make a look-alike of another goal's name.
+_NAME_REFUSES = frozenset({text.CONTROL, text.SURROGATE, text.FORMAT})
+# A match value is compared with event paths and names, which may hold format
+# characters (an emoji joined by U+200D): only what no stored text may hold.
+_MATCH_VALUE_REFUSES = frozenset({text.CONTROL, text.SURROGATE})
+_REASON_OF_CATEGORY = {
+    text.CONTROL: "must not contain control characters",
+    text.SURROGATE: "must not contain lone surrogates (it is not valid Unicode text)",
+    text.FORMAT: "must not contain invisible format characters (zero-width, bidi controls)",
+}
+
+
+def _character_fault(value: str, refused: frozenset[str]) -> str | None:
+    category = text.forbidden_category(value, refused)
+    return None if category is None else _REASON_OF_CATEGORY[category]
 
 
 def _re2_options() -> re2.Options:
@@ -107,21 +120,25 @@ def validate_goal(
     match_value: str,
     currency: str | None,
 ) -> GoalSpec:
-    """Check every rule at once; raise ValidationFailed naming each faulty field."""
+    """Check every rule at once; raise ValidationFailed naming each faulty field.
+
+    The name is kept in NFKC form without surrounding spaces (see
+    ``text.normalize_name``); the match value exactly as given.
+    """
     faults: dict[str, str] = {}
-    clean_name = name.strip()
+    clean_name = text.normalize_name(name)
     if not 1 <= len(clean_name) <= NAME_MAX:
         faults["name"] = f"must be 1 to {NAME_MAX} characters after trimming spaces"
-    elif _has_control(clean_name):
-        faults["name"] = "must not contain control characters"
+    elif fault := _character_fault(clean_name, _NAME_REFUSES):
+        faults["name"] = fault
 
     goal_type = _enum_or_fault(GoalType, type, "type", faults)
     kind = _enum_or_fault(MatchType, match_type, "match_type", faults)
 
     if not 1 <= len(match_value) <= MATCH_VALUE_MAX:
         faults["match_value"] = f"must be 1 to {MATCH_VALUE_MAX} characters"
-    elif _has_control(match_value):
-        faults["match_value"] = "must not contain control characters"
+    elif fault := _character_fault(match_value, _MATCH_VALUE_REFUSES):
+        faults["match_value"] = fault
     elif (
         goal_type is GoalType.PAGEVIEW
         and kind is MatchType.EXACT

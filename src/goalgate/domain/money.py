@@ -3,6 +3,22 @@
 Amounts are stored as integer micros (millionths of a currency unit) and are
 rounded to the currency's minor unit only when shown. No float ever holds
 money: a float given by a client is read through its shortest repr.
+
+Bounds, chosen so that no stored value and no sum can overflow:
+
+- One amount has at most 12 digits before the point (``MAX_INTEGER_DIGITS``):
+  below 10^12 units, i.e. 10^18 micros, which fits the signed 64-bit column
+  (2^63 - 1, about 9.22e18) on every backend. 10^12 is the largest power of
+  ten that does; it leaves room for a car sold in dong or rupiah, which a
+  bound of 10^9 units (about 40,000 USD in VND) would refuse.
+- A sum of amounts is not bounded by any per-event limit (ten events of
+  10^12 - 1 units already pass 2^63 micros), so the sums are made exact
+  instead, in ``storage.stats``: PostgreSQL's ``sum(bigint)`` is ``numeric``
+  (arbitrary precision); SQLite, whose ``sum()`` of integers fails on
+  overflow, sums each amount's four base-10^5 digits separately and Python
+  recombines them. Every part is below 10^5 < 2^17, and an SQLite database
+  (at most 2^32 pages of 64 KiB = 2^48 bytes) cannot hold 2^46 events of
+  several dozen bytes each, so no part's sum reaches 2^63.
 """
 
 from __future__ import annotations
@@ -31,7 +47,8 @@ __all__ = [
 ]
 
 MAX_DECIMAL_PLACES = 6
-MAX_INTEGER_DIGITS = 15
+# 10^12 units = 10^18 micros < 2^63: any valid amount fits a BIGINT (see above).
+MAX_INTEGER_DIGITS = 12
 
 # ISO 4217 codes that are not money a site can earn: precious metals, bond
 # market units, IMF and regional units of account, the test and no-currency codes.
@@ -67,8 +84,9 @@ def parse_amount(value: object, *, field: str = "amount") -> Decimal:
     """Read a client-given revenue amount as an exact, non-negative Decimal.
 
     Accepts a plain decimal string (``"49.90"``), an int, or a float (read via
-    ``str`` so ``19.99`` gives ``Decimal("19.99")``). At most 15 integer digits
-    and 6 decimal places; anything else raises ValidationFailed on ``field``.
+    ``str`` so ``19.99`` gives ``Decimal("19.99")``). At most 12 integer digits
+    and 6 decimal places, so that its micros fit a signed 64-bit integer;
+    anything else raises ValidationFailed on ``field``.
     """
     if isinstance(value, bool):
         _reject(field, "must be a number, not a boolean")

@@ -81,6 +81,9 @@ async def import_events(
         except msgspec.DecodeError as exc:
             report.rejected.append(Rejection(number, f"bad JSON: {exc}"))
             continue
+        except RecursionError:
+            report.rejected.append(Rejection(number, "bad JSON: nested too deeply"))
+            continue
         except ValidationFailed as exc:
             report.rejected.append(Rejection(number, _reason(exc)))
             continue

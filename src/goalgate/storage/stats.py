@@ -8,6 +8,18 @@ goal alone gets a plain aggregate over its keys (no goal rows, no GROUP BY).
 
 Every statement here reads events, so its cost grows with the data: they run
 through ``Reader.heavy_rows``, off the event loop.
+
+Revenue sums are exact and cannot overflow, whatever the amounts and the
+number of events (see ``domain.money`` for the per-amount bound). PostgreSQL's
+``sum(bigint)`` is ``numeric``, of arbitrary precision. SQLite's ``sum()`` of
+integers is a 64-bit accumulator that fails with "integer overflow" (ten
+amounts of 10^12 - 1 units pass 2^63 micros), and its ``total()`` is a float,
+which money never is. So on SQLite each amount is split into its four base-10^5
+digits, each summed on its own, and Python adds the parts back with their
+weights (exact integers). Each digit is below 10^5 < 2^17, and no SQLite
+database can hold 2^46 events (its file is at most 2^48 bytes and an event with
+revenue takes several dozen bytes over the table and its two indexes), so no
+part's sum can reach 2^63.
 """
 
 from __future__ import annotations
@@ -95,13 +107,45 @@ _JOIN = {
     "postgresql": "FROM m JOIN events AS ev ON ev.site_id = m.site AND ev.key_id = m.k "
     "AND ev.ts >= m.s AND ev.ts < m.e",
 }
-_MEASURES = (
+# ``{cur}``: the goal's currency, a column of the goal rows or a parameter.
+_COUNTS = (
     "count(*), count(DISTINCT ev.visitor), "
-    "sum(CASE WHEN ev.revenue_currency = m.cur THEN ev.revenue_micros END), "
-    "sum(CASE WHEN ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR "
-    "ev.revenue_currency <> m.cur) THEN 1 ELSE 0 END)"
+    "sum(CASE WHEN ev.revenue_currency IS NOT NULL AND ({cur} IS NULL OR "
+    "ev.revenue_currency <> {cur}) THEN 1 ELSE 0 END)"
 )
+_OWN_REVENUE = "CASE WHEN ev.revenue_currency = {cur} THEN ev.revenue_micros END"
 _DAY_MS = 86_400_000
+# SQLite: an amount's base-10^5 digits, least significant first (truncating
+# division and remainder, so that the parts add back to any int64, negative too).
+_PART_BASE = 100_000
+_SQLITE_PARTS = (
+    "({v}) % 100000",
+    "({v}) / 100000 % 100000",
+    "({v}) / 10000000000 % 100000",
+    "({v}) / 1000000000000000",
+)
+
+
+def _exact_sum(dialect: str, value: str) -> str:
+    """Select-list SQL for the exact sum of ``value`` (micros): one column or four."""
+    if dialect != "sqlite":
+        return f"sum({value})"  # numeric on PostgreSQL: exact, never overflows
+    return ", ".join(f"sum({part.format(v=value)})" for part in _SQLITE_PARTS)
+
+
+def _combine(parts: Sequence[object]) -> int | None:
+    """The exact sum from the columns of ``_exact_sum``; None when nothing was summed."""
+    if parts[0] is None:
+        return None
+    return sum(
+        int(part) * _PART_BASE**weight  # type: ignore[call-overload]
+        for weight, part in enumerate(parts)
+    )
+
+
+def _measures(dialect: str, cur: str = "m.cur") -> str:
+    """Conversions, unique visitors, foreign-revenue events, then the revenue sum columns."""
+    return f"{_COUNTS.format(cur=cur)}, {_exact_sum(dialect, _OWN_REVENUE.format(cur=cur))}"
 
 
 def _statement(dialect: str, select: str, group: str, condition: str = "") -> str:
@@ -116,13 +160,19 @@ _ONE_GOAL_KEYS = {
     "postgresql": "(SELECT CAST(value AS int) "
     "FROM jsonb_array_elements_text(CAST(:keys AS jsonb)))",
 }
-_ONE_GOAL = (
-    "SELECT count(*), count(DISTINCT visitor), "
-    "sum(CASE WHEN revenue_currency = :cur THEN revenue_micros END), "
-    "sum(CASE WHEN revenue_currency IS NOT NULL AND (:cur IS NULL OR "
-    "revenue_currency <> :cur) THEN 1 ELSE 0 END) "
-    "FROM events WHERE site_id = :site AND key_id IN {keys} AND ts >= :s AND ts < :e"
-)
+
+
+# PostgreSQL cannot type a parameter seen first in ``:cur IS NULL``: say it.
+_CUR_PARAMETER = {"sqlite": ":cur", "postgresql": "CAST(:cur AS text)"}
+
+
+def _one_goal_statement(dialect: str) -> str:
+    # Built from constants; every value is a bound parameter.
+    return (
+        f"SELECT {_measures(dialect, cur=_CUR_PARAMETER[dialect])} FROM events AS ev "  # noqa: S608
+        f"WHERE ev.site_id = :site AND ev.key_id IN {_ONE_GOAL_KEYS[dialect]} "
+        "AND ev.ts >= :s AND ev.ts < :e"
+    )
 
 
 def _goal_rows(requests: Sequence[AggregateRequest]) -> str:
@@ -180,9 +230,9 @@ async def aggregate_goals(
     asking = [r for r in requests if r.key_ids]
     if not asking:
         return found
+    dialect = _family(reader)
     if len(asking) == 1:
         [one] = asking
-        sql = _ONE_GOAL.format(keys=_ONE_GOAL_KEYS[_family(reader)])
         params = {
             "keys": json.dumps(list(one.key_ids)),
             "site": one.site_id,
@@ -190,13 +240,13 @@ async def aggregate_goals(
             "e": one.end_ms,
             "cur": one.currency,
         }
-        [(conversions, uniques, revenue, foreign)] = await reader.heavy_rows(sql, params)
-        found[one.tag] = _aggregate(conversions, uniques, revenue, foreign)
+        [measures] = await reader.heavy_rows(_one_goal_statement(dialect), params)
+        found[one.tag] = _aggregate(measures)
         return found
-    statement = _statement(reader.dialect, f"m.g, {_MEASURES}", "m.g")
+    statement = _statement(dialect, f"m.g, {_measures(dialect)}", "m.g")
     result = await reader.heavy_rows(statement, {"rows": _goal_rows(asking)})
-    for tag, conversions, uniques, revenue, foreign in result:
-        found[int(tag)] = _aggregate(conversions, uniques, revenue, foreign)
+    for tag, *measures in result:
+        found[int(tag)] = _aggregate(measures)
     return found
 
 
@@ -211,11 +261,12 @@ async def aggregate_buckets(
     found: dict[int, dict[int, Aggregate]] = {r.tag: {} for r in requests}
     if not starts or not any(r.key_ids for r in requests):
         return found
+    dialect = _family(reader)
     bucket = _bucket_expression(starts)
-    statement = _statement(reader.dialect, f"m.g, {bucket} AS b, {_MEASURES}", "m.g, b")
+    statement = _statement(dialect, f"m.g, {bucket} AS b, {_measures(dialect)}", "m.g, b")
     result = await reader.heavy_rows(statement, {"rows": _goal_rows(requests)})
-    for tag, index, conversions, uniques, revenue, foreign in result:
-        found[int(tag)][int(index)] = _aggregate(conversions, uniques, revenue, foreign)
+    for tag, index, *measures in result:
+        found[int(tag)][int(index)] = _aggregate(measures)
     return found
 
 
@@ -230,19 +281,22 @@ async def revenue_in_other_currencies(
     """
     if not any(r.key_ids for r in requests):
         return []
+    dialect = _family(reader)
     bucket = _bucket_expression(starts) if starts else "NULL"
     select = (
         f"m.g, ev.revenue_currency, ev.ts / {_DAY_MS} AS d, {bucket} AS b, "
-        "count(*), sum(ev.revenue_micros)"
+        f"count(*), {_exact_sum(dialect, 'ev.revenue_micros')}"
     )
     condition = (
         "AND ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR ev.revenue_currency <> m.cur)"
     )
-    statement = _statement(reader.dialect, select, "m.g, ev.revenue_currency, d, b", condition)
+    statement = _statement(dialect, select, "m.g, ev.revenue_currency, d, b", condition)
     result = await reader.heavy_rows(statement, {"rows": _goal_rows(requests)})
     return [
-        ForeignRevenue(int(g), str(c), int(d), None if b is None else int(b), int(n), int(micros))
-        for g, c, d, b, n, micros in result
+        ForeignRevenue(
+            int(g), str(c), int(d), None if b is None else int(b), int(n), _combine(parts) or 0
+        )
+        for g, c, d, b, n, *parts in result
     ]
 
 
@@ -252,7 +306,7 @@ async def conversions_by_key(
     """The keys of one request with the most conversions: (key id, conversions)."""
     if not request.key_ids:
         return []
-    statement = _statement(reader.dialect, "m.k, count(*) AS n", "m.k")
+    statement = _statement(_family(reader), "m.k, count(*) AS n", "m.k")
     statement = f"{statement} ORDER BY n DESC, m.k LIMIT {int(limit)}"
     result = await reader.heavy_rows(statement, {"rows": _goal_rows([request])})
     return [(int(key), int(count)) for key, count in result]
@@ -291,10 +345,12 @@ def _family(reader: Reader) -> str:
     return "sqlite" if reader.dialect == "sqlite" else "postgresql"
 
 
-def _aggregate(conversions: object, uniques: object, revenue: object, foreign: object) -> Aggregate:
+def _aggregate(measures: Sequence[object]) -> Aggregate:
+    """An Aggregate from the columns of ``_measures``."""
+    conversions, uniques, foreign, *revenue = measures
     return Aggregate(
         int(conversions),  # type: ignore[call-overload]
         int(uniques),  # type: ignore[call-overload]
-        None if revenue is None else int(revenue),  # type: ignore[call-overload]
+        _combine(revenue),
         int(foreign or 0),  # type: ignore[call-overload]
     )

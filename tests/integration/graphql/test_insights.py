@@ -330,7 +330,7 @@ async def test_a_compared_period_before_1970_is_bad_user_input(
     body = await gql(
         client, GOAL_STATS % "conversions", {**variables, "compare": "PREVIOUS_PERIOD"}, token
     )
-    assert body["data"] == {"goal": None}
+    assert body["data"] == {"goal": {"stats": None}}
     [error] = body["errors"]
     assert error["message"] == (
         "The compared period starts before 1970. "

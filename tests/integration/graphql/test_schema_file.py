@@ -36,10 +36,10 @@ def test_the_contract_names_are_served() -> None:
         "  site(key: String!): Site",
         "  goal(siteKey: String!, id: ID!): Goal",
         "  viewer: Viewer!",
-        "  goals(first: Int = 50, after: String = null, type: GoalType = null): GoalConnection!",
+        "  goals(first: Int = 50, after: String = null, type: GoalType = null): GoalConnection",
         "  stats(period: StatsPeriod = LAST_30_DAYS, from: Date = null, to: Date = null, "
         "compare: StatsComparison = null): "
-        "GoalStats!",
+        "GoalStats",
         "  amount: Decimal!",
         "  deletedGoalId: ID",
         "  userErrors: [UserError!]!",

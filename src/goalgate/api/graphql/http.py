@@ -26,6 +26,7 @@ Every refusal is a JSON body with an ``errors`` list; the HTTP-level ones carry
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,22 @@ ACCEPTABLE = f"{GRAPHQL_RESPONSE}; charset=utf-8, {JSON}; charset=utf-8"
 
 _UTF8 = frozenset({"utf-8", "utf8"})
 _DECODER = msgspec.json.Decoder()
+
+
+def _decode_json(raw: str | bytes) -> Any:
+    """JSON as RFC 8259 reads it; ValueError when it is not JSON.
+
+    msgspec is fast but refuses a string holding a lone surrogate escape
+    (``"\\ud800"``), which is valid JSON: the standard library reads it, so
+    that the goal rules refuse such a name as INVALID, as on any other face.
+    """
+    try:
+        return _DECODER.decode(raw)
+    except msgspec.DecodeError:
+        try:
+            return json.loads(raw)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,8 +242,8 @@ def params_from_query(query_params: Mapping[str, Sequence[str]]) -> Params:
             if not value:
                 continue  # an empty value is the same as none
             try:
-                data[name] = _DECODER.decode(value)
-            except msgspec.DecodeError:
+                data[name] = _decode_json(value)
+            except ValueError:
                 raise BadRequest(f"the {name} parameter is not valid JSON") from None
         else:
             data[name] = value
@@ -254,8 +271,8 @@ def params_from_body(content_type_header: str | None, body: bytes) -> Params:
     if not body.strip():
         raise BadRequest("the request body is empty: send a JSON object with a query")
     try:
-        data = _DECODER.decode(body)
-    except msgspec.DecodeError:
+        data = _decode_json(body)
+    except ValueError:
         raise BadRequest("the request body is not valid JSON") from None
     if isinstance(data, list):
         raise BadRequest("batching is not supported: send one operation per request")

@@ -7,12 +7,13 @@ shared between principals). Each batch reads through the runtime's reader.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Hashable
 from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
 from goalgate.domain.periods import DateRange, Interval
+from goalgate.errors import Unavailable
 from goalgate.runtime import Runtime
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
@@ -64,6 +65,17 @@ def _visitors_key(visitors: VisitorsQuery) -> Hashable:
     return (visitors.site.id, visitors.range.start_ms, visitors.range.end_ms)
 
 
+async def _alone(
+    answer: Awaitable[list[stats_service.GoalStats]],
+) -> stats_service.GoalStats | BaseException:
+    """The one result of a batch of one, or its exception (DataLoader raises it for that key)."""
+    try:
+        [result] = await answer
+    except Exception as exc:  # handed to the DataLoader, which raises it on that key
+        return exc
+    return result
+
+
 class Loaders:
     """The loaders of one request."""
 
@@ -74,9 +86,18 @@ class Loaders:
 
         async def load_stats(
             queries: list[stats_service.StatsQuery],
-        ) -> list[stats_service.GoalStats]:
+        ) -> list[stats_service.GoalStats | BaseException]:
             # stats_for aggregates any number of goals in one statement.
-            return await stats_service.stats_for(db, keys, queries)
+            try:
+                return list(await stats_service.stats_for(db, keys, queries))
+            except Unavailable:
+                raise  # the database, not a goal: asking again goal by goal cannot help
+            except Exception:
+                if len(queries) == 1:
+                    raise
+            # One goal broke the batch: ask again goal by goal, so that its
+            # error lands on its own stats field and the others are answered.
+            return [await _alone(stats_service.stats_for(db, keys, [query])) for query in queries]
 
         async def load_series(
             queries: list[SeriesQuery],

@@ -1,7 +1,13 @@
-"""Scope checks on the root fields: queries need analytics:read, mutations analytics:write.
+"""Scope checks: queries need analytics:read, mutations analytics:write.
 
-Only root fields carry a permission: everything below them was reached through
-an authorised root, and a check per nested field would cost on every list item.
+Every root field carries its permission. Below the roots, the fields that
+lead to analytics data (``Site.goals``, ``Goal.stats``,
+``GoalConnection.totalCount``) carry ``CanRead`` themselves, because a root
+does not decide the scope of what it returns: a mutation, authorised with
+analytics:write alone, returns a ``Goal`` whose ``stats`` and ``site.goals``
+are analytics. Everything reachable from those fields (``GoalStats`` and its
+insights, the goals of a connection) needs no check of its own. The check is
+cheap on list items: the principal is authenticated once per request.
 """
 
 from __future__ import annotations

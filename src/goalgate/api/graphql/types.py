@@ -6,6 +6,12 @@ item of a list. Only fields that need the database (``Site.goals``,
 ``Goal.stats``, ``GoalConnection.totalCount``, ``Viewer.sites``, and the
 insights of ``GoalStats``: ``timeseries``, ``visitors``, ``conversionRate``,
 ``previous``, ``change``) are resolvers, batched through the request's loaders.
+
+The fields that lead to analytics data (``Site.goals``, ``Goal.stats``,
+``GoalConnection.totalCount``) need analytics:read themselves, not only the
+root field above them: a mutation's payload reaches them with a token that
+may only write (see ``permissions``). They are nullable, so that a refusal or
+a failure is an error on that field alone, not a null site or goal.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from strawberry.types import Info
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.errors import BAD_USER_INPUT, CodedError, bad_user_input
 from goalgate.api.graphql.loaders import SeriesQuery, VisitorsQuery
+from goalgate.api.graphql.permissions import CanRead
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType as DomainGoalType
 from goalgate.domain.goals import MatchType as DomainMatchType
@@ -312,10 +319,13 @@ class Goal:
         )
 
     @strawberry.field(
+        permission_classes=[CanRead],
         description="Conversions, unique conversions and revenue over a period "
         "(from and to, YYYY-MM-DD, only with period CUSTOM, and then both); compare "
         "fills previous and change (BAD_USER_INPUT when the compared period would "
-        "start before 1970-01-01)."
+        "start before 1970-01-01). Needs analytics:read (FORBIDDEN otherwise, e.g. "
+        "in a mutation's payload); null, with an error, when it fails, so that one "
+        "goal's failure leaves the others' stats.",
     )
     async def stats(
         self,
@@ -324,7 +334,7 @@ class Goal:
         first: Annotated[date | None, strawberry.argument(name="from")] = None,
         last: Annotated[date | None, strawberry.argument(name="to")] = None,
         compare: StatsComparison | None = None,
-    ) -> GoalStats:
+    ) -> GoalStats | None:
         try:
             # An explicit null means the default, as an absent argument does.
             chosen = (period or StatsPeriod.LAST_30_DAYS).value
@@ -361,7 +371,10 @@ class GoalConnection:
     def edges(self) -> list[GoalEdge]:
         return [GoalEdge(cursor=encode_cursor(goal.row), node=goal) for goal in self.nodes]
 
-    @strawberry.field(description="Goals of the site (of the type asked for), all pages.")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Goals of the site (of the type asked for), all pages.",
+    )
     async def total_count(self, info: Info[GraphQLContext, None]) -> int:
         # Counted only when asked for: most pages do not show a total.
         principal = await info.context.principal()
@@ -382,7 +395,10 @@ class Site:
         return cls(key=row.key, domain=row.domain, timezone=row.timezone, row=row)
 
     @strawberry.field(
-        description=f"Goals oldest first; first at most {goal_service.MAX_PAGE_SIZE}."
+        permission_classes=[CanRead],
+        description=f"Goals oldest first; first at most {goal_service.MAX_PAGE_SIZE}. Needs "
+        "analytics:read (FORBIDDEN otherwise, e.g. in a mutation's payload); null, with "
+        "an error, when refused or when an argument is invalid.",
     )
     async def goals(
         self,
@@ -390,7 +406,7 @@ class Site:
         first: int | None = 50,
         after: str | None = None,
         goal_type: Annotated[GoalKind | None, strawberry.argument(name="type")] = None,
-    ) -> GoalConnection:
+    ) -> GoalConnection | None:
         principal = await info.context.principal()
         cursor = None if after is None else decode_cursor(after)
         kind = None if goal_type is None else goal_type.value

@@ -42,7 +42,7 @@
     var r = opts && opts.revenue;
     if (r) {
       var amount = typeof r.amount === "number" ? String(r.amount) : r.amount;
-      if (typeof amount === "string" && /^\d{1,15}(\.\d{1,6})?$/.test(amount) &&
+      if (typeof amount === "string" && /^\d{1,12}(\.\d{1,6})?$/.test(amount) &&
           typeof r.currency === "string" && /^[A-Za-z]{3}$/.test(r.currency)) {
         event.revenue = { amount: amount, currency: r.currency.toUpperCase() };
       } else {

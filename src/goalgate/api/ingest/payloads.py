@@ -39,11 +39,15 @@ def check_media_type(content_type: str | None) -> None:
 
 
 def decode_json(body: bytes) -> object:
-    """The decoded JSON document; BadRequest if it is not UTF-8 JSON."""
+    """The decoded JSON document; BadRequest if it is not UTF-8 JSON or nests too deeply."""
     try:
         return _DECODER.decode(body)
     except msgspec.DecodeError as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        # msgspec decodes recursively: ``[[[[...`` some thousands deep exhausts
+        # the stack. Same answer as for every other JSON body (api.requests).
+        raise BadRequest("the JSON body is nested too deeply") from None
 
 
 def parse_batch(document: object, *, max_events: int, now: datetime) -> list[EventDraft]:
