@@ -20,6 +20,7 @@ from goalgate.api.graphql.controller import graphql_controller
 from goalgate.api.ingest.routes import ingest_route_handlers
 from goalgate.api.ratelimit import RateLimitMiddleware
 from goalgate.api.requests import GoalgateRequest
+from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.routes import GoalsController
 from goalgate.api.security_headers import add_security_headers
 from goalgate.errors import Unavailable
@@ -83,6 +84,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Conversion goals for web analytics: the documented REST routes.",
             path="/schema",
+            components=openapi_docs.components(),
+            # Every example is written by hand (api/rest/openapi_docs.py, schemas.py,
+            # error_docs.py): no generated, random ones.
+            create_examples=False,
         ),
     )
     # CORS wraps the router itself (not a route middleware): preflights must be
