@@ -21,6 +21,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 
 from goalgate.api.auth import optional_principal
+from goalgate.api.ingest import openapi_body
 from goalgate.api.ingest.payloads import check_media_type, decode_json, parse_batch
 from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
@@ -45,12 +46,12 @@ TRACKER_CACHE_CONTROL = "public, max-age=3600"
     operation_id="recordEvents",
     # The body is read raw (it may come as text/plain), so its schema is given here.
     operation_class=documented(
-        example={"data": {"accepted": 2}}, request_body=openapi_docs.EVENTS_BODY
+        example={"data": {"accepted": 2}}, request_body=openapi_body.EVENTS_BODY
     ),
     security=openapi_docs.BEARER_OPTIONAL,
     responses={
         HTTP_202_ACCEPTED: ResponseSpec(
-            data_container=openapi_docs.AcceptedEnvelope,
+            data_container=openapi_body.AcceptedEnvelope,
             description="Every event of the body is stored",
             generate_examples=False,
         ),

@@ -1,25 +1,25 @@
 """What the OpenAPI document says that Litestar cannot infer from the handlers.
 
 The bearer scheme, the headers the routes send or take (``ETag``,
-``If-Match``, ``Retry-After``, ``RateLimit-*``, ``WWW-Authenticate``), and the
-ingestion body, which its route reads raw (it accepts ``text/plain`` too).
-Routes name what applies to them with ``operation_class=documented(...)``;
-the components the operations refer to come from :func:`components`, which
-the app's ``OpenAPIConfig`` carries. Nothing here changes what a route does.
+``If-Match``, ``Retry-After``, ``RateLimit-*``, ``WWW-Authenticate``), the
+example of each success response, and schemas written by hand (the ingestion
+body, which its route reads raw). Routes name what applies to them with
+``operation_class=documented(...)``; the components the operations refer to
+come from :func:`components` and ``DocumentConfig(schemas=...)``. Nothing here
+changes what a route does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Annotated, Any
+from dataclasses import dataclass, field, fields
+from typing import Any
 
+from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import (
     Components,
     Example,
-    OpenAPIFormat,
+    OpenAPI,
     OpenAPIHeader,
-    OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
@@ -35,9 +35,8 @@ from litestar.params import KwargDefinition
 __all__ = [
     "BEARER_OPTIONAL",
     "BEARER_REQUIRED",
-    "EVENTS_BODY",
     "IF_MATCH",
-    "AcceptedEnvelope",
+    "DocumentConfig",
     "components",
     "documented",
     "field_doc",
@@ -173,146 +172,36 @@ def _complete_response(
     response.headers = headers
 
 
-# The ingestion body. Its route decodes the bytes itself (a browser's
-# sendBeacon sends text/plain), so Litestar has no type to describe it from;
-# domain/events.py holds the rules this mirrors.
-_REVENUE = Schema(
-    type=OpenAPIType.OBJECT,
-    title="Revenue",
-    description="Money a goal or event brought; only for type event or goal.",
-    required=["amount", "currency"],
-    additional_properties=False,
-    properties={
-        "amount": Schema(
-            one_of=[
-                Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,15}(\.[0-9]{1,6})?$"),
-                Schema(type=OpenAPIType.NUMBER, minimum=0),
-            ],
-            description="A decimal amount, not negative; a string keeps its exact digits.",
-            examples=["49.00"],
-        ),
-        "currency": Schema(
-            type=OpenAPIType.STRING,
-            description="An active ISO 4217 code, any case.",
-            examples=["USD"],
-        ),
-    },
-)
-_EVENT = Schema(
-    type=OpenAPIType.OBJECT,
-    title="Event",
-    description="A pageview (with url or path), or an event or ka.goal() call (with name).",
-    required=["site", "type"],
-    additional_properties=False,
-    properties={
-        "site": Schema(
-            type=OpenAPIType.STRING,
-            min_length=1,
-            max_length=64,
-            description="The site's key.",
-            examples=["sk_demo"],
-        ),
-        "type": Schema(
-            type=OpenAPIType.STRING,
-            enum=["pageview", "event", "goal"],
-            description="pageview matches pageview goals, event event goals, goal custom goals.",
-            examples=["pageview"],
-        ),
-        "url": Schema(
-            type=OpenAPIType.STRING,
-            max_length=8192,
-            description="pageview only: the page's absolute http(s) URL; its path is kept.",
-            examples=["https://demo.example.com/pricing?ref=newsletter"],
-        ),
-        "path": Schema(
-            type=OpenAPIType.STRING,
-            max_length=8192,
-            description="pageview only, instead of url: the page path, starting with /.",
-            examples=["/pricing"],
-        ),
-        "name": Schema(
-            type=OpenAPIType.STRING,
-            min_length=1,
-            max_length=1024,
-            description="event and goal only: the event's or goal's name.",
-            examples=["signup"],
-        ),
-        "revenue": _REVENUE,
-        "visitor_id": Schema(
-            type=OpenAPIType.STRING,
-            min_length=1,
-            max_length=128,
-            description="Your own id of the visitor; without it the visitor is counted "
-            "from the IP address and user agent, with a salt that changes daily.",
-            examples=["demo-user-42"],
-        ),
-        "timestamp": Schema(
-            type=OpenAPIType.STRING,
-            format=OpenAPIFormat.DATE_TIME,
-            description="When it happened, with an offset; only with a token holding "
-            "analytics:write (backfilling). Default: when it arrives.",
-            examples=["2026-03-30T23:30:00Z"],
-        ),
-    },
-)
-MAX_BATCH_EVENTS = 1000
-_BATCH = Schema(
-    one_of=[
-        _EVENT,
-        Schema(
-            type=OpenAPIType.ARRAY,
-            items=_EVENT,
-            min_items=1,
-            max_items=MAX_BATCH_EVENTS,
-            description="A batch, stored whole or not at all "
-            "(at most GOALGATE_MAX_BATCH_EVENTS, 1000 by default).",
-        ),
-    ],
-)
-_EVENT_EXAMPLES: Mapping[str, Any] = {
-    "pageview": {"site": "sk_demo", "type": "pageview", "url": "https://demo.example.com/pricing"},
-    "purchase": {
-        "site": "sk_demo",
-        "type": "goal",
-        "name": "purchase",
-        "revenue": {"amount": "49.00", "currency": "USD"},
-        "visitor_id": "demo-user-42",
-    },
-    "batch": [
-        {"site": "sk_demo", "type": "pageview", "path": "/blog/12"},
-        {"site": "sk_demo", "type": "event", "name": "signup"},
-    ],
-}
+@dataclass
+class DocumentConfig(OpenAPIConfig):
+    """``OpenAPIConfig`` that also publishes ``schemas`` under components/schemas.
+
+    Litestar fills components/schemas only with the types it generated
+    (``components.schemas`` given in the config is replaced), so schemas
+    written by hand are added to the document as it is rendered.
+    """
+
+    schemas: dict[str, Schema] = field(default_factory=dict)
+
+    def to_openapi_schema(self) -> OpenAPI:
+        document = super().to_openapi_schema()
+        values = {f.name: getattr(document, f.name) for f in fields(OpenAPI)}
+        return _Document(**values, extra_schemas=self.schemas)
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    accepted: Annotated[int, field_doc(2, description="How many events were stored.")]
+@dataclass
+class _Document(OpenAPI):
+    extra_schemas: dict[str, Schema] = field(default_factory=dict)
 
+    @property
+    def _exclude_fields(self) -> set[str]:
+        return {"extra_schemas"}
 
-@dataclass(frozen=True, slots=True)
-class AcceptedEnvelope:
-    """The 202 body of ingestion, ``{"data": {"accepted": N}}`` (the route builds it)."""
-
-    data: Accepted
-
-
-EVENTS_BODY = RequestBody(
-    required=True,
-    description="One event, or an array of 1 to 1000. Sent as application/json, or as "
-    "text/plain holding the same JSON (what sendBeacon sends, with no CORS preflight).",
-    content={
-        "application/json": OpenAPIMediaType(
-            schema=_BATCH,
-            examples={name: Example(value=value) for name, value in _EVENT_EXAMPLES.items()},
-        ),
-        "text/plain": OpenAPIMediaType(
-            schema=Schema(
-                type=OpenAPIType.STRING,
-                content_media_type="application/json",
-                content_schema=_BATCH,
-            ),
-            example='{"site": "sk_demo", "type": "pageview", "url": "https://demo.example.com/"}',
-        ),
-    },
-)
+    def to_schema(self) -> dict[str, Any]:
+        document = super().to_schema()
+        schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+        if clash := schemas.keys() & self.extra_schemas.keys():
+            raise ValueError(f"schemas written by hand clash with generated ones: {sorted(clash)}")
+        schemas.update({name: schema.to_schema() for name, schema in self.extra_schemas.items()})
+        document["components"]["schemas"] = dict(sorted(schemas.items()))
+        return document
