@@ -103,9 +103,7 @@ def test_401_429_and_503_describe_their_headers_on_every_operation(
             "WWW-Authenticate": "#/components/headers/WWW-Authenticate",
             **rate_limit_refs(),
         }
-        assert header_refs(responses["429"]) == {
-            "Retry-After": "#/components/headers/Retry-After"
-        }
+        assert header_refs(responses["429"]) == {"Retry-After": "#/components/headers/Retry-After"}
         assert header_refs(responses["503"]) == {
             "Retry-After": "#/components/headers/Retry-After",
             **rate_limit_refs(),
@@ -235,9 +233,9 @@ def test_the_ingestion_body_is_one_event_or_a_batch_as_json_or_text(
     assert event["properties"]["revenue"] == {"$ref": "#/components/schemas/Revenue"}
     revenue = document["components"]["schemas"]["Revenue"]
     assert revenue["required"] == ["amount", "currency"]
-    assert document["paths"][EVENTS]["post"]["responses"]["202"]["content"][
-        "application/json"
-    ]["schema"] == {"$ref": "#/components/schemas/AcceptedEnvelope"}
+    assert document["paths"][EVENTS]["post"]["responses"]["202"]["content"]["application/json"][
+        "schema"
+    ] == {"$ref": "#/components/schemas/AcceptedEnvelope"}
 
 
 def collect_examples(node: object) -> list[object]:

@@ -151,9 +151,7 @@ async def test_stats_preview_and_ingestion_answer_as_documented(
     stats = await client.get(f"{GOALS}/{goal_id}/stats?period=7d", headers=bearer(token))
     check(api, stats)
     assert stats.status_code == 200
-    assert stats.content == (
-        b'{"data":{"conversions":2,"unique_conversions":2,"revenue":68.00}}'
-    )
+    assert stats.content == (b'{"data":{"conversions":2,"unique_conversions":2,"revenue":68.00}}')
 
     custom = await client.get(
         f"{GOALS}/{goal_id}/stats",
