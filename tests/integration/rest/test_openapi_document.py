@@ -255,6 +255,12 @@ def collect_examples(node: object) -> list[object]:
     return found
 
 
+def test_litestar_generates_no_random_examples(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'g.db'}"))
+    assert app.openapi_config is not None
+    assert app.openapi_config.create_examples is False
+
+
 def test_the_schema_examples_are_the_hand_written_ones(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     examples = {
