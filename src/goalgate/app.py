@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, MediaType, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,9 +16,11 @@ from goalgate.api.auth import provide_runtime
 from goalgate.api.cors import CORSMiddleware
 from goalgate.api.errors import exception_handlers
 from goalgate.api.graphql.controller import graphql_controller
+from goalgate.api.ingest import openapi_body
 from goalgate.api.ingest.routes import ingest_route_handlers
 from goalgate.api.ratelimit import RateLimitMiddleware
 from goalgate.api.requests import GoalgateRequest
+from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.routes import GoalsController
 from goalgate.api.security_headers import add_security_headers
 from goalgate.errors import Unavailable
@@ -78,11 +79,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_security_headers],
         request_class=GoalgateRequest,
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
+        openapi_config=openapi_docs.DocumentConfig(
             title="goalgate",
             version=__version__,
             description="Conversion goals for web analytics: the documented REST routes.",
             path="/schema",
+            components=openapi_docs.components(),
+            schemas=openapi_body.SCHEMAS,
+            # Every example is written by hand (api/rest/openapi_docs.py, schemas.py,
+            # error_docs.py): no generated, random ones.
+            create_examples=False,
         ),
     )
     # CORS wraps the router itself (not a route middleware): preflights must be

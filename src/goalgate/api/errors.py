@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from goalgate.errors import GoalgateError, RateLimited, Unauthenticated, Unavailable
 
@@ -100,9 +103,26 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     )
 
 
+def _database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A database that cannot be reached, is locked or timed out: 503, safe to retry.
+
+    Other database errors (a bad query, a broken constraint) are bugs: 500.
+    """
+    if isinstance(exc, DBAPIError) and not (
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    ):
+        return _internal_error(request, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return _goalgate_error(request, Unavailable("the database is not reachable"))
+
+
 exception_handlers: dict[type[Exception] | int, Any] = {
     GoalgateError: _goalgate_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
+    DBAPIError: _database_error,
+    SQLAlchemyTimeoutError: _database_error,
+    sqlite3.OperationalError: _database_error,
+    OSError: _database_error,
     Exception: _internal_error,
 }

@@ -17,11 +17,15 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 
 from goalgate.api.auth import optional_principal
+from goalgate.api.ingest import openapi_body
 from goalgate.api.ingest.payloads import check_media_type, decode_json, parse_batch
+from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
+from goalgate.api.rest.openapi_docs import documented
 from goalgate.errors import PayloadTooLarge
 from goalgate.runtime import Runtime
 from goalgate.services import events as event_service
@@ -39,7 +43,20 @@ TRACKER_CACHE_CONTROL = "public, max-age=3600"
     status_code=HTTP_202_ACCEPTED,
     summary="Record events",
     tags=["ingestion"],
-    responses=error_responses(413, 415, 503),
+    operation_id="recordEvents",
+    # The body is read raw (it may come as text/plain), so its schema is given here.
+    operation_class=documented(
+        example={"data": {"accepted": 2}}, request_body=openapi_body.EVENTS_BODY
+    ),
+    security=openapi_docs.BEARER_OPTIONAL,
+    responses={
+        HTTP_202_ACCEPTED: ResponseSpec(
+            data_container=openapi_body.AcceptedEnvelope,
+            description="Every event of the body is stored",
+            generate_examples=False,
+        ),
+        **error_responses(413, 415),
+    },
 )
 async def post_events(
     request: Request[Any, Any, Any], runtime: Runtime

@@ -12,7 +12,9 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from goalgate.api.auth import authenticated, provide_principal
+from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
+from goalgate.api.rest.openapi_docs import BEARER_REQUIRED, documented
 from goalgate.api.rest.schemas import (
     Deleted,
     DeletedEnvelope,
@@ -27,6 +29,7 @@ from goalgate.api.rest.schemas import (
     preview_json,
     stats_json,
 )
+from goalgate.domain import periods
 from goalgate.domain.tokens import Principal
 from goalgate.errors import PreconditionFailed
 from goalgate.runtime import Runtime
@@ -61,25 +64,96 @@ def _with_etag(goal: GoalRecord, status: int) -> Response[GoalEnvelope]:
     )
 
 
+_PERIODS = [period.value for period in periods.Period]
+# schema_extra documents each as the plain string it is when sent (not "string
+# or null"); the values are checked by domain.periods, which answers 422.
 Period = Annotated[
-    str | None, QueryParameter(description="7d, 30d (default), 12mo or custom", required=False)
+    str | None,
+    QueryParameter(
+        description="7d, 30d (default), 12mo or custom, on the site's calendar",
+        required=False,
+        schema_extra={"one_of": None, "type": "string", "enum": _PERIODS, "default": "30d"},
+    ),
 ]
 From = Annotated[
-    str | None, QueryParameter(name="from", description="YYYY-MM-DD, period=custom only")
+    str | None,
+    QueryParameter(
+        name="from",
+        description="First day (YYYY-MM-DD), period=custom only",
+        schema_extra={"one_of": None, "type": "string", "format": "date"},
+    ),
 ]
-To = Annotated[str | None, QueryParameter(name="to", description="YYYY-MM-DD, period=custom only")]
+To = Annotated[
+    str | None,
+    QueryParameter(
+        name="to",
+        description="Last day, included (YYYY-MM-DD), period=custom only",
+        schema_extra={"one_of": None, "type": "string", "format": "date"},
+    ),
+]
+
+
+# The response examples: the demo site's Purchase goal and its numbers over 12mo,
+# and a preview of "^/blog/\\d+$" over 30d (see goalgate demo).
+_PURCHASE = {
+    "id": "550e8400-e29b-41d4-a716-446655440000",
+    "name": "Purchase",
+    "type": "custom",
+    "match_type": "exact",
+    "match_value": "purchase",
+    "currency": "USD",
+}
+_GOAL_EXAMPLE = {"data": _PURCHASE}
+_UPDATED_EXAMPLE = {"data": {**_PURCHASE, "name": "Completed Purchase", "currency": "EUR"}}
+_GOALS_EXAMPLE = {
+    "data": [
+        {
+            "id": "661f9511-f39c-52e5-b827-557766551111",
+            "name": "Thank You Page",
+            "type": "pageview",
+            "match_type": "exact",
+            "match_value": "/thank-you",
+            "currency": None,
+        },
+        _PURCHASE,
+        {
+            "id": "772a0622-a40d-63f6-c938-668877662222",
+            "name": "Contact Form",
+            "type": "event",
+            "match_type": "contains",
+            "match_value": "contact",
+            "currency": None,
+        },
+    ]
+}
+_STATS_EXAMPLE = {"data": {"conversions": 436, "unique_conversions": 412, "revenue": 21384.00}}
+_PREVIEW_EXAMPLE = {
+    "data": {
+        "conversions": 1174,
+        "unique_conversions": 878,
+        "revenue": None,
+        "top_matches": [
+            {"value": "/blog/2", "conversions": 94},
+            {"value": "/blog/1", "conversions": 81},
+            {"value": "/blog/4", "conversions": 72},
+        ],
+    }
+}
 
 
 class GoalsController(Controller):
     path = "/api/v1/analytics/sites/{key:str}/goals"
     tags = ["goals"]
     guards = [authenticated]
+    security = BEARER_REQUIRED
     dependencies = {"principal": Provide(provide_principal, sync_to_thread=False)}
 
     @post(
         "/",
         status_code=HTTP_201_CREATED,
         summary="Create goal",
+        operation_id="createGoal",
+        operation_class=documented(example=_GOAL_EXAMPLE, etag=True),
         responses=error_responses(409, 413),
     )
     async def create_goal(
@@ -100,7 +174,13 @@ class GoalsController(Controller):
             )
         return _with_etag(goal, HTTP_201_CREATED)
 
-    @get("/", summary="List goals", responses=error_responses())
+    @get(
+        "/",
+        summary="List goals",
+        operation_id="listGoals",
+        operation_class=documented(example=_GOALS_EXAMPLE),
+        responses=error_responses(),
+    )
     async def list_goals(
         self, key: str, runtime: Runtime, principal: Principal
     ) -> GoalListEnvelope:
@@ -108,7 +188,13 @@ class GoalsController(Controller):
         goals = await goal_service.list_goals(runtime.db.reader, runtime.sites, principal, key)
         return GoalListEnvelope(data=[goal_out(goal) for goal in goals])
 
-    @get("/{goal_id:str}", summary="Get goal", responses=error_responses())
+    @get(
+        "/{goal_id:str}",
+        summary="Get goal",
+        operation_id="getGoal",
+        operation_class=documented(example=_GOAL_EXAMPLE, etag=True),
+        responses=error_responses(),
+    )
     async def get_goal(
         self, key: str, goal_id: str, runtime: Runtime, principal: Principal
     ) -> Response[GoalEnvelope]:
@@ -118,7 +204,15 @@ class GoalsController(Controller):
         )
         return _with_etag(goal, HTTP_200_OK)
 
-    @patch("/{goal_id:str}", summary="Update goal", responses=error_responses(409, 412, 413))
+    @patch(
+        "/{goal_id:str}",
+        summary="Update goal",
+        operation_id="updateGoal",
+        operation_class=documented(
+            example=_UPDATED_EXAMPLE, etag=True, parameters=(openapi_docs.IF_MATCH,)
+        ),
+        responses=error_responses(409, 412, 413),
+    )
     async def update_goal(
         self,
         key: str,
@@ -144,6 +238,10 @@ class GoalsController(Controller):
         "/{goal_id:str}",
         status_code=HTTP_200_OK,
         summary="Delete goal",
+        operation_id="deleteGoal",
+        operation_class=documented(
+            example={"data": {"deleted": True}}, parameters=(openapi_docs.IF_MATCH,)
+        ),
         responses=error_responses(412),
     )
     async def delete_goal(
@@ -165,8 +263,12 @@ class GoalsController(Controller):
     @get(
         "/{goal_id:str}/stats",
         summary="Get goal stats",
+        operation_id="getGoalStats",
+        operation_class=documented(example=_STATS_EXAMPLE),
         responses={
-            200: ResponseSpec(data_container=StatsEnvelope, description="Goal stats"),
+            200: ResponseSpec(
+                data_container=StatsEnvelope, description="Goal stats", generate_examples=False
+            ),
             **error_responses(),
         },
     )
@@ -199,8 +301,12 @@ class GoalsController(Controller):
         "/preview",
         status_code=HTTP_200_OK,
         summary="Preview goal",
+        operation_id="previewGoal",
+        operation_class=documented(example=_PREVIEW_EXAMPLE),
         responses={
-            200: ResponseSpec(data_container=PreviewEnvelope, description="Preview"),
+            200: ResponseSpec(
+                data_container=PreviewEnvelope, description="Preview", generate_examples=False
+            ),
             **error_responses(413),
         },
     )

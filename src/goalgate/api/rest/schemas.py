@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field
 
+from goalgate.api.rest.openapi_docs import field_doc
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.services.insights import GoalPreview
@@ -29,8 +30,21 @@ __all__ = [
     "stats_json",
 ]
 
-_TYPE_DOC = {"enum": [t.value for t in GoalType]}
-_MATCH_DOC = {"enum": [t.value for t in MatchType]}
+_TYPES = [t.value for t in GoalType]
+_MATCH_TYPES = [t.value for t in MatchType]
+
+
+def _enum_doc(values: list[str], example: str) -> dict[str, Any]:
+    # A new dict each time: Litestar moves "examples" around inside it.
+    return {"enum": values, "examples": [example]}
+
+
+_NAME = "Display name for the goal."
+_VALUE = "Page path, event name or custom goal name."
+_CURRENCY = "ISO 4217 code, e.g. USD; null: no revenue tracking."
+# The examples are the demo site's (`goalgate demo`): its Purchase goal and the
+# numbers its year of traffic gives.
+_GOAL_ID = "550e8400-e29b-41d4-a716-446655440000"
 
 
 class GoalCreateBody(BaseModel):
@@ -38,11 +52,11 @@ class GoalCreateBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str = Field(description="Display name for the goal.")
-    type: Annotated[str, Field(json_schema_extra=_TYPE_DOC)]
-    match_type: Annotated[str, Field(json_schema_extra=_MATCH_DOC)]
-    match_value: str = Field(description="Page path, event name or custom goal name.")
-    currency: str | None = Field(default=None, description="ISO 4217 code, e.g. USD.")
+    name: str = Field(description=_NAME, examples=["Purchase"])
+    type: Annotated[str, Field(json_schema_extra=_enum_doc(_TYPES, "custom"))]
+    match_type: Annotated[str, Field(json_schema_extra=_enum_doc(_MATCH_TYPES, "exact"))]
+    match_value: str = Field(description=_VALUE, examples=["purchase"])
+    currency: str | None = Field(default=None, description=_CURRENCY, examples=["USD"])
 
 
 class GoalUpdateBody(BaseModel):
@@ -50,11 +64,13 @@ class GoalUpdateBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str | None = None
-    type: Annotated[str | None, Field(json_schema_extra=_TYPE_DOC)] = None
-    match_type: Annotated[str | None, Field(json_schema_extra=_MATCH_DOC)] = None
-    match_value: str | None = None
-    currency: str | None = None
+    name: str | None = Field(default=None, description=_NAME, examples=["Completed Purchase"])
+    type: Annotated[str | None, Field(json_schema_extra=_enum_doc(_TYPES, "custom"))] = None
+    match_type: Annotated[str | None, Field(json_schema_extra=_enum_doc(_MATCH_TYPES, "exact"))] = (
+        None
+    )
+    match_value: str | None = Field(default=None, description=_VALUE, examples=["purchase"])
+    currency: str | None = Field(default=None, description=_CURRENCY, examples=["EUR"])
 
 
 class GoalPreviewBody(BaseModel):
@@ -62,20 +78,20 @@ class GoalPreviewBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    type: Annotated[str, Field(json_schema_extra=_TYPE_DOC)]
-    match_type: Annotated[str, Field(json_schema_extra=_MATCH_DOC)]
-    match_value: str
-    currency: str | None = None
+    type: Annotated[str, Field(json_schema_extra=_enum_doc(_TYPES, "pageview"))]
+    match_type: Annotated[str, Field(json_schema_extra=_enum_doc(_MATCH_TYPES, "regex"))]
+    match_value: str = Field(description=_VALUE, examples=[r"^/blog/\d+$"])
+    currency: str | None = Field(default=None, description=_CURRENCY, examples=[None])
 
 
 @dataclass(frozen=True, slots=True)
 class GoalOut:
-    id: str
-    name: str
-    type: str
-    match_type: str
-    match_value: str
-    currency: str | None
+    id: Annotated[str, field_doc(_GOAL_ID, description="Unique identifier (UUID).")]
+    name: Annotated[str, field_doc("Purchase", description=_NAME)]
+    type: Annotated[str, field_doc("custom", enum=_TYPES)]
+    match_type: Annotated[str, field_doc("exact", enum=_MATCH_TYPES)]
+    match_value: Annotated[str, field_doc("purchase", description=_VALUE)]
+    currency: Annotated[str | None, field_doc("USD", description=_CURRENCY)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +106,7 @@ class GoalListEnvelope:
 
 @dataclass(frozen=True, slots=True)
 class Deleted:
-    deleted: bool
+    deleted: Annotated[bool, field_doc(True)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +114,16 @@ class DeletedEnvelope:
     data: Deleted
 
 
+_CONVERSIONS = "Times the goal was triggered in the period."
+_UNIQUE = "Visitors who triggered it at least once."
+_REVENUE = "Revenue in the goal's currency; null when the goal has no currency."
+
+
 @dataclass(frozen=True, slots=True)
 class StatsOut:
-    conversions: int
-    unique_conversions: int
-    revenue: float | None
+    conversions: Annotated[int, field_doc(436, description=_CONVERSIONS)]
+    unique_conversions: Annotated[int, field_doc(412, description=_UNIQUE)]
+    revenue: Annotated[float | None, field_doc(21384.00, description=_REVENUE)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +137,16 @@ _STATS_ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 @dataclass(frozen=True, slots=True)
 class MatchedValueOut:
-    value: str
-    conversions: int
+    value: Annotated[str, field_doc("/blog/2", description="A page path or event name.")]
+    conversions: Annotated[int, field_doc(94, description="Its conversions in the period.")]
 
 
 @dataclass(frozen=True, slots=True)
 class PreviewOut:
-    conversions: int
-    unique_conversions: int
-    revenue: float | None
+    conversions: Annotated[int, field_doc(1174, description=_CONVERSIONS)]
+    unique_conversions: Annotated[int, field_doc(878, description=_UNIQUE)]
+    revenue: Annotated[float | None, field_doc(None, description=_REVENUE)]
+    # The values the goal matches most, most conversions first.
     top_matches: list[MatchedValueOut]
 
 
