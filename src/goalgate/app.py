@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from goalgate import __version__
 from goalgate.api.auth import provide_runtime
 from goalgate.api.cors import CORSMiddleware
+from goalgate.api.dashboard.routes import dashboard_route_handlers
 from goalgate.api.errors import exception_handlers
 from goalgate.api.graphql.controller import graphql_controller
 from goalgate.api.ingest.routes import ingest_route_handlers
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             GoalsController,
             graphql_controller(settings),
             *ingest_route_handlers(),
+            *dashboard_route_handlers(),
         ],
         lifespan=[lifespan],
         state=State({"settings": settings}),

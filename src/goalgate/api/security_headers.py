@@ -13,6 +13,12 @@ what it loads:
   from cdn.redoc.ly, Google Fonts, the Litestar logo from cdn.jsdelivr.net, and
   a web worker Redoc starts from a blob.
 
+The dashboard (``/dashboard/``, api/dashboard/) is built into the package and
+loads nothing from elsewhere: scripts, styles and its icon from this origin
+only, no inline code, and requests to this origin only (``/graphql`` over HTTP
+and its WebSocket: CSP Level 3 ``'self'`` covers ``ws:``/``wss:`` to the same
+host and port).
+
 No Strict-Transport-Security: goalgate does not terminate TLS, the proxy in
 front of it does and should set it (README, "Security headers").
 """
@@ -22,7 +28,7 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-__all__ = ["API_CSP", "GRAPHIQL_CSP", "OPENAPI_DOCS_CSP", "add_security_headers"]
+__all__ = ["API_CSP", "DASHBOARD_CSP", "GRAPHIQL_CSP", "OPENAPI_DOCS_CSP", "add_security_headers"]
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 GRAPHIQL_CSP = (
@@ -44,6 +50,14 @@ OPENAPI_DOCS_CSP = (
     "connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+DASHBOARD_CSP = (
+    "default-src 'none'; "
+    "script-src 'self'; "
+    "style-src 'self'; "
+    "img-src 'self'; "
+    "connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 _ALWAYS = {
     "X-Content-Type-Options": "nosniff",
@@ -59,6 +73,8 @@ def _policy(path: str, content_type: str) -> str:
         return GRAPHIQL_CSP
     if path.startswith("/schema"):
         return OPENAPI_DOCS_CSP
+    if path == "/dashboard" or path.startswith("/dashboard/"):
+        return DASHBOARD_CSP
     return API_CSP
 
 
