@@ -4,9 +4,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NPM ?= npm
+DASHBOARD := dashboard
+# npm ci again whenever the dashboard's dependencies change.
+NODE_STAMP := $(DASHBOARD)/node_modules/.installed
+# Vite 8 needs Node.js 20.19 or later.
+NODE_OK := node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve demo test test-fast check lint fmt typecheck schema bench docs clean
+.PHONY: help install run serve demo test test-fast check lint fmt typecheck schema bench docs clean dashboard dashboard-test
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -25,8 +31,26 @@ demo: $(STAMP) ## Seed the demo site, goals, events and token (idempotent)
 run: demo ## Serve the API on the embedded SQLite database with demo data
 	$(BIN)/goalgate serve
 
-test: $(STAMP) ## Run the whole test suite
+test: $(STAMP) dashboard-test ## Run the whole test suite (the dashboard's checks first)
 	$(BIN)/python -m pytest
+
+$(NODE_STAMP): $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
+	cd $(DASHBOARD) && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+dashboard: ## Rebuild the dashboard into src/goalgate/api/dashboard/static/ (commit the result)
+	@$(NODE_OK) 2>/dev/null || { echo "make dashboard needs Node.js 20.19+ and npm" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(NODE_STAMP)
+	cd $(DASHBOARD) && $(NPM) run build
+
+dashboard-test: ## Type-check, unit-test and rebuild-compare the dashboard (skipped, saying why, without Node.js)
+	@if $(NODE_OK) 2>/dev/null && command -v $(NPM) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(NODE_STAMP) && cd $(DASHBOARD) && $(NPM) test; \
+	elif [ "$$GOALGATE_TEST_STRICT" = 1 ]; then \
+	  echo "GOALGATE_TEST_STRICT=1 but Node.js 20.19+ and npm are not installed: the dashboard is not tested" >&2; exit 1; \
+	else \
+	  echo "SKIPPED dashboard type-check and unit tests: Node.js 20.19+ and npm are not installed"; \
+	fi
 
 check: lint typecheck test ## Lint, type-check and test
 
@@ -50,5 +74,5 @@ bench: $(STAMP) ## Run the benchmarks (ratios against a floor measured in the sa
 docs: $(STAMP) ## Build the documentation site into site/ (strict: a broken link fails)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-clean: ## Remove the virtualenv, caches and local database
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove the virtualenv, caches, node_modules and local database
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts $(DASHBOARD)/node_modules

@@ -177,14 +177,16 @@ export function App() {
 
   const view = route.view;
   let page;
-  if (!site) {
+  if (!caps.read && (!site || view.name === "goals" || view.name === "goal")) {
+    page = <WriteOnlyPage />;
+  } else if (!site) {
     page = (
       <section>
         <h1 id="page-title" tabIndex={-1}>
           No site
         </h1>
         <p class="callout">
-          {sites ? "This token may not see any site yet." : "Type the key of the site to work on (sk_…) in “Site key” above."}
+          This token may not see any site yet.
         </p>
       </section>
     );
@@ -192,8 +194,6 @@ export function App() {
     page = caps.write ? <GoalEditor key="new" id={null} /> : <ReadOnlyNote />;
   } else if (view.name === "edit") {
     page = caps.write ? <GoalEditor key={`edit-${view.id}`} id={view.id} /> : <ReadOnlyNote />;
-  } else if (!caps.read) {
-    page = <WriteOnlyPage />;
   } else if (view.name === "goal") {
     page = <GoalPage key={view.id} id={view.id} />;
   } else {

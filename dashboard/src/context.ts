@@ -1,5 +1,6 @@
 import { createContext } from "preact";
-import { useContext } from "preact/hooks";
+import { useContext, useEffect } from "preact/hooks";
+import { ApiError } from "./api/client";
 import type { StatsInterval } from "./gql/operations";
 import type { Capabilities } from "./lib/scopes";
 import type { Period } from "./lib/period";
@@ -36,4 +37,14 @@ export function useDashboard(): DashboardContext {
   const value = useContext(Dashboard);
   if (!value) throw new Error("useDashboard outside the dashboard");
   return value;
+}
+
+/** Back to the sign-in form when goalgate stops knowing the token (revoked mid-session). */
+export function useSignOutOnRevokedToken(error: unknown): void {
+  const ctx = useContext(Dashboard);
+  useEffect(() => {
+    if (ctx && error instanceof ApiError && error.unauthenticated) {
+      ctx.expire("goalgate no longer accepts this token (revoked?). Sign in again.");
+    }
+  }, [ctx, error]);
 }

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { describeError, request } from "../api/client";
-import { useDashboard } from "../context";
+import { useDashboard, useSignOutOnRevokedToken } from "../context";
 import {
   type BucketFragment,
   GoalDetailDocument,
@@ -58,6 +58,7 @@ export function GoalPage({ id }: { id: string }) {
     Boolean(siteKey),
   );
   const [metric, setMetric] = useState<Metric>("conversions");
+  useSignOutOnRevokedToken(detail.error);
   const remover = useDeleteGoal(() => ctx.go({ name: "goals" }));
 
   const goal: Goal | null | undefined = detail.data?.goal;

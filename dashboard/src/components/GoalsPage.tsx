@@ -1,6 +1,6 @@
 import { useMemo, useState } from "preact/hooks";
 import { describeError, request } from "../api/client";
-import { useDashboard } from "../context";
+import { useDashboard, useSignOutOnRevokedToken } from "../context";
 import { GoalsOverviewDocument, type GoalsOverviewQuery } from "../gql/operations";
 import { describeMatch, formatCount, formatMoney, formatRange, formatRate } from "../lib/format";
 import { defaultInterval, periodLabel, periodVariables } from "../lib/period";
@@ -48,6 +48,7 @@ export function GoalsPage() {
     Boolean(siteKey),
   );
   const [sort, setSort] = useState<SortState>({ key: "name", direction: "ascending" });
+  useSignOutOnRevokedToken(query.error);
   const remover = useDeleteGoal(() => query.reload());
 
   const rows = useMemo(() => {

@@ -30,6 +30,7 @@ export function WriteOnlyPage() {
         This token can write goals but not read them (it lacks analytics:read), so there are no numbers, previews or live
         conversions here, and goalgate does not tell it which sites it may use: type the site key above.
       </p>
+      {!siteKey && <p>Type the key of the site to work on (sk_…) in “Site key” above, then create a goal.</p>}
       <h2>Goals changed in this tab</h2>
       {mine.length === 0 ? (
         <p class="muted">None yet.</p>
