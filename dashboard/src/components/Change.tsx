@@ -9,7 +9,9 @@ export function Change({ value, label }: { value: number | null | undefined; lab
     <span class={`change change-${direction}`} title={description}>
       {arrow && <span aria-hidden="true">{arrow} </span>}
       <span class="visually-hidden">{description}</span>
-      <span aria-hidden="true">{formatChange(value)}</span>
+      <span class="change-figure" aria-hidden="true">
+        {formatChange(value)}
+      </span>
     </span>
   );
 }

@@ -185,22 +185,22 @@ export function GoalPage({ id }: { id: string }) {
       </dl>
 
       <div class="chart-controls">
-        <label>
-          Buckets
-          <select value={interval} onChange={(e) => ctx.setInterval(e.currentTarget.value as StatsInterval)}>
+        <div class="control">
+          <label for="interval-select">Buckets</label>
+          <select id="interval-select" value={interval} onChange={(e) => ctx.setInterval(e.currentTarget.value as StatsInterval)}>
             <option value="DAY">Day</option>
             <option value="WEEK">Week</option>
             <option value="MONTH">Month</option>
           </select>
-        </label>
-        <label>
-          Show
-          <select value={shown} onChange={(e) => setMetric(e.currentTarget.value as Metric)}>
+        </div>
+        <div class="control">
+          <label for="metric-select">Show</label>
+          <select id="metric-select" value={shown} onChange={(e) => setMetric(e.currentTarget.value as Metric)}>
             <option value="conversions">Conversions</option>
             <option value="uniqueConversions">Unique conversions</option>
             {goal.currency && <option value="revenue">Revenue ({goal.currency})</option>}
           </select>
-        </label>
+        </div>
       </div>
       <h2 class="chart-title">
         {METRIC_WORDS[shown]} per {INTERVAL_WORDS[interval]}

@@ -39,18 +39,18 @@ export function Toolbar({ sites, site, period, showPeriod, onSite, onPeriod }: P
   };
 
   return (
-    <form class="toolbar" onSubmit={apply} aria-label="Site and period">
+    <form class="toolbar" onSubmit={apply} novalidate>
       {sites ? (
-        <label class="control">
-          <span>Site</span>
-          <select value={site} onChange={(e) => onSite(e.currentTarget.value)}>
+        <div class="control">
+          <label for="site-select">Site</label>
+          <select id="site-select" value={site} onChange={(e) => onSite(e.currentTarget.value)}>
             {sites.map((s) => (
               <option key={s.key} value={s.key}>
                 {s.domain ? `${s.domain} (${s.key})` : s.key}
               </option>
             ))}
           </select>
-        </label>
+        </div>
       ) : (
         <div class="control">
           <label for="site-key">Site key</label>
@@ -77,22 +77,23 @@ export function Toolbar({ sites, site, period, showPeriod, onSite, onPeriod }: P
       )}
       {showPeriod && (
         <>
-          <label class="control">
-            <span>Period</span>
-            <select value={kind} onChange={(e) => choose(e.currentTarget.value as PeriodKind)}>
+          <div class="control">
+            <label for="period-select">Period</label>
+            <select id="period-select" value={kind} onChange={(e) => choose(e.currentTarget.value as PeriodKind)}>
               {PERIOD_CHOICES.map((choice) => (
                 <option key={choice.kind} value={choice.kind}>
                   {choice.label}
                 </option>
               ))}
             </select>
-          </label>
+          </div>
           {kind === "CUSTOM" && (
             <fieldset class="custom-range">
               <legend class="visually-hidden">Custom range</legend>
-              <label class="control">
-                <span>From</span>
+              <div class="control">
+                <label for="range-from">From</label>
                 <input
+                  id="range-from"
                   type="date"
                   value={range.from}
                   max={range.to}
@@ -101,10 +102,11 @@ export function Toolbar({ sites, site, period, showPeriod, onSite, onPeriod }: P
                   aria-describedby={problem ? "range-error" : undefined}
                   onInput={(e) => setRange((r) => ({ ...r, from: e.currentTarget.value }))}
                 />
-              </label>
-              <label class="control">
-                <span>To</span>
+              </div>
+              <div class="control">
+                <label for="range-to">To</label>
                 <input
+                  id="range-to"
                   type="date"
                   value={range.to}
                   min={range.from}
@@ -113,7 +115,7 @@ export function Toolbar({ sites, site, period, showPeriod, onSite, onPeriod }: P
                   aria-describedby={problem ? "range-error" : undefined}
                   onInput={(e) => setRange((r) => ({ ...r, to: e.currentTarget.value }))}
                 />
-              </label>
+              </div>
               <button type="submit">Apply</button>
               {problem && (
                 <p class="field-error" id="range-error" role="alert">

@@ -17,7 +17,8 @@ The dashboard (``/dashboard/``, api/dashboard/) is built into the package and
 loads nothing from elsewhere: scripts, styles and its icon from this origin
 only, no inline code, and requests to this origin only (``/graphql`` over HTTP
 and its WebSocket: CSP Level 3 ``'self'`` covers ``ws:``/``wss:`` to the same
-host and port).
+host and port). Every response under ``/dashboard/`` gets it, whatever its
+type: a browser stores the policy of a 304 with the page it revalidates.
 
 No Strict-Transport-Security: goalgate does not terminate TLS, the proxy in
 front of it does and should set it (README, "Security headers").
@@ -67,14 +68,16 @@ _ALWAYS = {
 
 
 def _policy(path: str, content_type: str) -> str:
+    # By path alone: a 304 revalidating the dashboard's page has no content type,
+    # and browsers store the policy it carries with the cached page.
+    if path == "/dashboard" or path.startswith("/dashboard/"):
+        return DASHBOARD_CSP
     if not content_type.startswith("text/html"):
         return API_CSP
     if path.rstrip("/") == "/graphql":
         return GRAPHIQL_CSP
     if path.startswith("/schema"):
         return OPENAPI_DOCS_CSP
-    if path == "/dashboard" or path.startswith("/dashboard/"):
-        return DASHBOARD_CSP
     return API_CSP
 
 
