@@ -17,7 +17,7 @@ and no uncaught exception.
 
 Screenshots of each view at desktop and phone width go to
 test-artifacts/dashboard/ (gitignored); docs/img/dashboard.png is a copy of
-desktop-goals.png.
+desktop-live.png (the goals, with a conversion in the live ticker).
 """
 
 from __future__ import annotations
@@ -81,7 +81,9 @@ query($site: String!, $input: GoalMatchInput!) {
   }
 }
 """
-FIND_GOALS = "query($site: String!) { site(key: $site) { goals(first: 100) { nodes { id name matchType matchValue } } } }"
+FIND_GOALS = """
+query($site: String!) { site(key: $site) { goals(first: 100) { nodes { id name } } } }
+"""
 RENAME = """
 mutation($site: String!, $id: ID!, $name: String!) {
   updateGoal(siteKey: $site, id: $id, input: {name: $name}) { goal { name } userErrors { message } }
@@ -131,7 +133,9 @@ class Goalgate:
         assert "errors" not in body, body
         return body["data"]
 
-    def goals(self, period: str = "LAST_30_DAYS", start: str | None = None, end: str | None = None) -> list[dict[str, Any]]:
+    def goals(
+        self, period: str = "LAST_30_DAYS", start: str | None = None, end: str | None = None
+    ) -> list[dict[str, Any]]:
         variables = {"site": SITE, "period": period, "from": start, "to": end}
         nodes: list[dict[str, Any]] = self.gql(GOALS_QUERY, variables)["site"]["goals"]["nodes"]
         return nodes
@@ -143,7 +147,9 @@ class Goalgate:
         return None
 
     def preview(self, **match: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.gql(PREVIEW_QUERY, {"site": SITE, "input": match})["previewGoal"]
+        result: dict[str, Any] = self.gql(PREVIEW_QUERY, {"site": SITE, "input": match})[
+            "previewGoal"
+        ]
         return result
 
     def post_event(self, event: dict[str, Any]) -> None:
@@ -158,12 +164,14 @@ def goalgate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Goalgate]:
     printed = cli(url, cwd, "demo", "--token-file", str(cwd / "demo-token"))
     # `make run` shows the dashboard and the token first
     lines = printed.splitlines()
-    assert lines[0].startswith("dashboard:  http://") and "/dashboard/" in lines[0], printed
+    assert lines[0].startswith("dashboard:  http://"), printed
+    assert "/dashboard/" in lines[0], printed
     assert lines[1].startswith("demo token: gg_"), printed
     demo_token = (cwd / "demo-token").read_text().strip()
     assert lines[1] == f"demo token: {demo_token}"
-    reader = cli(url, cwd, "tokens", "create", "--name", "reader", "--scope", "analytics:read", "--site", SITE)
-    writer = cli(url, cwd, "tokens", "create", "--name", "writer", "--scope", "analytics:write", "--site", SITE)
+    made = "tokens create --site sk_demo --name {} --scope analytics:{}"
+    reader = cli(url, cwd, *made.format("reader", "read").split())
+    writer = cli(url, cwd, *made.format("writer", "write").split())
     app = Goalgate(url, cwd)
     app.tokens = {"demo": demo_token, "reader": reader.strip(), "writer": writer.strip()}
     try:
@@ -225,6 +233,13 @@ def tab(tab_factory: Callable[..., Tab]) -> Tab:
     return tab_factory()
 
 
+def scopes_shown(page: Any) -> list[str]:
+    items: list[str] = (
+        page.get_by_role("list", name="Scopes").get_by_role("listitem").all_inner_texts()
+    )
+    return items
+
+
 def wait_for(read: Callable[[], T], expected: T, timeout: float = 10.0) -> T:
     """Reads until the page shows `expected` (it loads asynchronously); returns the last read."""
     deadline = time.monotonic() + timeout
@@ -250,7 +265,7 @@ def money(value: dict[str, str] | None) -> str:
 
 
 def percent(text: str) -> float | None:
-    """"49.97%" -> 49.97, "+1.5%" -> 1.5, "—" -> None."""
+    """Reads a shown percentage: 49.97% -> 49.97, +1.5% -> 1.5, a dash -> None."""
     if text.strip() == "—":
         return None
     return float(text.strip().rstrip("%").replace(",", ""))
@@ -264,7 +279,8 @@ def near(shown: float | None, value: float | None, decimals: int) -> bool:
 
 def table_rows(page: Any) -> dict[str, dict[str, str]]:
     return page.evaluate(
-        """() => Object.fromEntries([...document.querySelectorAll('table.goals tbody tr[data-goal-id]')]
+        """() => Object.fromEntries(
+          [...document.querySelectorAll('table.goals tbody tr[data-goal-id]')]
           .map((row) => [row.dataset.goalId, {
             name: row.querySelector('th a').textContent,
             conversions: row.querySelector('[data-column=conversions]').textContent,
@@ -324,9 +340,8 @@ def test_sign_in_shows_the_token_its_scopes_and_sites(tab: Tab) -> None:
 
     tab.page.get_by_label("API token", exact=True).fill(tab.goalgate.tokens["demo"])
     tab.page.get_by_role("button", name="Sign in").click()
-    scopes = tab.page.get_by_role("list", name="Scopes")
-    scopes.wait_for()
-    assert scopes.get_by_role("listitem").all_inner_texts() == ["analytics:read", "analytics:write"]
+    tab.page.get_by_role("list", name="Scopes").wait_for()
+    assert scopes_shown(tab.page) == ["analytics:read", "analytics:write"]
     header = tab.page.locator("header.topbar").inner_text()
     assert "demo" in header
     assert "1 site: sk_demo" in header
@@ -446,7 +461,11 @@ def test_a_goal_has_its_chart_with_the_previous_period_revenue_and_top_matches(
         # bucket by bucket; the compared period may have a bucket less (weeks, months)
         return [
             [day(b["date"]), count(b["conversions"])]
-            + ([day(previous[i]["date"]), count(previous[i]["conversions"])] if i < len(previous) else ["", ""])
+            + (
+                [day(previous[i]["date"]), count(previous[i]["conversions"])]
+                if i < len(previous)
+                else ["", ""]
+            )
             for i, b in enumerate(current)
         ]
 
@@ -463,19 +482,25 @@ def test_a_goal_has_its_chart_with_the_previous_period_revenue_and_top_matches(
 
     # revenue per currency as sent, and the conversions no rate could convert
     shown = page.locator("[data-list=revenue-by-currency] li").evaluate_all(
-        "items => items.map(li => [li.querySelector('span').textContent, li.querySelector('strong').textContent])"
+        "items => items.map(li => [li.querySelector('span').textContent,"
+        " li.querySelector('strong').textContent])"
     )
     assert shown == [[m["currency"], money(m)] for m in stats["revenueByCurrency"]]
     assert {m["currency"] for m in stats["revenueByCurrency"]} == {"EUR", "USD"}
     callout = page.locator(".callout[role=note]")
     if stats["unconvertedConversions"]:
-        assert callout.inner_text().startswith(f"{count(stats['unconvertedConversions'])} conversion")
+        assert callout.inner_text().startswith(
+            f"{count(stats['unconvertedConversions'])} conversion"
+        )
     else:
         assert callout.count() == 0
 
     # the top matching names come from the goal's preview
     preview = goalgate.preview(
-        type=goal["type"], matchType=goal["matchType"], matchValue=goal["matchValue"], currency=goal["currency"]
+        type=goal["type"],
+        matchType=goal["matchType"],
+        matchValue=goal["matchValue"],
+        currency=goal["currency"],
     )
     matches = page.locator("section[aria-labelledby=matches-title] tbody tr").evaluate_all(
         "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
@@ -509,12 +534,14 @@ def test_create_with_a_live_preview_then_rename_and_delete(tab: Tab, goalgate: G
     value = page.get_by_label("Match value", exact=True)
     value.press_sequentially("/blog", delay=40)
     broad = goalgate.preview(type="PAGEVIEW", matchType="CONTAINS", matchValue="/blog")
-    assert wait_for(shown_preview, count(broad["stats"]["conversions"])) == count(broad["stats"]["conversions"])
+    wanted = count(broad["stats"]["conversions"])
+    assert wait_for(shown_preview, wanted) == wanted
 
     value.press_sequentially("/1", delay=40)
     narrow = goalgate.preview(type="PAGEVIEW", matchType="CONTAINS", matchValue="/blog/1")
     assert 0 < narrow["stats"]["conversions"] < broad["stats"]["conversions"]
-    assert wait_for(shown_preview, count(narrow["stats"]["conversions"])) == count(narrow["stats"]["conversions"])
+    wanted = count(narrow["stats"]["conversions"])
+    assert wait_for(shown_preview, wanted) == wanted
     expected_matches = [[m["value"], count(m["conversions"])] for m in narrow["topMatches"]]
     assert wait_for(shown_matches, expected_matches) == expected_matches
     tab.shot("desktop-editor")
@@ -539,7 +566,7 @@ def test_create_with_a_live_preview_then_rename_and_delete(tab: Tab, goalgate: G
     goal_id = goalgate.goal_id("E2E blog reads")
     assert goal_id is not None
     assert f"#/goals/{goal_id}?" in page.url
-    assert page.locator("[data-figure=conversions]").inner_text() == count(narrow["stats"]["conversions"])
+    assert page.locator("[data-figure=conversions]").inner_text() == wanted
 
     # rename
     page.get_by_role("link", name="Edit E2E blog reads").click()
@@ -566,7 +593,8 @@ def test_create_with_a_live_preview_then_rename_and_delete(tab: Tab, goalgate: G
     assert "changed elsewhere" in conflict.inner_text()
     assert "E2E renamed elsewhere" in conflict.inner_text()
     page.get_by_role("button", name="Reload the goal").click()
-    assert wait_for(lambda: page.get_by_label("Name", exact=True).input_value(), "E2E renamed elsewhere") == "E2E renamed elsewhere"
+    name_now = wait_for(page.get_by_label("Name", exact=True).input_value, "E2E renamed elsewhere")
+    assert name_now == "E2E renamed elsewhere"
     assert conflict.count() == 0
     assert goalgate.goal_id("E2E mine") is None
 
@@ -590,7 +618,12 @@ def test_a_posted_event_shows_in_the_live_ticker_within_two_seconds(
     before = page.locator("ol.ticker li").count()
     started = time.monotonic()
     goalgate.post_event(
-        {"site": SITE, "type": "goal", "name": "purchase", "revenue": {"amount": "42.50", "currency": "USD"}}
+        {
+            "site": SITE,
+            "type": "goal",
+            "name": "purchase",
+            "revenue": {"amount": "42.50", "currency": "USD"},
+        }
     )
     item = page.locator("ol.ticker li").first
     item.filter(has_text="Purchase").wait_for(timeout=2000)
@@ -605,7 +638,7 @@ def test_a_read_only_token_sees_no_edit_controls(tab: Tab, goalgate: Goalgate) -
     tab.sign_in(goalgate.tokens["reader"])
     page = tab.page
     assert_table_shows(page, goalgate.goals())
-    assert page.get_by_role("list", name="Scopes").get_by_role("listitem").all_inner_texts() == ["analytics:read"]
+    assert scopes_shown(page) == ["analytics:read"]
     page.get_by_text("Read-only token").wait_for()
     assert page.get_by_role("link", name="New goal").count() == 0
     assert page.get_by_role("button", name=re.compile("^Delete ")).count() == 0
@@ -622,7 +655,7 @@ def test_a_write_only_token_gets_the_editor_without_stats(tab: Tab, goalgate: Go
     tab.sign_in(goalgate.tokens["writer"])
     page = tab.page
     page.get_by_role("heading", name="Goal editor").wait_for()
-    assert page.get_by_role("list", name="Scopes").get_by_role("listitem").all_inner_texts() == ["analytics:write"]
+    assert scopes_shown(page) == ["analytics:write"]
     assert page.locator("table.goals").count() == 0
     assert page.get_by_role("heading", name="Live conversions").count() == 0
     page.get_by_label("Site key", exact=True).fill(SITE)
@@ -644,10 +677,13 @@ def test_a_write_only_token_gets_the_editor_without_stats(tab: Tab, goalgate: Go
     assert goalgate.goal_id("E2E written blind") is None
 
 
-ACCESSIBLE_NAMES = """() => [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex="0"]')]
+ACCESSIBLE_NAMES = """() => [
+    ...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex="0"]'),
+  ]
   .filter((el) => !el.closest('[hidden]'))
   .filter((el) => {
-    const label = el.getAttribute('aria-label') || (el.labels && [...el.labels].map((l) => l.textContent).join(' '))
+    const label = el.getAttribute('aria-label')
+      || (el.labels && [...el.labels].map((l) => l.textContent).join(' '))
       || el.textContent;
     return !(label && label.trim());
   })

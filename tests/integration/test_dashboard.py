@@ -85,9 +85,7 @@ async def test_the_page_gets_a_strict_policy_and_is_revalidated(plain_client: Cl
 
 
 def test_the_policy_allows_this_origin_only_and_no_inline_code() -> None:
-    directives = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in DASHBOARD_CSP.split(";")
-    )
+    directives = dict([*part.strip().split(" ", 1), ""][:2] for part in DASHBOARD_CSP.split(";"))
     assert directives["default-src"] == "'none'"
     assert directives["script-src"] == "'self'"
     assert directives["style-src"] == "'self'"
@@ -151,9 +149,7 @@ def test_the_page_loads_nothing_from_elsewhere_and_holds_no_data() -> None:
 
 def test_the_app_serves_what_was_built() -> None:
     served = set(load_static())
-    on_disk = {
-        path.relative_to(STATIC).as_posix() for path in STATIC.rglob("*") if path.is_file()
-    }
+    on_disk = {path.relative_to(STATIC).as_posix() for path in STATIC.rglob("*") if path.is_file()}
     assert served == on_disk - {"build-manifest.json"}
 
 
@@ -169,9 +165,7 @@ def _files_under(folder: Path, skip: set[str], base: Path) -> list[str]:
     found = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(base).as_posix()
-        if path.is_file() and not any(
-            relative == s or relative.startswith(f"{s}/") for s in skip
-        ):
+        if path.is_file() and not any(relative == s or relative.startswith(f"{s}/") for s in skip):
             found.append(relative)
     return found
 
@@ -192,9 +186,7 @@ def test_the_committed_build_matches_its_sources() -> None:
             sources += _files_under(DASHBOARD / folder, set(rule["exclude"]), DASHBOARD)
     now = {path: _sha256(DASHBOARD / path) for path in sources}
     recorded = manifest["inputs"]
-    stale = sorted(
-        path for path in set(now) | set(recorded) if now.get(path) != recorded.get(path)
-    )
+    stale = sorted(path for path in set(now) | set(recorded) if now.get(path) != recorded.get(path))
     assert not stale, f"the dashboard was not rebuilt after changes to {stale}: run make dashboard"
 
     built = {path: _sha256(STATIC / path) for path in _files_under(STATIC, {MANIFEST.name}, STATIC)}
