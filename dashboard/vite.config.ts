@@ -16,6 +16,13 @@ export default defineConfig({
     sourcemap: false,
     reportCompressedSize: false,
   },
+  // `npm run dev`: this folder on :5173, with /graphql (and its WebSocket)
+  // passed to a goalgate on :8000 (`make run`), so the page stays same-origin.
+  server: {
+    proxy: {
+      "/graphql": { target: "http://127.0.0.1:8000", ws: true },
+    },
+  },
   test: {
     environment: "happy-dom",
     include: ["test/**/*.test.{ts,tsx}"],

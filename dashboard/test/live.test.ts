@@ -128,6 +128,32 @@ describe("live conversions", () => {
     stop();
   });
 
+  it("stops for good when the token is revoked while subscribed", async () => {
+    const statuses: LiveStatus[] = [];
+    const stop = watchConversions(
+      "gg_soon_revoked",
+      "sk_demo",
+      { onConversion: () => undefined, onStatus: (s) => statuses.push(s) },
+      { url: "ws://x/graphql", webSocketImpl: FakeSocket, retryWait: () => 0 },
+    );
+    await until(() => FakeSocket.all[0]?.sent.some((m) => m.type === "subscribe") ?? false);
+    const socket = FakeSocket.all[0]!;
+    const { id } = socket.sent[1] as { id: string };
+    // what goalgate sends: a result with the error, then complete; the lazy client then hangs up
+    socket.receive({
+      id,
+      type: "next",
+      payload: { data: null, errors: [{ message: "the token is invalid or revoked", extensions: { code: "UNAUTHENTICATED" } }] },
+    });
+    socket.receive({ id, type: "complete" });
+    await new Promise((r) => setTimeout(r, 20));
+    socket.drop(1000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(statuses[statuses.length - 1]).toBe("refused");
+    expect(FakeSocket.all).toHaveLength(1);
+    stop();
+  });
+
   it("waits a little longer after each failed attempt, up to 3 s", () => {
     expect([0, 1, 2, 3, 10].map(reconnectDelay)).toEqual([500, 1000, 2000, 3000, 3000]);
   });

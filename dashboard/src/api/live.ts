@@ -34,6 +34,7 @@ export function watchConversions(token: string, site: string, handlers: LiveHand
   let stopped = false;
   let refused = false;
   let everConnected = false;
+  let ended = false;
   const wait = options.retryWait ?? reconnectDelay;
   const client: Client = createClient({
     url: options.url ?? graphqlSocketUrl(),
@@ -62,7 +63,8 @@ export function watchConversions(token: string, site: string, handlers: LiveHand
         if (!stopped) handlers.onStatus("live");
       },
       closed: (event) => {
-        if (stopped) return;
+        // Closed after the subscription ended (the lazy client then hangs up): nothing to retry.
+        if (stopped || ended) return;
         const code = typeof event === "object" && event !== null && "code" in event ? Number((event as { code: unknown }).code) : 0;
         if (REFUSED.has(code) || refused) {
           refused = true;
@@ -80,18 +82,32 @@ export function watchConversions(token: string, site: string, handlers: LiveHand
     {
       next: (result) => {
         if (result.data?.conversions) handlers.onConversion(result.data.conversions);
+        // goalgate ends the subscription of a token revoked meanwhile with a result
+        // carrying UNAUTHENTICATED, then completes it.
+        const errors = (result.errors ?? []) as readonly { message?: string; extensions?: { code?: unknown } }[];
+        if (errors.length && !stopped) {
+          ended = true;
+          if (errors.some((e) => e.extensions?.code === "UNAUTHENTICATED")) refused = true;
+          handlers.onStatus(refused ? "refused" : "stopped", errors.map((e) => e.message).join("; "));
+        }
       },
       error: (error) => {
+        ended = true;
         if (stopped) return;
-        const message = Array.isArray(error)
-          ? error.map((e: { message?: string }) => e.message).join("; ")
+        const errors: { message?: string; extensions?: { code?: string } }[] = Array.isArray(error) ? error : [];
+        // A token revoked while subscribed ends the subscription with UNAUTHENTICATED.
+        if (errors.some((e) => e.extensions?.code === "UNAUTHENTICATED")) refused = true;
+        const message = errors.length
+          ? errors.map((e) => e.message).join("; ")
           : refused
             ? "The server refused this token for live conversions."
             : "Live conversions stopped.";
         handlers.onStatus(refused ? "refused" : "stopped", message);
       },
       complete: () => {
-        if (!stopped) handlers.onStatus("stopped", "The server ended the live conversions.");
+        const already = ended;
+        ended = true;
+        if (!stopped && !already) handlers.onStatus("stopped", "The server ended the live conversions.");
       },
     },
   );

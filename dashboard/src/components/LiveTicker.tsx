@@ -1,5 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
+import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import { type LiveConversion, type LiveStatus, watchConversions } from "../api/live";
+import { Dashboard } from "../context";
 import { formatMoney, formatTime } from "../lib/format";
 
 interface Entry extends LiveConversion {
@@ -22,6 +23,9 @@ export function LiveTicker({ token, site, timezone }: { token: string; site: str
   const [status, setStatus] = useState<LiveStatus>("connecting");
   const [detail, setDetail] = useState<string | null>(null);
   const [count, setCount] = useState(0);
+  const ctx = useContext(Dashboard);
+  const expire = useRef(ctx?.expire);
+  expire.current = ctx?.expire;
 
   useEffect(() => {
     setEntries([]);
@@ -39,6 +43,8 @@ export function LiveTicker({ token, site, timezone }: { token: string; site: str
       onStatus: (value, text) => {
         setStatus(value);
         setDetail(text ?? null);
+        // 4403 at connection_init: goalgate no longer accepts the token.
+        if (value === "refused") expire.current?.("goalgate no longer accepts this token (revoked?). Sign in again.");
       },
     });
   }, [token, site]);
