@@ -27,9 +27,8 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
-__all__ = ["DASHBOARD_PATH", "StaticFile", "dashboard_route_handlers", "load_static"]
+__all__ = ["IMMUTABLE", "StaticFile", "dashboard_route_handlers", "load_static"]
 
-DASHBOARD_PATH = "/dashboard/"
 MANIFEST = "build-manifest.json"
 
 IMMUTABLE = "public, max-age=31536000, immutable"
