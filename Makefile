@@ -1,15 +1,21 @@
 # goalgate — `make help` lists every target.
 SHELL := /bin/bash
 PYTHON ?= python3
+NPM ?= npm
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The npm tools the tests run (graphql-http's audit), installed from tests/package-lock.json.
-NODE_STAMP := tests/node_modules/.npm-installed
+TESTS_NODE_STAMP := tests/node_modules/.npm-installed
 GRAPHIQL := frontend/graphiql
+DASHBOARD := dashboard
+# npm ci again whenever the dashboard's dependencies change.
+DASHBOARD_NODE_STAMP := $(DASHBOARD)/node_modules/.installed
+# Vite 8 needs Node.js 20.19 or later.
+NODE_OK := node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve demo test check lint fmt typecheck schema bench docs clean graphiql-assets
+.PHONY: help install run serve demo test check lint fmt typecheck schema bench docs clean graphiql-assets dashboard dashboard-test
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -20,14 +26,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,docs,postgres,redis]'
 	@touch $(STAMP)
 
-$(NODE_STAMP): tests/package.json tests/package-lock.json
-	@if command -v npm >/dev/null; then \
-		cd tests && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.npm-installed; \
+$(TESTS_NODE_STAMP): tests/package.json tests/package-lock.json
+	@if command -v $(NPM) >/dev/null; then \
+		cd tests && $(NPM) ci --no-audit --no-fund --loglevel=error && touch node_modules/.npm-installed; \
 	else \
 		echo "npm not found: the graphql-http audit test will be skipped (install nodejs and npm)"; \
 	fi
 
-install: $(STAMP) $(NODE_STAMP) ## Create the virtualenv and install goalgate with its dev tools (and the tests' npm tools)
+install: $(STAMP) $(TESTS_NODE_STAMP) ## Create the virtualenv and install goalgate with its dev tools (and the tests' npm tools)
 
 demo: $(STAMP) ## Seed the demo site, goals, events and token (idempotent)
 	$(BIN)/goalgate demo
@@ -35,8 +41,26 @@ demo: $(STAMP) ## Seed the demo site, goals, events and token (idempotent)
 run: demo ## Serve the API on the embedded SQLite database with demo data
 	$(BIN)/goalgate serve
 
-test: $(STAMP) $(NODE_STAMP) ## Run the whole test suite
+test: $(STAMP) $(TESTS_NODE_STAMP) dashboard-test ## Run the whole test suite (the dashboard's checks first)
 	$(BIN)/python -m pytest
+
+$(DASHBOARD_NODE_STAMP): $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
+	cd $(DASHBOARD) && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+dashboard: ## Rebuild the dashboard into src/goalgate/api/dashboard/static/ (commit the result)
+	@$(NODE_OK) 2>/dev/null || { echo "make dashboard needs Node.js 20.19+ and npm" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(DASHBOARD_NODE_STAMP)
+	cd $(DASHBOARD) && $(NPM) run build
+
+dashboard-test: ## Type-check, unit-test and rebuild-compare the dashboard (skipped, saying why, without Node.js)
+	@if $(NODE_OK) 2>/dev/null && command -v $(NPM) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(DASHBOARD_NODE_STAMP) && cd $(DASHBOARD) && $(NPM) test; \
+	elif [ "$$GOALGATE_TEST_STRICT" = 1 ]; then \
+	  echo "GOALGATE_TEST_STRICT=1 but Node.js 20.19+ and npm are not installed: the dashboard is not tested" >&2; exit 1; \
+	else \
+	  echo "SKIPPED dashboard type-check and unit tests: Node.js 20.19+ and npm are not installed"; \
+	fi
 
 check: lint typecheck test ## Lint, type-check and test
 
@@ -55,7 +79,7 @@ schema: $(STAMP) ## Write the GraphQL SDL to schema.graphql
 	$(BIN)/goalgate schema > schema.graphql
 
 graphiql-assets: ## Vendor GraphiQL's pinned builds (frontend/graphiql) into src/goalgate/api/graphql/static/graphiql/vendor
-	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error && node vendor.mjs
+	cd $(GRAPHIQL) && $(NPM) ci --no-audit --no-fund --loglevel=error && node vendor.mjs
 
 bench: $(STAMP) ## Run the benchmarks (ratios against a floor measured in the same run)
 	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk) \
@@ -65,5 +89,6 @@ bench: $(STAMP) ## Run the benchmarks (ratios against a floor measured in the sa
 docs: $(STAMP) ## Build the documentation site into site/ (strict: a broken link fails)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-clean: ## Remove the virtualenv, caches and local database
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/node_modules $(GRAPHIQL)/node_modules
+clean: ## Remove the virtualenv, caches, node_modules and local database
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts \
+		tests/node_modules $(GRAPHIQL)/node_modules $(DASHBOARD)/node_modules

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from goalgate import __version__
 from goalgate.api.auth import provide_runtime
 from goalgate.api.cors import CORSMiddleware
+from goalgate.api.dashboard.routes import dashboard_route_handlers
 from goalgate.api.errors import exception_handlers
 from goalgate.api.graphql.controller import graphql_controller
 from goalgate.api.ingest import openapi_body
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             GoalsController,
             graphql_controller(settings),
             *ingest_route_handlers(),
+            *dashboard_route_handlers(),
         ],
         lifespan=[lifespan],
         state=State({"settings": settings}),

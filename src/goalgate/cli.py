@@ -320,8 +320,9 @@ def demo(
             handle.write(seed.token + "\n")
     settings = Settings()
     base = f"http://{settings.host}:{settings.port}"
-    out.print(f"demo site:  {seed.site_key} ({seed.goals} goals, {seed.events} events)")
+    out.print(f"dashboard:  {base}/dashboard/  (paste the demo token to sign in)")
     out.print(f"demo token: {seed.token}", soft_wrap=True)
+    out.print(f"demo site:  {seed.site_key} ({seed.goals} goals, {seed.events} events)")
     out.print(f"REST:       {base}/api/v1/analytics/sites/{seed.site_key}/goals")
     out.print(f"GraphiQL:   {base}/graphql")
 

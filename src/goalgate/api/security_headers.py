@@ -12,6 +12,13 @@ serves each get a policy that allows exactly what they load:
   from cdn.redoc.ly, Google Fonts, the Litestar logo from cdn.jsdelivr.net, and
   a web worker Redoc starts from a blob.
 
+The dashboard (``/dashboard/``, api/dashboard/) is built into the package and
+loads nothing from elsewhere: scripts, styles and its icon from this origin
+only, no inline code, and requests to this origin only (``/graphql`` over HTTP
+and its WebSocket: CSP Level 3 ``'self'`` covers ``ws:``/``wss:`` to the same
+host and port). Every response under ``/dashboard/`` gets it, whatever its
+type: a browser stores the policy of a 304 with the page it revalidates.
+
 No Strict-Transport-Security: goalgate does not terminate TLS, the proxy in
 front of it does and should set it (README, "Security headers").
 """
@@ -21,7 +28,7 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-__all__ = ["API_CSP", "GRAPHIQL_CSP", "OPENAPI_DOCS_CSP", "add_security_headers"]
+__all__ = ["API_CSP", "DASHBOARD_CSP", "GRAPHIQL_CSP", "OPENAPI_DOCS_CSP", "add_security_headers"]
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 GRAPHIQL_CSP = (
@@ -43,6 +50,14 @@ OPENAPI_DOCS_CSP = (
     "connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+DASHBOARD_CSP = (
+    "default-src 'none'; "
+    "script-src 'self'; "
+    "style-src 'self'; "
+    "img-src 'self'; "
+    "connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 _ALWAYS = {
     "X-Content-Type-Options": "nosniff",
@@ -52,6 +67,10 @@ _ALWAYS = {
 
 
 def _policy(path: str, content_type: str) -> str:
+    # By path alone: a 304 revalidating the dashboard's page has no content type,
+    # and browsers store the policy it carries with the cached page.
+    if path == "/dashboard" or path.startswith("/dashboard/"):
+        return DASHBOARD_CSP
     if not content_type.startswith("text/html"):
         return API_CSP
     if path.rstrip("/") == "/graphql":

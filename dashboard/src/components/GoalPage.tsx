@@ -1,0 +1,316 @@
+import { useState } from "preact/hooks";
+import { describeError, request } from "../api/client";
+import { useDashboard, useSignOutOnRevokedToken } from "../context";
+import {
+  type BucketFragment,
+  GoalDetailDocument,
+  type GoalDetailQuery,
+  PreviewGoalDocument,
+  type StatsInterval,
+} from "../gql/operations";
+import { GOAL_TYPE_LABELS, describeMatch, formatCount, formatDay, formatMoney, formatRange, formatRate } from "../lib/format";
+import { defaultInterval, periodLabel, periodVariables } from "../lib/period";
+import { useQuery } from "../lib/useQuery";
+import { Change } from "./Change";
+import { Chart, type Point } from "./Chart";
+import { useDeleteGoal } from "./useDeleteGoal";
+
+type Goal = NonNullable<GoalDetailQuery["goal"]>;
+type Metric = "conversions" | "uniqueConversions" | "revenue";
+
+const INTERVAL_WORDS: Record<StatsInterval, string> = { DAY: "day", WEEK: "week", MONTH: "month" };
+const METRIC_WORDS: Record<Metric, string> = {
+  conversions: "Conversions",
+  uniqueConversions: "Unique conversions",
+  revenue: "Revenue",
+};
+
+function series(buckets: readonly BucketFragment[], metric: Metric): Point[] {
+  return buckets.map((b) => ({
+    date: b.date,
+    value: metric === "revenue" ? Number(b.revenue?.amount ?? 0) : b[metric],
+  }));
+}
+
+export function GoalPage({ id }: { id: string }) {
+  const ctx = useDashboard();
+  const siteKey = ctx.site?.key ?? "";
+  const interval = ctx.route.interval ?? defaultInterval(ctx.period);
+  const variables = periodVariables(ctx.period);
+  const detail = useQuery(
+    async (signal) => {
+      const data = await request(GoalDetailDocument, { site: siteKey, id, interval, ...variables }, { token: ctx.token, signal });
+      const goal = data.goal;
+      if (!goal) return { goal: null, matches: null };
+      // The top matching values come from previewGoal: the API has no per-value breakdown of a saved goal yet.
+      const preview = await request(
+        PreviewGoalDocument,
+        {
+          site: siteKey,
+          input: { type: goal.type, matchType: goal.matchType, matchValue: goal.matchValue, currency: goal.currency },
+          ...variables,
+        },
+        { token: ctx.token, signal },
+      );
+      return { goal, matches: preview.previewGoal?.topMatches ?? [] };
+    },
+    [ctx.token, siteKey, id, interval, variables.period, variables.from, variables.to],
+    Boolean(siteKey),
+  );
+  const [metric, setMetric] = useState<Metric>("conversions");
+  useSignOutOnRevokedToken(detail.error);
+  const remover = useDeleteGoal(() => ctx.go({ name: "goals" }));
+
+  const goal: Goal | null | undefined = detail.data?.goal;
+  if (detail.status === "error" && !goal) {
+    return (
+      <section>
+        <p>
+          <a href={`#/goals?site=${encodeURIComponent(siteKey)}`}>← All goals</a>
+        </p>
+        <h1 id="page-title" tabIndex={-1}>
+          Goal
+        </h1>
+        <div class="error-box" role="alert">
+          <p>{describeError(detail.error)}</p>
+          <button type="button" onClick={detail.reload}>
+            Try again
+          </button>
+        </div>
+      </section>
+    );
+  }
+  if (detail.status === "ok" && !goal) {
+    return (
+      <section>
+        <p>
+          <a href={`#/goals?site=${encodeURIComponent(siteKey)}`}>← All goals</a>
+        </p>
+        <h1 id="page-title" tabIndex={-1}>
+          Goal not found
+        </h1>
+        <p class="error-box" role="alert">
+          This goal does not exist (any more), or this token may not see it.
+        </p>
+      </section>
+    );
+  }
+  if (!goal) {
+    return (
+      <section aria-busy="true">
+        <p>
+          <a href={`#/goals?site=${encodeURIComponent(siteKey)}`}>← All goals</a>
+        </p>
+        <h1 id="page-title" tabIndex={-1}>
+          Loading the goal…
+        </h1>
+      </section>
+    );
+  }
+
+  const stats = goal.stats;
+  const previous = stats.previous;
+  const shown: Metric = metric === "revenue" && !goal.currency ? "conversions" : metric;
+  const format = shown === "revenue" ? (v: number) => formatMoney({ amount: String(v), currency: goal.currency ?? "USD" }) : formatCount;
+  const matches = detail.data?.matches ?? [];
+  const loading = detail.status === "loading";
+  const valueWord = goal.type === "PAGEVIEW" ? "paths" : "names";
+
+  return (
+    <section aria-labelledby="page-title" aria-busy={loading ? "true" : "false"} class={loading ? "stale" : undefined}>
+      <p>
+        <a href={`#/goals?site=${encodeURIComponent(siteKey)}`}>← All goals</a>
+      </p>
+      <div class="page-head">
+        <div>
+          <h1 id="page-title" tabIndex={-1}>
+            {goal.name}
+          </h1>
+          <p class="muted">
+            {GOAL_TYPE_LABELS[goal.type]} · {describeMatch(goal)}
+            {goal.currency ? ` · revenue in ${goal.currency}` : ""}
+          </p>
+          <p class="muted period-echo">
+            {periodLabel(ctx.period)}: {formatRange(stats.from, stats.to)} ({stats.timezone})
+            {previous && <> · compared with {formatRange(previous.from, previous.to)}</>}
+          </p>
+        </div>
+        {ctx.caps.write && (
+          <div class="page-actions">
+            <a class="button" href={`#/goals/${encodeURIComponent(goal.id)}/edit?site=${encodeURIComponent(siteKey)}`} aria-label={`Edit ${goal.name}`}>
+              Edit
+            </a>
+            <button type="button" class="danger-outline" aria-label={`Delete ${goal.name}`} onClick={() => remover.ask(goal)}>
+              Delete
+            </button>
+          </div>
+        )}
+      </div>
+
+      <dl class="cards">
+        <div class="card">
+          <dt>Conversions</dt>
+          <dd class="figure" data-figure="conversions">{formatCount(stats.conversions)}</dd>
+          <dd>
+            <Change value={stats.change?.conversions} label="Conversions" />
+            {previous && <span class="muted"> vs {formatCount(previous.conversions)}</span>}
+          </dd>
+        </div>
+        <div class="card">
+          <dt>Unique conversions</dt>
+          <dd class="figure" data-figure="uniqueConversions">{formatCount(stats.uniqueConversions)}</dd>
+          <dd>
+            <Change value={stats.change?.uniqueConversions} label="Unique conversions" />
+            {previous && <span class="muted"> vs {formatCount(previous.uniqueConversions)}</span>}
+          </dd>
+        </div>
+        <div class="card">
+          <dt>Conversion rate</dt>
+          <dd class="figure" data-figure="conversionRate">{formatRate(stats.conversionRate)}</dd>
+          <dd>
+            <Change value={stats.change?.conversionRate} label="Conversion rate" />
+            <span class="muted"> of {formatCount(stats.visitors)} visitors</span>
+          </dd>
+        </div>
+        {goal.currency && (
+          <div class="card">
+            <dt>Revenue</dt>
+            <dd class="figure" data-figure="revenue">{formatMoney(stats.revenue)}</dd>
+            <dd>
+              <Change value={stats.change?.revenue} label="Revenue" />
+              {previous?.revenue && <span class="muted"> vs {formatMoney(previous.revenue)}</span>}
+            </dd>
+          </div>
+        )}
+      </dl>
+
+      <div class="chart-controls">
+        <div class="control">
+          <label for="interval-select">Buckets</label>
+          <select id="interval-select" value={interval} onChange={(e) => ctx.setInterval(e.currentTarget.value as StatsInterval)}>
+            <option value="DAY">Day</option>
+            <option value="WEEK">Week</option>
+            <option value="MONTH">Month</option>
+          </select>
+        </div>
+        <div class="control">
+          <label for="metric-select">Show</label>
+          <select id="metric-select" value={shown} onChange={(e) => setMetric(e.currentTarget.value as Metric)}>
+            <option value="conversions">Conversions</option>
+            <option value="uniqueConversions">Unique conversions</option>
+            {goal.currency && <option value="revenue">Revenue ({goal.currency})</option>}
+          </select>
+        </div>
+      </div>
+      <h2 class="chart-title">
+        {METRIC_WORDS[shown]} per {INTERVAL_WORDS[interval]}
+      </h2>
+      <Chart
+        title={`${METRIC_WORDS[shown]} per ${INTERVAL_WORDS[interval]}`}
+        current={series(stats.timeseries, shown)}
+        previous={previous ? series(previous.timeseries, shown) : null}
+        format={format}
+        currentLabel={`This period (${formatRange(stats.from, stats.to)})`}
+        previousLabel={previous ? `Previous period (${formatRange(previous.from, previous.to)})` : ""}
+      />
+      <details class="numbers">
+        <summary>Show the numbers</summary>
+        <div class="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Bucket from</th>
+                <th scope="col" class="num">
+                  {METRIC_WORDS[shown]}
+                </th>
+                {previous && (
+                  <>
+                    <th scope="col">Previous from</th>
+                    <th scope="col" class="num">
+                      Previous
+                    </th>
+                  </>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {series(stats.timeseries, shown).map((point, i) => {
+                const before = previous ? series(previous.timeseries, shown)[i] : undefined;
+                return (
+                  <tr key={point.date}>
+                    <td>{formatDay(point.date)}</td>
+                    <td class="num">{format(point.value)}</td>
+                    {previous && (
+                      <>
+                        <td>{before ? formatDay(before.date) : ""}</td>
+                        <td class="num">{before ? format(before.value) : ""}</td>
+                      </>
+                    )}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </details>
+
+      <div class="two-columns">
+        <section aria-labelledby="revenue-title" class="panel">
+          <h2 id="revenue-title">Revenue by currency</h2>
+          {stats.revenueByCurrency.length === 0 ? (
+            <p class="muted">{goal.currency ? "No revenue in this period." : "This goal tracks no revenue (it has no currency)."}</p>
+          ) : (
+            <ul class="plain-list" data-list="revenue-by-currency">
+              {stats.revenueByCurrency.map((money) => (
+                <li key={money.currency}>
+                  <span>{money.currency}</span> <strong>{formatMoney(money)}</strong>
+                </li>
+              ))}
+            </ul>
+          )}
+          {stats.revenueByCurrency.length > 0 && goal.currency && (
+            <p class="muted">
+              Total in {goal.currency}, converted at each day's rate: <strong>{formatMoney(stats.revenue)}</strong>
+            </p>
+          )}
+          {stats.unconvertedConversions > 0 && (
+            <p class="callout" role="note">
+              <strong>{formatCount(stats.unconvertedConversions)}</strong>{" "}
+              {stats.unconvertedConversions === 1 ? "conversion" : "conversions"} sent revenue in a currency that no imported rate could
+              convert to {goal.currency ?? "the goal's currency"}: counted in conversions and in the list above, not in the total.
+            </p>
+          )}
+        </section>
+        <section aria-labelledby="matches-title" class="panel">
+          <h2 id="matches-title">Top matching {valueWord}</h2>
+          {matches.length === 0 ? (
+            <p class="muted">Nothing matched in this period.</p>
+          ) : (
+            <table class="matches">
+              <thead>
+                <tr>
+                  <th scope="col">{goal.type === "PAGEVIEW" ? "Path" : "Name"}</th>
+                  <th scope="col" class="num">
+                    Conversions
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {matches.map((match) => (
+                  <tr key={match.value}>
+                    <td>
+                      <code>{match.value}</code>
+                    </td>
+                    <td class="num">{formatCount(match.conversions)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <p class="hint">The 10 values with the most conversions, from the goal's preview (the API has no breakdowns yet).</p>
+        </section>
+      </div>
+      {remover.dialog}
+    </section>
+  );
+}

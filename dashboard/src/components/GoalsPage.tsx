@@ -1,0 +1,221 @@
+import { useMemo, useState } from "preact/hooks";
+import { describeError, request } from "../api/client";
+import { useDashboard, useSignOutOnRevokedToken } from "../context";
+import { GoalsOverviewDocument, type GoalsOverviewQuery } from "../gql/operations";
+import { describeMatch, formatCount, formatMoney, formatRange, formatRate } from "../lib/format";
+import { defaultInterval, periodLabel, periodVariables } from "../lib/period";
+import { type SortKey, type SortState, nextSort, sortRows } from "../lib/sort";
+import { useQuery } from "../lib/useQuery";
+import { Change } from "./Change";
+import { Sparkline } from "./Sparkline";
+import { useDeleteGoal } from "./useDeleteGoal";
+
+type Site = NonNullable<GoalsOverviewQuery["site"]>;
+type GoalNode = Site["goals"]["nodes"][number];
+
+/** Every page of a site's goals (100 a page), with their stats. */
+async function loadGoals(token: string, site: string, variables: ReturnType<typeof periodVariables> & { interval: "DAY" | "WEEK" | "MONTH" }, signal: AbortSignal) {
+  const nodes: GoalNode[] = [];
+  let after: string | null = null;
+  let info: Site | null = null;
+  for (;;) {
+    const data: GoalsOverviewQuery = await request(GoalsOverviewDocument, { site, ...variables, after }, { token, signal });
+    if (!data.site) return null;
+    info = data.site;
+    nodes.push(...data.site.goals.nodes);
+    if (!data.site.goals.pageInfo.hasNextPage || !data.site.goals.pageInfo.endCursor) break;
+    after = data.site.goals.pageInfo.endCursor;
+  }
+  return { site: info, nodes };
+}
+
+const COLUMNS: readonly { key: SortKey; label: string; title?: string }[] = [
+  { key: "name", label: "Goal" },
+  { key: "conversions", label: "Conversions" },
+  { key: "uniqueConversions", label: "Unique" },
+  { key: "conversionRate", label: "Conv. rate", title: "Unique conversions per visitor of the site" },
+  { key: "revenue", label: "Revenue" },
+  { key: "change", label: "Change", title: "Conversions against the previous period" },
+];
+
+export function GoalsPage() {
+  const ctx = useDashboard();
+  const siteKey = ctx.site?.key ?? "";
+  const variables = { ...periodVariables(ctx.period), interval: defaultInterval(ctx.period) };
+  const query = useQuery(
+    (signal) => loadGoals(ctx.token, siteKey, variables, signal),
+    [ctx.token, siteKey, variables.period, variables.from, variables.to],
+    Boolean(siteKey),
+  );
+  const [sort, setSort] = useState<SortState>({ key: "name", direction: "ascending" });
+  useSignOutOnRevokedToken(query.error);
+  const remover = useDeleteGoal(() => query.reload());
+
+  const rows = useMemo(() => {
+    const nodes = query.data?.nodes ?? [];
+    return sortRows(
+      nodes.map((goal) => ({
+        goal,
+        name: goal.name,
+        conversions: goal.stats.conversions,
+        uniqueConversions: goal.stats.uniqueConversions,
+        conversionRate: goal.stats.conversionRate,
+        revenue: goal.stats.revenue ? Number(goal.stats.revenue.amount) : null,
+        change: goal.stats.change?.conversions ?? null,
+      })),
+      sort,
+    );
+  }, [query.data, sort]);
+
+  if (query.status === "error" && query.error) {
+    const message = describeError(query.error);
+    return (
+      <section aria-labelledby="page-title">
+        <h1 id="page-title" tabIndex={-1}>
+          Goals
+        </h1>
+        <div class="error-box" role="alert">
+          <p>{message}</p>
+          <button type="button" onClick={query.reload}>
+            Try again
+          </button>
+        </div>
+      </section>
+    );
+  }
+  if (query.status === "ok" && query.data === null) {
+    return (
+      <section>
+        <h1 id="page-title" tabIndex={-1}>
+          Goals
+        </h1>
+        <p class="error-box" role="alert">
+          This token may not see the site {siteKey}, or it does not exist.
+        </p>
+      </section>
+    );
+  }
+
+  const first = query.data?.nodes[0]?.stats;
+  const previous = first?.previous;
+  const loading = query.status === "loading";
+
+  return (
+    <section aria-labelledby="page-title" aria-busy={loading ? "true" : "false"}>
+      <div class="page-head">
+        <div>
+          <h1 id="page-title" tabIndex={-1}>
+            Goals{query.data?.site ? <span class="muted"> · {query.data.site.domain}</span> : null}
+          </h1>
+          <p class="muted period-echo">
+            {periodLabel(ctx.period)}
+            {first && (
+              <>
+                {": "}
+                {formatRange(first.from, first.to)} ({first.timezone})
+              </>
+            )}
+            {previous && <> · compared with {formatRange(previous.from, previous.to)}</>}
+          </p>
+        </div>
+        <div class="page-actions">
+          <button type="button" onClick={query.reload} disabled={loading}>
+            {loading ? "Loading…" : "Refresh"}
+          </button>
+          {ctx.caps.write && (
+            <a class="button primary" href={`#/new?site=${encodeURIComponent(siteKey)}`}>
+              New goal
+            </a>
+          )}
+        </div>
+      </div>
+
+      {query.data && query.data.nodes.length === 0 ? (
+        <div class="empty">
+          <p>This site has no goals yet.</p>
+          {ctx.caps.write && <p>Create one with “New goal”: its preview shows what it would have counted.</p>}
+        </div>
+      ) : (
+        <div class={`table-scroll${loading ? " stale" : ""}`}>
+          <table class="goals">
+            <caption class="visually-hidden">
+              Goals of {siteKey}, {periodLabel(ctx.period)}; select a column heading to sort
+            </caption>
+            <thead>
+              <tr>
+                {COLUMNS.map((column) => (
+                  <th
+                    key={column.key}
+                    scope="col"
+                    class={column.key === "name" ? "col-name" : "num"}
+                    aria-sort={sort.key === column.key ? sort.direction : undefined}
+                  >
+                    <button type="button" class="sort" title={column.title} onClick={() => setSort(nextSort(sort, column.key))}>
+                      {column.label}
+                      <span class="sort-mark" aria-hidden="true">
+                        {sort.key === column.key ? (sort.direction === "ascending" ? " ▲" : " ▼") : ""}
+                      </span>
+                    </button>
+                  </th>
+                ))}
+                <th scope="col" class="col-trend">
+                  Trend
+                </th>
+                {ctx.caps.write && (
+                  <th scope="col" class="col-actions">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ goal }) => (
+                <tr key={goal.id} data-goal-id={goal.id}>
+                  <th scope="row" class="col-name">
+                    <a href={`#/goals/${encodeURIComponent(goal.id)}?site=${encodeURIComponent(siteKey)}`}>{goal.name}</a>
+                    <span class="definition">{describeMatch(goal)}</span>
+                  </th>
+                  <td class="num" data-column="conversions">
+                    {formatCount(goal.stats.conversions)}
+                  </td>
+                  <td class="num" data-column="uniqueConversions">
+                    {formatCount(goal.stats.uniqueConversions)}
+                  </td>
+                  <td class="num" data-column="conversionRate">
+                    {formatRate(goal.stats.conversionRate)}
+                  </td>
+                  <td class="num" data-column="revenue">
+                    {goal.stats.revenue ? formatMoney(goal.stats.revenue) : <span class="muted" title="No currency: revenue is not tracked">—</span>}
+                  </td>
+                  <td class="num" data-column="change">
+                    <Change value={goal.stats.change?.conversions} label="Conversions" />
+                  </td>
+                  <td class="col-trend">
+                    <Sparkline values={goal.stats.timeseries.map((b) => b.conversions)} />
+                  </td>
+                  {ctx.caps.write && (
+                    <td class="col-actions">
+                      <a class="button small" href={`#/goals/${encodeURIComponent(goal.id)}/edit?site=${encodeURIComponent(siteKey)}`} aria-label={`Edit ${goal.name}`}>
+                        Edit
+                      </a>
+                      <button type="button" class="small danger-outline" aria-label={`Delete ${goal.name}`} onClick={() => remover.ask(goal)}>
+                        Delete
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+              {!query.data &&
+                [0, 1, 2].map((i) => (
+                  <tr key={`skeleton-${i}`} class="skeleton" aria-hidden="true">
+                    <td colSpan={ctx.caps.write ? 8 : 7}>&nbsp;</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {remover.dialog}
+    </section>
+  );
+}

@@ -1,0 +1,57 @@
+// Hash routes, so that the server serves one page and a reload keeps the view:
+//   #/goals?site=sk_demo&period=30d          the goals of a site
+//   #/goals/<id>?site=...&period=...&interval=WEEK   one goal
+//   #/new?site=...                            create a goal
+//   #/goals/<id>/edit?site=...                edit a goal
+import type { StatsInterval } from "../gql/operations";
+import { type Period, periodFromParams, periodToParam } from "./period";
+
+export type View =
+  | { name: "goals" }
+  | { name: "goal"; id: string }
+  | { name: "new" }
+  | { name: "edit"; id: string };
+
+export interface Route {
+  view: View;
+  site: string | null;
+  period: Period;
+  interval: StatsInterval | null;
+}
+
+const INTERVALS: readonly StatsInterval[] = ["DAY", "WEEK", "MONTH"];
+
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, "");
+  const [path = "", query = ""] = raw.split("?", 2);
+  const params = new URLSearchParams(query);
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  let view: View = { name: "goals" };
+  if (parts[0] === "new") view = { name: "new" };
+  else if (parts[0] === "goals" && parts[1] && parts[2] === "edit") view = { name: "edit", id: parts[1] };
+  else if (parts[0] === "goals" && parts[1]) view = { name: "goal", id: parts[1] };
+  const interval = params.get("interval");
+  return {
+    view,
+    site: params.get("site") || null,
+    period: periodFromParams(params),
+    interval: INTERVALS.find((i) => i === interval) ?? null,
+  };
+}
+
+export function formatRoute(route: Route): string {
+  const { view } = route;
+  const path =
+    view.name === "goals"
+      ? "/goals"
+      : view.name === "new"
+        ? "/new"
+        : view.name === "goal"
+          ? `/goals/${encodeURIComponent(view.id)}`
+          : `/goals/${encodeURIComponent(view.id)}/edit`;
+  const params = new URLSearchParams();
+  if (route.site) params.set("site", route.site);
+  for (const [key, value] of Object.entries(periodToParam(route.period))) params.set(key, value);
+  if (route.interval && view.name === "goal") params.set("interval", route.interval);
+  return `#${path}?${params.toString()}`;
+}

@@ -1,0 +1,818 @@
+"""The dashboard in a real browser against a real goalgate server (issue 15).
+
+One ``goalgate serve`` process per module, on a SQLite file seeded by
+``goalgate demo`` (a year of demo traffic) plus a read-only and a write-only
+token made with ``goalgate tokens create``. Headless Chromium (Debian's
+/usr/bin/chromium) opens ``/`` and does what a person would: signs in with a
+pasted token, reads the goals for each period, opens a goal's chart, creates a
+goal while watching its preview, renames and deletes it, sees an event posted to
+the ingestion API arrive in the live ticker (also after the server went away
+and came back), and signs out.
+
+Every number on screen is compared with what the GraphQL API answers for the
+same question, asked by the test itself just before. Counts and money must be
+identical text; rates and changes, which the page rounds, must agree to the
+shown precision. Every page must log no console error (a CSP violation is one)
+and no uncaught exception.
+
+Screenshots of each view at desktop and phone width go to
+test-artifacts/dashboard/ (gitignored); docs/img/dashboard.png is a copy of
+desktop-live.png (the goals, with a conversion in the live ticker).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+from unittest import mock
+
+import httpx
+import pytest
+
+from tests.server import ROOT, Server, child_env
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+
+SITE = "sk_demo"
+ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+CURRENCY_SIGNS = {"USD": "$", "EUR": "€"}
+PERIOD_NAMES = {
+    "LAST_7_DAYS": "Last 7 days",
+    "LAST_30_DAYS": "Last 30 days",
+    "LAST_12_MONTHS": "Last 12 months",
+}
+
+GOALS_QUERY = """
+query($site: String!, $period: StatsPeriod!, $from: Date, $to: Date) {
+  site(key: $site) { goals(first: 100) { nodes { id name
+    stats(period: $period, from: $from, to: $to, compare: PREVIOUS_PERIOD) {
+      conversions uniqueConversions conversionRate revenue { amount currency }
+      change { conversions } } } } }
+}
+"""
+GOAL_QUERY = """
+query($site: String!, $id: ID!, $interval: StatsInterval!) {
+  goal(siteKey: $site, id: $id) { name type matchType matchValue currency
+    stats(period: LAST_30_DAYS, compare: PREVIOUS_PERIOD) {
+      conversions uniqueConversions conversionRate visitors revenue { amount currency }
+      revenueByCurrency { amount currency } unconvertedConversions
+      timeseries(interval: $interval) { date conversions }
+      previous { timeseries(interval: $interval) { date conversions } } } }
+}
+"""
+PREVIEW_QUERY = """
+query($site: String!, $input: GoalMatchInput!) {
+  previewGoal(siteKey: $site, input: $input) {
+    stats { conversions uniqueConversions }
+    topMatches { value conversions }
+    userErrors { code field message }
+  }
+}
+"""
+FIND_GOALS = """
+query($site: String!) { site(key: $site) { goals(first: 100) { nodes { id name } } } }
+"""
+RENAME = """
+mutation($site: String!, $id: ID!, $name: String!) {
+  updateGoal(siteKey: $site, id: $id, input: {name: $name}) { goal { name } userErrors { message } }
+}
+"""
+
+
+# --------------------------------------------------------------------------
+# the server and the API, from the test's side
+
+
+def cli(database_url: str, cwd: Path, *args: str) -> str:
+    command = [sys.executable, "-c", "from goalgate.cli import main; main()", *args]
+    done = subprocess.run(
+        command, cwd=cwd, env=child_env(database_url), capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+class Goalgate:
+    """``goalgate serve`` on one port for the whole module; ``restart`` keeps the port."""
+
+    def __init__(self, database_url: str, cwd: Path) -> None:
+        self.database_url = database_url
+        self.cwd = cwd
+        self.server = Server(database_url, workers=1, cwd=cwd)
+        self.server.wait_ready()
+        self.base_url = self.server.base_url
+        self.tokens: dict[str, str] = {}
+
+    def crash(self) -> None:
+        self.server.kill()
+
+    def start_again(self) -> None:
+        with mock.patch("tests.server.free_port", return_value=self.server.port):
+            self.server = Server(self.database_url, workers=1, cwd=self.cwd)
+        self.server.wait_ready()
+
+    def gql(self, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
+        response = httpx.post(
+            f"{self.base_url}/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token or self.tokens['demo']}"},
+            timeout=30,
+        )
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    def goals(
+        self, period: str = "LAST_30_DAYS", start: str | None = None, end: str | None = None
+    ) -> list[dict[str, Any]]:
+        variables = {"site": SITE, "period": period, "from": start, "to": end}
+        nodes: list[dict[str, Any]] = self.gql(GOALS_QUERY, variables)["site"]["goals"]["nodes"]
+        return nodes
+
+    def goal_id(self, name: str) -> str | None:
+        for goal in self.gql(FIND_GOALS, {"site": SITE})["site"]["goals"]["nodes"]:
+            if goal["name"] == name:
+                return str(goal["id"])
+        return None
+
+    def preview(self, **match: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.gql(PREVIEW_QUERY, {"site": SITE, "input": match})[
+            "previewGoal"
+        ]
+        return result
+
+    def post_event(self, event: dict[str, Any]) -> None:
+        response = httpx.post(f"{self.base_url}/api/v1/analytics/events", json=event, timeout=10)
+        assert response.status_code == 202, response.text
+
+
+@pytest.fixture(scope="module")
+def goalgate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Goalgate]:
+    cwd = tmp_path_factory.mktemp("dashboard")
+    url = f"sqlite+aiosqlite:///{cwd / 'goalgate.db'}"
+    printed = cli(url, cwd, "demo", "--token-file", str(cwd / "demo-token"))
+    # `make run` shows the dashboard and the token first
+    lines = printed.splitlines()
+    assert lines[0].startswith("dashboard:  http://"), printed
+    assert "/dashboard/" in lines[0], printed
+    assert lines[1].startswith("demo token: gg_"), printed
+    demo_token = (cwd / "demo-token").read_text().strip()
+    assert lines[1] == f"demo token: {demo_token}"
+    made = "tokens create --site sk_demo --name {} --scope analytics:{}"
+    reader = cli(url, cwd, *made.format("reader", "read").split())
+    writer = cli(url, cwd, *made.format("writer", "write").split())
+    app = Goalgate(url, cwd)
+    app.tokens = {"demo": demo_token, "reader": reader.strip(), "writer": writer.strip()}
+    try:
+        yield app
+    finally:
+        app.server.stop()
+
+
+# --------------------------------------------------------------------------
+# the browser
+
+
+class Tab:
+    """A page in a fresh browser context (empty storage), recording console errors."""
+
+    def __init__(self, browser: Any, goalgate: Goalgate, viewport: dict[str, int]) -> None:
+        self.context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="UTC")
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.goalgate = goalgate
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+
+    def open(self) -> None:
+        self.page.goto(f"{self.goalgate.base_url}/")
+        assert self.page.url.startswith(f"{self.goalgate.base_url}/dashboard/")
+
+    def sign_in(self, token: str) -> None:
+        self.open()
+        self.page.get_by_label("API token", exact=True).fill(token)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.get_by_role("button", name="Sign out").wait_for()
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def tab_factory(browser: Any, goalgate: Goalgate) -> Iterator[Callable[..., Tab]]:
+    tabs: list[Tab] = []
+
+    def make(viewport: dict[str, int] = DESKTOP) -> Tab:
+        tab = Tab(browser, goalgate, viewport)
+        tabs.append(tab)
+        return tab
+
+    yield make
+    try:
+        for tab in tabs:
+            assert tab.errors == [], tab.errors
+    finally:
+        for tab in tabs:
+            tab.context.close()
+
+
+@pytest.fixture
+def tab(tab_factory: Callable[..., Tab]) -> Tab:
+    return tab_factory()
+
+
+def scopes_shown(page: Any) -> list[str]:
+    items: list[str] = (
+        page.get_by_role("list", name="Scopes").get_by_role("listitem").all_inner_texts()
+    )
+    return items
+
+
+def wait_for(read: Callable[[], T], expected: T, timeout: float = 10.0) -> T:
+    """Reads until the page shows `expected` (it loads asynchronously); returns the last read."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if value == expected or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------
+# what the page shows, as text
+
+
+def count(n: int) -> str:
+    return f"{n:,}"
+
+
+def money(value: dict[str, str] | None) -> str:
+    if value is None:
+        return "—"
+    return f"{CURRENCY_SIGNS[value['currency']]}{Decimal(value['amount']):,.2f}"
+
+
+def percent(text: str) -> float | None:
+    """Reads a shown percentage: 49.97% -> 49.97, +1.5% -> 1.5, a dash -> None."""
+    if text.strip() == "—":
+        return None
+    return float(text.strip().rstrip("%").replace(",", ""))
+
+
+def near(shown: float | None, value: float | None, decimals: int) -> bool:
+    if shown is None or value is None:
+        return shown is value
+    return abs(shown - value * 100) <= 0.5 * 10**-decimals + 1e-9
+
+
+def table_rows(page: Any) -> dict[str, dict[str, str]]:
+    return page.evaluate(
+        """() => Object.fromEntries(
+          [...document.querySelectorAll('table.goals tbody tr[data-goal-id]')]
+          .map((row) => [row.dataset.goalId, {
+            name: row.querySelector('th a').textContent,
+            conversions: row.querySelector('[data-column=conversions]').textContent,
+            uniqueConversions: row.querySelector('[data-column=uniqueConversions]').textContent,
+            conversionRate: row.querySelector('[data-column=conversionRate]').textContent,
+            revenue: row.querySelector('[data-column=revenue]').textContent,
+            change: row.querySelector('[data-column=change] .change-figure').textContent,
+          }]))"""
+    )
+
+
+def expected_rows(goals: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """The exact texts (rates and changes are checked with `near`)."""
+    return {
+        goal["id"]: {
+            "name": goal["name"],
+            "conversions": count(goal["stats"]["conversions"]),
+            "uniqueConversions": count(goal["stats"]["uniqueConversions"]),
+            "revenue": money(goal["stats"]["revenue"]),
+        }
+        for goal in goals
+    }
+
+
+def exact_part(rows: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    keep = ("name", "conversions", "uniqueConversions", "revenue")
+    return {key: {k: row[k] for k in keep} for key, row in rows.items()}
+
+
+def assert_table_shows(page: Any, goals: list[dict[str, Any]]) -> None:
+    expected = expected_rows(goals)
+    shown = wait_for(lambda: exact_part(table_rows(page)), expected)
+    assert shown == expected
+    rows = table_rows(page)
+    for goal in goals:
+        row = rows[goal["id"]]
+        stats = goal["stats"]
+        assert near(percent(row["conversionRate"]), stats["conversionRate"], 2), (row, stats)
+        change = stats["change"]["conversions"] if stats["change"] else None
+        assert near(percent(row["change"]), change, 1), (row, stats)
+
+
+# --------------------------------------------------------------------------
+# the tests
+
+
+def test_sign_in_shows_the_token_its_scopes_and_sites(tab: Tab) -> None:
+    tab.open()
+    expect_title = tab.page.get_by_role("heading", name="goalgate dashboard")
+    expect_title.wait_for()
+    tab.shot("desktop-signin")
+    # a wrong token is refused and kept nowhere
+    tab.page.get_by_label("API token", exact=True).fill("gg_not_a_token")
+    tab.page.get_by_role("button", name="Sign in").click()
+    tab.page.get_by_text("goalgate does not know this token").wait_for()
+    assert tab.page.evaluate("sessionStorage.length") == 0
+
+    tab.page.get_by_label("API token", exact=True).fill(tab.goalgate.tokens["demo"])
+    tab.page.get_by_role("button", name="Sign in").click()
+    tab.page.get_by_role("list", name="Scopes").wait_for()
+    assert scopes_shown(tab.page) == ["analytics:read", "analytics:write"]
+    header = tab.page.locator("header.topbar").inner_text()
+    assert "demo" in header
+    assert "1 site: sk_demo" in header
+    assert tab.page.get_by_label("Site", exact=True).input_value() == SITE
+
+
+def test_the_goals_show_the_numbers_the_api_gives_for_each_period(
+    tab: Tab, goalgate: Goalgate
+) -> None:
+    tab.sign_in(goalgate.tokens["demo"])
+    page = tab.page
+    assert page.get_by_label("Period", exact=True).input_value() == "LAST_30_DAYS"
+    assert_table_shows(page, goalgate.goals("LAST_30_DAYS"))
+    assert len(table_rows(page)) == 5
+    page.locator("table.goals svg.sparkline").first.wait_for()
+    tab.shot("desktop-goals")
+
+    for period in ("LAST_7_DAYS", "LAST_12_MONTHS"):
+        page.get_by_label("Period", exact=True).select_option(period)
+        page.locator(".period-echo", has_text=PERIOD_NAMES[period]).wait_for()
+        assert_table_shows(page, goalgate.goals(period))
+        assert f"period={'7d' if period == 'LAST_7_DAYS' else '12mo'}" in page.url
+
+    # a custom range from the date pickers
+    today = date.today()
+    start, end = (today - timedelta(days=75)).isoformat(), (today - timedelta(days=20)).isoformat()
+    page.get_by_label("Period", exact=True).select_option("CUSTOM")
+    page.get_by_label("From", exact=True).fill(start)
+    page.get_by_label("To", exact=True).fill(end)
+    page.get_by_role("button", name="Apply").click()
+    page.locator(".period-echo", has_text=f"{start} to {end}").wait_for()
+    assert_table_shows(page, goalgate.goals("CUSTOM", start, end))
+
+    # an impossible range is explained, not sent
+    page.get_by_label("From", exact=True).fill(end)
+    page.get_by_label("To", exact=True).fill(start)
+    page.get_by_role("button", name="Apply").click()
+    assert page.get_by_role("alert").inner_text() == "The start date is after the end date."
+
+
+def test_every_column_sorts(tab: Tab, goalgate: Goalgate) -> None:
+    tab.sign_in(goalgate.tokens["demo"])
+    page = tab.page
+    goals = goalgate.goals()
+    assert_table_shows(page, goals)
+
+    def names() -> list[str]:
+        return page.locator("table.goals tbody th a").all_inner_texts()
+
+    def key(column: str) -> Callable[[dict[str, Any]], Any]:
+        def value(goal: dict[str, Any]) -> Any:
+            stats = goal["stats"]
+            if column == "revenue":
+                return Decimal(stats["revenue"]["amount"]) if stats["revenue"] else None
+            if column == "change":
+                return stats["change"]["conversions"] if stats["change"] else None
+            return stats[column]
+
+        return value
+
+    assert names() == sorted((g["name"] for g in goals), key=str.lower)
+    for label, column in [
+        ("Conversions", "conversions"),
+        ("Unique", "uniqueConversions"),
+        ("Conv. rate", "conversionRate"),
+        ("Revenue", "revenue"),
+        ("Change", "change"),
+    ]:
+        button = page.locator("th button.sort", has_text=label)
+        button.click()  # largest first; a missing number last; ties by name
+        present = [g for g in goals if key(column)(g) is not None]
+        missing = sorted((g["name"] for g in goals if key(column)(g) is None), key=str.lower)
+        ordered = sorted(present, key=lambda g: (-key(column)(g), g["name"].lower()))
+        assert names() == [g["name"] for g in ordered] + missing, label
+        assert button.locator("xpath=..").get_attribute("aria-sort") == "descending"
+        button.click()
+        ordered = sorted(present, key=lambda g: (key(column)(g), g["name"].lower()))
+        assert names() == [g["name"] for g in ordered] + missing, label
+        assert button.locator("xpath=..").get_attribute("aria-sort") == "ascending"
+
+
+def test_a_goal_has_its_chart_with_the_previous_period_revenue_and_top_matches(
+    tab: Tab, goalgate: Goalgate
+) -> None:
+    tab.sign_in(goalgate.tokens["demo"])
+    page = tab.page
+    page.get_by_role("link", name="Purchase", exact=True).click()
+    page.get_by_role("heading", name="Purchase", level=1).wait_for()
+    goal_id = goalgate.goal_id("Purchase")
+    assert goal_id is not None
+    goal = goalgate.gql(GOAL_QUERY, {"site": SITE, "id": goal_id, "interval": "DAY"})["goal"]
+    stats = goal["stats"]
+
+    def figure(name: str) -> str:
+        return str(page.locator(f"[data-figure={name}]").inner_text())
+
+    assert figure("conversions") == count(stats["conversions"])
+    assert figure("uniqueConversions") == count(stats["uniqueConversions"])
+    assert near(percent(figure("conversionRate")), stats["conversionRate"], 2)
+    assert figure("revenue") == money(stats["revenue"])
+    assert f"of {count(stats['visitors'])} visitors" in page.locator(".cards").inner_text()
+
+    # the chart: this period and the previous one overlaid
+    chart = page.locator("figure.chart svg")
+    assert chart.locator("path.line-current").count() == 1
+    assert chart.locator("path.line-previous").count() == 1
+    assert "Conversions per day" in (chart.get_attribute("aria-label") or "")
+
+    def bucket_rows() -> list[list[str]]:
+        return page.locator("details.numbers tbody tr").evaluate_all(
+            "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+        )
+
+    def expected_buckets(g: dict[str, Any]) -> list[list[str]]:
+        current = g["stats"]["timeseries"]
+        previous = g["stats"]["previous"]["timeseries"]
+        # bucket by bucket; the compared period may have a bucket less (weeks, months)
+        return [
+            [day(b["date"]), count(b["conversions"])]
+            + (
+                [day(previous[i]["date"]), count(previous[i]["conversions"])]
+                if i < len(previous)
+                else ["", ""]
+            )
+            for i, b in enumerate(current)
+        ]
+
+    page.get_by_text("Show the numbers").click()
+    assert len(stats["timeseries"]) >= 30
+    assert bucket_rows() == expected_buckets(goal)
+    tab.shot("desktop-goal")
+
+    page.get_by_label("Buckets", exact=True).select_option("WEEK")
+    weekly = goalgate.gql(GOAL_QUERY, {"site": SITE, "id": goal_id, "interval": "WEEK"})["goal"]
+    assert wait_for(bucket_rows, expected_buckets(weekly)) == expected_buckets(weekly)
+    assert "interval=WEEK" in page.url
+    page.get_by_role("heading", name="Conversions per week").wait_for()
+
+    # revenue per currency as sent, and the conversions no rate could convert
+    shown = page.locator("[data-list=revenue-by-currency] li").evaluate_all(
+        "items => items.map(li => [li.querySelector('span').textContent,"
+        " li.querySelector('strong').textContent])"
+    )
+    assert shown == [[m["currency"], money(m)] for m in stats["revenueByCurrency"]]
+    assert {m["currency"] for m in stats["revenueByCurrency"]} == {"EUR", "USD"}
+    callout = page.locator(".callout[role=note]")
+    if stats["unconvertedConversions"]:
+        assert callout.inner_text().startswith(
+            f"{count(stats['unconvertedConversions'])} conversion"
+        )
+    else:
+        assert callout.count() == 0
+
+    # the top matching names come from the goal's preview
+    preview = goalgate.preview(
+        type=goal["type"],
+        matchType=goal["matchType"],
+        matchValue=goal["matchValue"],
+        currency=goal["currency"],
+    )
+    matches = page.locator("section[aria-labelledby=matches-title] tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+    )
+    assert matches == [[m["value"], count(m["conversions"])] for m in preview["topMatches"]]
+
+
+def day(iso: str) -> str:
+    value = date.fromisoformat(iso)
+    return f"{value.strftime('%b')} {value.day}, {value.year}"
+
+
+def test_create_with_a_live_preview_then_rename_and_delete(tab: Tab, goalgate: Goalgate) -> None:
+    tab.sign_in(goalgate.tokens["demo"])
+    page = tab.page
+    page.get_by_role("link", name="New goal").click()
+    page.get_by_role("heading", name="New goal").wait_for()
+    page.get_by_label("Name", exact=True).fill("E2E blog reads")
+    page.get_by_label("Type", exact=True).select_option("PAGEVIEW")
+    page.get_by_label("Match type", exact=True).select_option("CONTAINS")
+
+    def shown_preview() -> str:
+        found = page.locator("[data-preview=conversions]")
+        return str(found.inner_text()) if found.count() else ""
+
+    def shown_matches() -> list[list[str]]:
+        return page.locator("[data-preview=matches] tbody tr").evaluate_all(
+            "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+        )
+
+    value = page.get_by_label("Match value", exact=True)
+    value.press_sequentially("/blog", delay=40)
+    broad = goalgate.preview(type="PAGEVIEW", matchType="CONTAINS", matchValue="/blog")
+    wanted = count(broad["stats"]["conversions"])
+    assert wait_for(shown_preview, wanted) == wanted
+
+    value.press_sequentially("/1", delay=40)
+    narrow = goalgate.preview(type="PAGEVIEW", matchType="CONTAINS", matchValue="/blog/1")
+    assert 0 < narrow["stats"]["conversions"] < broad["stats"]["conversions"]
+    wanted = count(narrow["stats"]["conversions"])
+    assert wait_for(shown_preview, wanted) == wanted
+    expected_matches = [[m["value"], count(m["conversions"])] for m in narrow["topMatches"]]
+    assert wait_for(shown_matches, expected_matches) == expected_matches
+    tab.shot("desktop-editor")
+
+    # a mistake is shown beside the field the API names
+    page.get_by_label("Match type", exact=True).select_option("REGEX")
+    value.fill("/blog/(")
+    bad = goalgate.preview(type="PAGEVIEW", matchType="REGEX", matchValue="/blog/(")
+    [problem] = bad["userErrors"]
+    assert problem["field"] == ["input", "matchValue"]
+    error = page.locator("#matchValue-error")
+    error.wait_for()
+    assert error.inner_text() == problem["message"]
+    assert value.get_attribute("aria-invalid") == "true"
+    assert "matchValue-error" in (value.get_attribute("aria-describedby") or "")
+    page.get_by_label("Match type", exact=True).select_option("CONTAINS")
+    value.fill("/blog/1")
+    error.wait_for(state="detached")
+
+    page.get_by_role("button", name="Create goal").click()
+    page.get_by_role("heading", name="E2E blog reads", level=1).wait_for()
+    goal_id = goalgate.goal_id("E2E blog reads")
+    assert goal_id is not None
+    assert f"#/goals/{goal_id}?" in page.url
+    assert page.locator("[data-figure=conversions]").inner_text() == wanted
+
+    # rename
+    page.get_by_role("link", name="Edit E2E blog reads").click()
+    page.get_by_label("Name", exact=True).fill("E2E blog posts")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("heading", name="E2E blog posts", level=1).wait_for()
+    assert goalgate.goal_id("E2E blog posts") == goal_id
+
+    # a name another goal has: the API's TAKEN message beside the name
+    page.get_by_role("link", name="Edit E2E blog posts").click()
+    page.get_by_label("Name", exact=True).fill("Purchase")
+    page.get_by_role("button", name="Save changes").click()
+    taken = page.locator("#name-error")
+    taken.wait_for()
+    assert "Purchase" in taken.inner_text()
+
+    # changed elsewhere meanwhile: a clear message, and a reload shows the new version
+    renamed = goalgate.gql(RENAME, {"site": SITE, "id": goal_id, "name": "E2E renamed elsewhere"})
+    assert renamed["updateGoal"]["userErrors"] == []
+    page.get_by_label("Name", exact=True).fill("E2E mine")
+    page.get_by_role("button", name="Save changes").click()
+    conflict = page.locator(".conflict[role=alert]")
+    conflict.wait_for()
+    assert "changed elsewhere" in conflict.inner_text()
+    assert "E2E renamed elsewhere" in conflict.inner_text()
+    page.get_by_role("button", name="Reload the goal").click()
+    name_now = wait_for(page.get_by_label("Name", exact=True).input_value, "E2E renamed elsewhere")
+    assert name_now == "E2E renamed elsewhere"
+    assert conflict.count() == 0
+    assert goalgate.goal_id("E2E mine") is None
+
+    # delete, after a confirmation
+    page.get_by_role("button", name="Delete E2E renamed elsewhere").click()
+    dialog = page.get_by_role("dialog", name="Delete “E2E renamed elsewhere”?")
+    dialog.wait_for()
+    dialog.get_by_role("button", name="Delete").click()
+    page.get_by_role("heading", name="Goals").wait_for()
+    page.get_by_text("Deleted “E2E renamed elsewhere”.").wait_for()
+    assert goalgate.goal_id("E2E renamed elsewhere") is None
+    assert page.get_by_role("link", name="E2E renamed elsewhere").count() == 0
+
+
+def test_a_posted_event_shows_in_the_live_ticker_within_two_seconds(
+    tab: Tab, goalgate: Goalgate
+) -> None:
+    tab.sign_in(goalgate.tokens["demo"])
+    page = tab.page
+    page.locator("[data-live-status=live]").wait_for()
+    before = page.locator("ol.ticker li").count()
+    started = time.monotonic()
+    goalgate.post_event(
+        {
+            "site": SITE,
+            "type": "goal",
+            "name": "purchase",
+            "revenue": {"amount": "42.50", "currency": "USD"},
+        }
+    )
+    item = page.locator("ol.ticker li").first
+    item.filter(has_text="Purchase").wait_for(timeout=2000)
+    assert time.monotonic() - started < 2.0
+    assert page.locator("ol.ticker li").count() == before + 1
+    assert item.locator(".value").inner_text() == "purchase"
+    assert item.locator(".money").inner_text() == "$42.50"
+    tab.shot("desktop-live")
+
+
+def test_a_read_only_token_sees_no_edit_controls(tab: Tab, goalgate: Goalgate) -> None:
+    tab.sign_in(goalgate.tokens["reader"])
+    page = tab.page
+    assert_table_shows(page, goalgate.goals())
+    assert scopes_shown(page) == ["analytics:read"]
+    page.get_by_text("Read-only token").wait_for()
+    assert page.get_by_role("link", name="New goal").count() == 0
+    assert page.get_by_role("button", name=re.compile("^Delete ")).count() == 0
+    assert page.get_by_role("link", name=re.compile("^Edit ")).count() == 0
+    page.get_by_role("link", name="Signup", exact=True).click()
+    page.get_by_role("heading", name="Signup", level=1).wait_for()
+    page.locator("figure.chart").wait_for()
+    assert page.get_by_role("button", name="Delete Signup").count() == 0
+    assert page.get_by_role("link", name="Edit Signup").count() == 0
+    page.locator("[data-live-status=live]").wait_for()
+
+
+def test_a_write_only_token_gets_the_editor_without_stats(tab: Tab, goalgate: Goalgate) -> None:
+    tab.sign_in(goalgate.tokens["writer"])
+    page = tab.page
+    page.get_by_role("heading", name="Goal editor").wait_for()
+    assert scopes_shown(page) == ["analytics:write"]
+    assert page.locator("table.goals").count() == 0
+    assert page.get_by_role("heading", name="Live conversions").count() == 0
+    page.get_by_label("Site key", exact=True).fill(SITE)
+    page.get_by_role("button", name="Use").click()
+    page.get_by_role("link", name="New goal").click()
+    page.get_by_label("Name", exact=True).fill("E2E written blind")
+    page.get_by_label("Type", exact=True).select_option("EVENT")
+    page.get_by_label("Match value", exact=True).fill("e2e-blind")
+    page.get_by_text("Previews need a token with the analytics:read scope").wait_for()
+    assert page.locator("[data-preview=conversions]").count() == 0
+    tab.shot("desktop-write-only-editor")
+    page.get_by_role("button", name="Create goal").click()
+    page.get_by_text("Created “E2E written blind”.").wait_for()
+    page.get_by_role("heading", name="Goal editor").wait_for()
+    assert goalgate.goal_id("E2E written blind") is not None
+    page.get_by_role("button", name="Delete E2E written blind").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    page.get_by_text("Deleted “E2E written blind”.").wait_for()
+    assert goalgate.goal_id("E2E written blind") is None
+
+
+ACCESSIBLE_NAMES = """() => [
+    ...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex="0"]'),
+  ]
+  .filter((el) => !el.closest('[hidden]'))
+  .filter((el) => {
+    const label = el.getAttribute('aria-label')
+      || (el.labels && [...el.labels].map((l) => l.textContent).join(' '))
+      || el.textContent;
+    return !(label && label.trim());
+  })
+  .map((el) => el.outerHTML.slice(0, 120))"""
+
+
+def test_phone_width_keyboard_and_accessible_names(
+    tab_factory: Callable[..., Tab], goalgate: Goalgate
+) -> None:
+    tab = tab_factory(PHONE)
+    page = tab.page
+    tab.open()
+    tab.shot("phone-signin")
+    # keyboard only: the token field is the first stop; Enter signs in
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "token"
+    page.keyboard.type(goalgate.tokens["demo"])
+    page.keyboard.press("Enter")
+    assert_table_shows(page, goalgate.goals())
+
+    def fits() -> bool:
+        return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+    assert fits()
+    assert page.evaluate(ACCESSIBLE_NAMES) == []
+    for name in ("API token",):
+        assert page.get_by_label(name).count() == 0  # signed in: the form is gone
+    assert page.get_by_label("Period", exact=True).count() == 1
+    tab.shot("phone-goals")
+
+    # the delete dialog by keyboard: focus starts on Cancel, Escape closes it
+    page.get_by_role("button", name="Delete Purchase").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("dialog").wait_for()
+    assert page.evaluate("document.activeElement.textContent") == "Cancel"
+    page.keyboard.press("Escape")
+    page.get_by_role("dialog").wait_for(state="detached")
+    assert goalgate.goal_id("Purchase") is not None
+
+    # a sort heading by keyboard
+    page.locator("th button.sort", has_text="Conversions").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("th[aria-sort=descending]").inner_text().startswith("Conversions")
+
+    page.get_by_role("link", name="Purchase", exact=True).click()
+    page.locator("figure.chart svg").wait_for()
+    assert fits()
+    assert page.evaluate(ACCESSIBLE_NAMES) == []
+    # the chart reads a bucket when focused and moved with the arrow keys
+    page.locator("figure.chart svg").focus()
+    page.keyboard.press("End")
+    assert "previous period" in page.locator(".chart-readout").inner_text()
+    tab.shot("phone-goal")
+
+    page.get_by_role("link", name="Edit Purchase").click()
+    page.get_by_label("Match value", exact=True).wait_for()
+    page.locator("[data-preview=conversions]").wait_for()
+    assert fits()
+    assert page.evaluate(ACCESSIBLE_NAMES) == []
+    tab.shot("phone-editor")
+
+
+def test_sign_out_leaves_the_token_nowhere(tab: Tab, goalgate: Goalgate) -> None:
+    token = goalgate.tokens["demo"]
+    tab.sign_in(token)
+    page = tab.page
+
+    def storage() -> dict[str, Any]:
+        return {
+            "local": page.evaluate("JSON.stringify({...localStorage})"),
+            "session": page.evaluate("JSON.stringify({...sessionStorage})"),
+            "cookies": json.dumps(tab.context.cookies()),
+        }
+
+    signed_in = storage()
+    assert token in signed_in["session"]  # sessionStorage only, while signed in
+    assert token not in signed_in["local"]
+    assert token not in signed_in["cookies"]
+    page.reload()
+    page.get_by_role("button", name="Sign out").wait_for()  # the tab remembers it
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("API token", exact=True).wait_for()
+    after = storage()
+    assert all(token not in value for value in after.values()), after
+    assert after["session"] == "{}"
+    assert after["local"] == "{}"
+    assert tab.context.cookies() == []
+    page.reload()
+    page.get_by_label("API token", exact=True).wait_for()
+
+
+def test_a_revoked_token_is_signed_out(tab: Tab, goalgate: Goalgate) -> None:
+    made = "tokens create --site sk_demo --name revokable --scope analytics:read"
+    secret = cli(goalgate.database_url, goalgate.cwd, *made.split()).strip()
+    tab.sign_in(secret)
+    page = tab.page
+    page.locator("[data-live-status=live]").wait_for()
+    listing = cli(goalgate.database_url, goalgate.cwd, "tokens", "list")
+    found = re.search(r"(\d+)\s*│\s*revokable", listing)
+    assert found is not None, listing
+    cli(goalgate.database_url, goalgate.cwd, "tokens", "revoke", found.group(1))
+    # the live subscription re-checks its token and ends: back to the sign-in form
+    page.get_by_text("goalgate no longer accepts this token").wait_for(timeout=5000)
+    page.get_by_label("API token", exact=True).wait_for()
+    assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_the_live_ticker_reconnects_after_a_network_drop(tab: Tab, goalgate: Goalgate) -> None:
+    """Last in the module: it kills the server and starts another on the same port."""
+    tab.sign_in(goalgate.tokens["demo"])
+    page = tab.page
+    page.locator("[data-live-status=live]").wait_for()
+    before = len(tab.errors)
+    goalgate.crash()
+    page.locator("[data-live-status=reconnecting]").wait_for(timeout=10_000)
+    goalgate.start_again()
+    page.locator("[data-live-status=live]").wait_for(timeout=20_000)
+    # While the server was away the browser logged the dropped connection and
+    # each refused reconnection attempt, and nothing else; from here on, no
+    # error at all.
+    outage = tab.errors[before:]
+    refused = re.compile(
+        r"WebSocket connection to .* failed|net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET"
+        r"|CONNECTION_CLOSED|EMPTY_RESPONSE)"
+    )
+    assert all(refused.search(error) for error in outage), outage
+    del tab.errors[before:]
+    started = time.monotonic()
+    goalgate.post_event({"site": SITE, "type": "event", "name": "signup"})
+    page.locator("ol.ticker li").first.filter(has_text="Signup").wait_for(timeout=2000)
+    assert time.monotonic() - started < 2.0
