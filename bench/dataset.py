@@ -127,7 +127,7 @@ def _base_rows(
     base: int, now_ms: int, rng: random.Random
 ) -> list[tuple[str, str, int, int, int | None, str | None]]:
     """(kind, value, ts, visitor, revenue_micros, currency) of the shared base events."""
-    rows = []
+    rows: list[tuple[str, str, int, int, int | None, str | None]] = []
     visitors = max(base // 4, 10)
     for i in range(base):
         ts = now_ms - rng.randrange(365 * DAY_MS)
@@ -148,7 +148,7 @@ def _filler_rows(
 ) -> list[tuple[str, str, int, int, int | None, str | None]]:
     """Events that match none of the benchmark goals."""
     paths = _other_paths(rng)
-    rows = []
+    rows: list[tuple[str, str, int, int, int | None, str | None]] = []
     visitors = max(count // 4, 10)
     for _ in range(count):
         ts = now_ms - rng.randrange(365 * DAY_MS)

@@ -46,11 +46,11 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+import goalgate.services.goals as goal_service
+import goalgate.services.sites as site_service
+import goalgate.services.tokens as token_service
 from bench.server import serving
 from goalgate.domain.tokens import Principal, Scope
-from goalgate.services import goals as goal_service
-from goalgate.services import sites as site_service
-from goalgate.services import tokens as token_service
 from goalgate.services.group_commit import NewEvent, write_events
 from goalgate.storage.db import open_database
 
