@@ -5,7 +5,8 @@
 - introspection can be switched off (``GOALGATE_GRAPHQL_INTROSPECTION=false``);
 - parse and validation results are cached (bounded LRU, shared by requests);
 - errors from unexpected exceptions are masked ("Unexpected error.") and
-  logged, while GraphQL's own messages and our coded errors stay readable.
+  logged, while GraphQL's own messages and our coded errors stay readable;
+- with ``GOALGATE_TRACING``, OpenTelemetry spans of each operation.
 
 Extensions are passed as factories so that no state is shared between
 concurrent requests.
@@ -80,7 +81,13 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     if not settings.graphql_introspection:
         rules.append(NoSchemaIntrospectionCustomRule)  # what DisableIntrospection adds
     max_tokens = settings.graphql_max_tokens
+    tracing: list[ExtensionFactory] = []
+    if settings.tracing:  # spans of the operation, as children of the request's (api/tracing.py)
+        from strawberry.extensions.tracing import OpenTelemetryExtension
+
+        tracing.append(OpenTelemetryExtension)
     return [
+        *tracing,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
