@@ -14,7 +14,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,docs,postgres,redis]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs,postgres,redis,otel]'
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create the virtualenv and install goalgate with its dev tools
