@@ -163,6 +163,8 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            # Which worker, under serve --workers N.
+            "pid": record.process,
         }
         facts = record.__dict__
         for key in _FIELDS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -90,6 +91,7 @@ async def test_json_access_lines_carry_request_id_route_status_token_and_site(
     assert response.status_code == 200
     assert line.pop("time").endswith("+00:00")
     assert line.pop("duration_ms") > 0
+    assert line.pop("pid") == os.getpid()
     assert line == {
         "level": "INFO",
         "logger": "goalgate.access",
