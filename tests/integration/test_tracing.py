@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from goalgate.settings import Settings
+from tests.factories import bearer
 
 Client = AsyncTestClient[Litestar]
 
@@ -57,6 +58,7 @@ async def test_a_graphql_request_records_its_operation_under_the_request_span(
     operation = named(finished, "GraphQL Query: Probe")
     assert server.kind is trace.SpanKind.SERVER
     assert server.attributes is not None
+    assert server.attributes["http.route"] == "/graphql"
     assert server.attributes["http.status_code"] == 200
     assert operation.parent is not None
     assert operation.parent.span_id == server.context.span_id
@@ -66,6 +68,18 @@ async def test_a_graphql_request_records_its_operation_under_the_request_span(
     parsing = named(finished, "GraphQL Parsing")
     assert parsing.parent is not None
     assert parsing.parent.span_id == operation.context.span_id
+
+
+async def test_a_rest_request_span_is_named_by_its_route_template(
+    client: Client, spans: InMemorySpanExporter, token: str, site: str
+) -> None:
+    response = await client.get(f"/api/v1/analytics/sites/{site}/goals", headers=bearer(token))
+    assert response.status_code == 200
+    [server] = [span for span in spans.get_finished_spans() if span.kind is trace.SpanKind.SERVER]
+    assert server.name == "GET /api/v1/analytics/sites/{key}/goals"
+    assert server.attributes is not None
+    assert server.attributes["http.route"] == "/api/v1/analytics/sites/{key}/goals"
+    assert site not in server.name
 
 
 async def test_probes_are_not_traced(client: Client, spans: InMemorySpanExporter) -> None:

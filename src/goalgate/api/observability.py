@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import re
-import secrets
 from ipaddress import ip_address, ip_network
 from time import perf_counter
 from typing import Any
@@ -95,7 +95,8 @@ class TrustedPeers:
 
 
 def _new_request_id() -> str:
-    return secrets.token_hex(16)
+    # What secrets.token_hex does, without its cost (half of it) on every request.
+    return os.urandom(16).hex()
 
 
 class Observability:

@@ -1,7 +1,10 @@
 """Optional OpenTelemetry tracing: ``GOALGATE_TRACING=true`` with ``pip install 'goalgate[otel]'``.
 
 Two sources of spans: Litestar's OpenTelemetry plugin (one server span per
-HTTP request, named by method and route) and Strawberry's OpenTelemetry
+HTTP request; it names the span by the raw path when the request arrives, and
+goalgate renames it by the route template once routed, so that
+``GET /api/v1/analytics/sites/{key}/goals`` is one name, not one per site) and
+Strawberry's OpenTelemetry
 extension (the GraphQL operation, its parsing, validation and custom
 resolvers, as children of the request's span; see ``api/graphql/schema.py``).
 The probes and ``/metrics`` are left out: they would be most of the spans.
@@ -15,9 +18,13 @@ variables (``OTEL_EXPORTER_OTLP_ENDPOINT``, ``OTEL_SERVICE_NAME``,
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any
 
+from litestar import Request
+
+from goalgate import logs
 from goalgate.settings import Settings
 
 __all__ = ["UNTRACED_PATHS", "tracing_plugins"]
@@ -38,7 +45,32 @@ def tracing_plugins(settings: Settings) -> list[Any]:
         ) from exc
     if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
         trace.set_tracer_provider(_otlp_provider())
-    return [OpenTelemetryPlugin(OpenTelemetryConfig(exclude=UNTRACED_PATHS))]
+
+    class RouteNamedTracing(OpenTelemetryPlugin):
+        def on_app_init(self, app_config: Any) -> Any:
+            app_config = super().on_app_init(app_config)
+            app_config.before_request = _name_by_route(app_config.before_request)
+            return app_config
+
+    return [RouteNamedTracing(OpenTelemetryConfig(exclude=UNTRACED_PATHS))]
+
+
+def _name_by_route(before: Any) -> Any:
+    """A ``before_request`` hook: the server span takes the route template's name."""
+    from opentelemetry import trace
+
+    async def name_span(request: Request[Any, Any, Any]) -> Any:
+        route = logs.route_of(request.scope.get("path_template"))
+        span = trace.get_current_span()
+        if route is not None and span.is_recording():
+            span.update_name(f"{request.method} {route}")
+            span.set_attribute("http.route", route)
+        if before is None:
+            return None
+        result = before(request)
+        return await result if inspect.isawaitable(result) else result
+
+    return name_span
 
 
 def _otlp_provider() -> Any:
