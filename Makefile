@@ -23,7 +23,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,docs,postgres,redis]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs,postgres,redis,otel]'
 	@touch $(STAMP)
 
 $(TESTS_NODE_STAMP): tests/package.json tests/package-lock.json

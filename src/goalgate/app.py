@@ -10,8 +10,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from goalgate import __version__
+from goalgate import __version__, logs
 from goalgate.api.auth import provide_runtime
 from goalgate.api.cors import CORSMiddleware
 from goalgate.api.dashboard.routes import dashboard_route_handlers
@@ -19,11 +20,13 @@ from goalgate.api.errors import exception_handlers
 from goalgate.api.graphql.controller import graphql_controller
 from goalgate.api.ingest import openapi_body
 from goalgate.api.ingest.routes import ingest_route_handlers
+from goalgate.api.observability import Observability, metrics_route
 from goalgate.api.ratelimit import RateLimitMiddleware
 from goalgate.api.requests import GoalgateRequest
 from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.routes import GoalsController
 from goalgate.api.security_headers import add_security_headers
+from goalgate.api.tracing import tracing_plugins
 from goalgate.errors import Unavailable
 from goalgate.runtime import Runtime, open_runtime
 from goalgate.services.ratelimit import parse_rate
@@ -52,13 +55,20 @@ async def readyz(runtime: Runtime) -> dict[str, str]:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application; nothing connects until its lifespan starts."""
     settings = settings or Settings()
+    observability: Observability | None = None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_runtime(settings) as runtime:
             app.state.runtime = runtime
-            yield
+            assert observability is not None
+            observability.metrics = runtime.metrics
+            try:
+                yield
+            finally:
+                observability.metrics = None
 
+    metrics = metrics_route(settings)
     app = Litestar(
         route_handlers=[
             healthz,
@@ -67,8 +77,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             graphql_controller(settings),
             *ingest_route_handlers(),
             *dashboard_route_handlers(),
+            *([metrics] if metrics is not None else []),
         ],
         lifespan=[lifespan],
+        logging_config=logs.litestar_logging_config(settings),
+        plugins=tracing_plugins(settings),
         state=State({"settings": settings}),
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
         exception_handlers=exception_handlers,
@@ -95,5 +108,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # CORS wraps the router itself (not a route middleware): preflights must be
     # answered before routing and guards, on every path. See api/cors.py.
-    app.asgi_handler = CORSMiddleware(app.asgi_handler, allowed_origins=settings.cors_origins)
+    cors = CORSMiddleware(app.asgi_handler, allowed_origins=settings.cors_origins)
+    # X-Forwarded-For is applied here, not by uvicorn in front of the app, so
+    # that Observability (outermost: it sees every request) still knows which
+    # peer connected when it decides whether to believe an X-Request-ID.
+    proxied = ProxyHeadersMiddleware(cors, trusted_hosts=settings.forwarded_allow_ips)  # type: ignore[arg-type]
+    observability = Observability(proxied, settings=settings)  # type: ignore[arg-type]
+    app.asgi_handler = observability
     return app

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -87,6 +90,7 @@ def serve(
     """Serve the GraphQL API, the REST routes and ingestion."""
     import uvicorn
 
+    from goalgate.logs import uvicorn_log_config
     from goalgate.server import NoDelayHttpProtocol
 
     settings = Settings()
@@ -94,23 +98,47 @@ def serve(
     if workers > 1 and "GOALGATE_WORKERS" not in os.environ:
         # The workers share the rate limits: each may spend its share only.
         os.environ["GOALGATE_WORKERS"] = str(workers)
-    uvicorn.run(
-        "goalgate.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        proxy_headers=True,
-        # httptools parses HTTP in C (h11 is pure Python); uvloop is picked
-        # when installed (uvicorn[standard]). See goalgate.server.
-        http=NoDelayHttpProtocol,
-        log_level="info",
-        # One log line per request costs more than serving a cached read;
-        # GOALGATE_ACCESS_LOG=true turns it on.
-        access_log=settings.access_log,
-        # Which server answers is nobody's business.
-        server_header=False,
-    )
+    with _worker_metrics(workers):
+        uvicorn.run(
+            "goalgate.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            # The app applies X-Forwarded-For itself (FORWARDED_ALLOW_IPS), after
+            # noting which peer connected: see api/observability.py.
+            proxy_headers=False,
+            # httptools parses HTTP in C (h11 is pure Python); uvloop is picked
+            # when installed (uvicorn[standard]). See goalgate.server.
+            http=NoDelayHttpProtocol,
+            log_config=uvicorn_log_config(settings),
+            log_level="info",
+            # The app writes its own request lines (GOALGATE_ACCESS_LOG).
+            access_log=False,
+            # Which server answers is nobody's business.
+            server_header=False,
+        )
+
+
+@contextmanager
+def _worker_metrics(workers: int) -> Iterator[None]:
+    """With several workers, a directory of their metric files, for the time they run.
+
+    Each worker writes its metric values there and a scrape adds them all up
+    (prometheus-client's multiprocess mode). The directory is this command's,
+    new for each run, so no earlier run's counts are added in; an inherited
+    PROMETHEUS_MULTIPROC_DIR is replaced. One worker needs none.
+    """
+    if workers == 1:
+        yield
+        return
+    path = tempfile.mkdtemp(prefix="goalgate-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    try:
+        yield
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @db_app.command("upgrade")

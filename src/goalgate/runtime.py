@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from goalgate.metrics import Metrics, TimedReader
 from goalgate.services import live
 from goalgate.services.events import DailySalts
 from goalgate.services.group_commit import GroupCommitter
@@ -43,6 +44,7 @@ class Runtime:
     committer: GroupCommitter
     hub: live.LiveHub
     limiter: RateLimiter
+    metrics: Metrics | None = None
 
 
 @asynccontextmanager
@@ -53,7 +55,12 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
     has no subscribers, and needs no Redis or PostgreSQL listener.
     """
     async with AsyncExitStack() as stack:
+        metrics = Metrics() if serving and settings.metrics != "off" else None
+        if metrics is not None:
+            stack.callback(metrics.forget_process)
         db = open_database(settings.database_url, echo=settings.echo_sql)
+        if metrics is not None:
+            db = replace(db, reader=TimedReader(db.reader, metrics))
         stack.push_async_callback(db.close)
         await db.migrate()
         store: CounterStore = DatabaseCounters(db)
@@ -72,16 +79,17 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
         stack.push_async_callback(hub.stop)
         limiter = RateLimiter(store, workers=settings.workers)
         stack.push_async_callback(limiter.close)
-        committer = GroupCommitter(db, hub=hub)
+        committer = GroupCommitter(db, hub=hub, metrics=metrics)
         stack.push_async_callback(committer.close)
         yield Runtime(
             settings=settings,
             db=db,
             sites=SiteDirectory(db.reader),
             principals=Principals(db),
-            keys=KeyIndex(db.reader),
+            keys=KeyIndex(db.reader, metrics=metrics),
             salts=DailySalts(db),
             committer=committer,
             hub=hub,
             limiter=limiter,
+            metrics=metrics,
         )

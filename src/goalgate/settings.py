@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "default_database_url"]
@@ -19,7 +19,10 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     """Everything an operator may tune; the defaults serve a single machine."""
 
-    model_config = SettingsConfigDict(env_prefix="GOALGATE_", extra="ignore")
+    # Inputs stay out of error messages: they may hold a password or a token.
+    model_config = SettingsConfigDict(
+        env_prefix="GOALGATE_", extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     database_url: str = Field(default_factory=default_database_url)
     host: str = "127.0.0.1"
@@ -44,9 +47,25 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=1024)
     # Keep rate-limit counters in Redis instead of the database (redis://host:port/db).
     redis_url: str | None = None
-    # Log one line per request (uvicorn's access log); off by default: it costs
-    # more than serving a cached read.
+    # Log one line per request ("goalgate.access"); off by default: it costs
+    # about as much as serving a cached read. Errors are logged either way.
     access_log: bool = False
+    # "text" (one line per message, for people) or "json" (one object per line).
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # GET /metrics: "off" (404), "on" (open to whoever reaches the port) or
+    # "token" (needs Authorization: Bearer <metrics_token>). Off by default:
+    # the port that serves ingestion is public, and traffic figures are not.
+    metrics: Literal["off", "on", "token"] = "off"
+    metrics_token: SecretStr | None = None
+    # Spans over OTLP (pip install 'goalgate[otel]'; OTEL_* variables configure the exporter).
+    tracing: bool = False
+    # uvicorn's own variable, unprefixed: the proxies whose X-Forwarded-For
+    # (client address) and X-Request-ID are believed. "*" trusts everyone.
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        validation_alias=AliasChoices("FORWARDED_ALLOW_IPS", "forwarded_allow_ips"),
+    )
     # Echo SQL to the log (development only).
     echo_sql: bool = False
 
@@ -70,3 +89,15 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _metrics_token_when_needed(self) -> Settings:
+        token = self.metrics_token.get_secret_value() if self.metrics_token else ""
+        if self.metrics == "token" and len(token) < 16:
+            raise ValueError("GOALGATE_METRICS=token needs a GOALGATE_METRICS_TOKEN of 16+ chars")
+        return self

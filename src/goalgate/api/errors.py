@@ -1,4 +1,10 @@
-"""Turns every error into the documented REST error body; never leaks a trace or SQL."""
+"""Turns every error into the documented REST error body; never leaks a trace or SQL.
+
+Each answer names its error code to the request's log context, so the
+request's log line says which error a client got (a 4xx is the client's
+mistake: logged at INFO by the access line, no traceback). A 5xx is ours:
+logged here at ERROR with its traceback.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
+from goalgate import logs
 from goalgate.errors import GoalgateError, RateLimited, Unauthenticated, Unavailable
 
 __all__ = ["error_body", "exception_handlers"]
@@ -44,6 +51,7 @@ def _respond(
     fields: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
+    logs.note_error(code)
     return Response(
         error_body(code, message, fields),
         status_code=status,
@@ -52,7 +60,14 @@ def _respond(
     )
 
 
-def _goalgate_error(_: Request[Any, Any, Any], exc: GoalgateError) -> Response[dict[str, Any]]:
+def _goalgate_error(
+    request: Request[Any, Any, Any], exc: GoalgateError
+) -> Response[dict[str, Any]]:
+    if exc.status >= 500:
+        # Ours (the database out of reach, a failed commit): with what caused it.
+        log.error(
+            "%s on %s %s: %s", exc.code, request.method, _path(request), exc.message, exc_info=exc
+        )
     headers: dict[str, str] = {}
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="goalgate"'
@@ -96,8 +111,14 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
     return _respond(status, code, str(message), None, headers)
 
 
+def _path(request: Request[Any, Any, Any]) -> str:
+    # As sent, percent-encoded: a decoded newline could forge a log line.
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    return raw.split(b"?", 1)[0][:512].decode("ascii", "backslashreplace")
+
+
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception("unexpected error on %s %s", request.method, _path(request), exc_info=exc)
     return _respond(
         HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "an unexpected error occurred"
     )

@@ -27,6 +27,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from goalgate.runtime import Runtime
 from goalgate.services.ratelimit import Decision, Rate, RateLimiter
 
 __all__ = ["INGEST_PATH", "RateLimitMiddleware", "limit_key"]
@@ -82,13 +83,16 @@ class RateLimitMiddleware(ASGIMiddleware):
         if found is None or rate is None:
             await next_app(scope, receive, send)
             return
-        limiter: RateLimiter = scope["litestar_app"].state.runtime.limiter
+        runtime: Runtime = scope["litestar_app"].state.runtime
+        limiter: RateLimiter = runtime.limiter
         try:
             decision = await limiter.hit(found[1], rate)
         except Exception:
             log.exception("rate-limit store failed; letting the request through")
             await next_app(scope, receive, send)
             return
+        if not decision.allowed and runtime.metrics is not None:
+            runtime.metrics.refused(found[0])
         limiter.raise_if_refused(decision, rate)
 
         async def send_with_headers(message: Message) -> None:

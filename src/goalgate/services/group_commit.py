@@ -20,14 +20,17 @@ answered before its commit.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from time import perf_counter
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from goalgate.errors import Unavailable
+from goalgate.metrics import Metrics
 from goalgate.services import live
 from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
@@ -72,10 +75,12 @@ class GroupCommitter:
         hub: live.LiveHub | None = None,
         max_group_events: int = MAX_GROUP_EVENTS,
         appender: event_store.Appender | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._db = db
         self.appender = appender or event_store.appender_for(db)
         self._hub = hub
+        self._metrics = metrics
         self._max = max_group_events
         self._queue: deque[_Submission] = deque()
         self._known_keys: dict[event_store.KeyTriple, int] = {}
@@ -100,7 +105,11 @@ class GroupCommitter:
         self._queue.append(_Submission(events, done))
         self._wake.set()
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._flush_forever(), name="goalgate-group-commit")
+            # A context of its own: the flusher serves every request, so its log
+            # lines must not carry the id of the request that happened to start it.
+            self._task = asyncio.create_task(
+                self._flush_forever(), name="goalgate-group-commit", context=contextvars.Context()
+            )
         # A request cancelled while waiting (client gone) does not cancel the
         # commit its events are part of: shield the shared work from it.
         await asyncio.shield(done)
@@ -147,12 +156,15 @@ class GroupCommitter:
     async def _write(self, group: list[_Submission]) -> bool:
         """Commit the group's events in one transaction; True once acknowledged."""
         events = [event for submission in group for event in submission.events]
+        started = perf_counter()
         try:
             resolved = await self.appender.append(
                 [_row(event) for event in events], self._known_keys
             )
         except Exception as exc:  # every waiter must hear, whatever went wrong
             self.failed_commits += 1
+            if self._metrics is not None:
+                self._metrics.commit_failed(perf_counter() - started)
             log.exception("committing %d events failed", len(events), exc_info=exc)
             if len(group) == 1:
                 _fail(group[0], "the events could not be stored; send them again")
@@ -162,6 +174,8 @@ class GroupCommitter:
         self._known_keys.update(resolved)
         self.commits += 1
         self.events_committed += len(events)
+        if self._metrics is not None:
+            self._metrics.committed(len(events), perf_counter() - started)
         for submission in group:
             if not submission.done.done():
                 submission.done.set_result(None)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from goalgate.domain.goals import EventKind, GoalType, MatchType, compile_matcher, event_kind_of
+from goalgate.metrics import Metrics
 from goalgate.storage import stats as stats_store
 from goalgate.storage.db import Reader
 
@@ -68,14 +69,19 @@ class _Dictionary:
 class KeyIndex:
     """Per-process mirror of every site's key dictionary, with goal matches cached."""
 
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, *, metrics: Metrics | None = None) -> None:
         self._reader = reader
         self._dictionaries: dict[tuple[int, EventKind], _Dictionary] = {}
+        self._metrics = metrics
 
     async def _fresh(self, site_id: int, kind: EventKind) -> _Dictionary:
         dictionary = self._dictionaries.setdefault((site_id, kind), _Dictionary())
         added = await stats_store.keys_after(self._reader, site_id, kind, dictionary.last_id)
-        dictionary.extend(added)
+        if added:
+            size = len(dictionary.ids)
+            dictionary.extend(added)
+            if self._metrics is not None:
+                self._metrics.keys_added(len(dictionary.ids) - size)
         return dictionary
 
     async def matching_keys(

@@ -8,7 +8,8 @@ it until the entry expires. The bound is ``ttl`` (1 s by default), so a
 revocation is refused on every worker within 1 s, inside the 2 s the API
 promises (docs: Security). Only successes are cached: a token created a moment
 ago is never refused for having been unknown, and failures are paid for by
-the rate limiter (they count against the client's IP).
+the rate limiter (they count against the client's IP). The request's log
+lines name the token by id (``goalgate.logs``), never by its secret.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from goalgate import logs
 from goalgate.domain.tokens import Principal
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
@@ -48,8 +50,10 @@ class Principals:
         now = self._now()
         cached = self._entries.get(secret_hash)
         if cached is not None and cached[0] > now:
+            logs.bind_token(cached[1].token_id)
             return cached[1]
         principal = await token_service.authenticate(self._db, authorization)
+        logs.bind_token(principal.token_id)
         self._entries.pop(secret_hash, None)
         if len(self._entries) >= _MAX_ENTRIES:
             del self._entries[next(iter(self._entries))]

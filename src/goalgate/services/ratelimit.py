@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import math
 import re
@@ -219,7 +220,10 @@ class RateLimiter:
 
     def _start_syncing(self) -> None:
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._sync_forever(), name="goalgate-ratelimit")
+            # A context of its own, not the request's that started it (its log lines).
+            self._task = asyncio.create_task(
+                self._sync_forever(), name="goalgate-ratelimit", context=contextvars.Context()
+            )
 
     async def _sync_forever(self) -> None:
         while self._buckets:

@@ -9,7 +9,8 @@
 - a document of several operations without an ``operationName`` is a request
   error, as GraphQL's GetOperation() says (Strawberry would run the first);
 - errors from unexpected exceptions are masked ("Unexpected error.") and
-  logged, while GraphQL's own messages and our coded errors stay readable.
+  logged, while GraphQL's own messages and our coded errors stay readable;
+- with ``GOALGATE_TRACING``, OpenTelemetry spans of each operation.
 
 Extensions are passed as factories so that no state is shared between
 concurrent requests.
@@ -159,7 +160,13 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
         rules.append(NoSchemaIntrospectionCustomRule)  # what DisableIntrospection adds
     max_tokens = settings.graphql_max_tokens
     hide_suggestions = not settings.graphql_introspection
+    tracing: list[ExtensionFactory] = []
+    if settings.tracing:  # spans of the operation, as children of the request's (api/tracing.py)
+        from strawberry.extensions.tracing import OpenTelemetryExtension
+
+        tracing.append(OpenTelemetryExtension)
     return [
+        *tracing,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),

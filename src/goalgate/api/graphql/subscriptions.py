@@ -27,6 +27,7 @@ from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType, compile_matcher, event_kind_of
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import GoalgateError, NotFound
+from goalgate.metrics import open_subscription
 from goalgate.runtime import Runtime
 from goalgate.services import goals as goal_service
 from goalgate.services import live
@@ -111,7 +112,7 @@ class Subscription:
         principal = await _reader_principal(context)
         site_id, watched = await _watched(runtime, principal, site_key, goal_id)
         refresh_at = time.monotonic() + GOALS_REFRESH_S
-        async with runtime.hub.subscribe(site_id) as queue:
+        async with runtime.hub.subscribe(site_id) as queue, open_subscription(runtime.metrics):
             while True:
                 try:
                     event = await asyncio.wait_for(queue.get(), timeout=TOKEN_CHECK_S)
