@@ -11,7 +11,7 @@ import { Dashboard, type DashboardContext, type SiteInfo } from "./context";
 import { type GoalFieldsFragment, type StatsInterval, ViewerDocument } from "./gql/operations";
 import type { Period } from "./lib/period";
 import { type Route, type View, formatRoute, parseRoute } from "./lib/route";
-import { WRITE, capabilities } from "./lib/scopes";
+import { READ, WRITE, capabilities } from "./lib/scopes";
 import { clearToken, loadToken, saveToken } from "./lib/token";
 
 interface Viewer {
@@ -29,6 +29,16 @@ type Session =
   | { state: "checking"; token: string }
   | { state: "signed-in"; token: string; viewer: Viewer };
 
+/** FORBIDDEN for lack of analytics:read, on viewer itself (or with no path). */
+function refusedViewerRead(error: ApiError): boolean {
+  return error.errors.some(
+    (e) =>
+      e.extensions?.code === "FORBIDDEN" &&
+      e.extensions.scope === READ &&
+      (!Array.isArray(e.path) || e.path.length === 0 || e.path[0] === "viewer"),
+  );
+}
+
 /** Asks goalgate who the token is: viewer { name scopes sites }. */
 async function identify(token: string): Promise<Viewer> {
   try {
@@ -36,8 +46,9 @@ async function identify(token: string): Promise<Viewer> {
     return { name: data.viewer.name, scopes: data.viewer.scopes, sites: data.viewer.sites, inferred: false };
   } catch (error) {
     // viewer needs analytics:read: a valid token without it is answered FORBIDDEN
-    // naming that scope, and then all it can hold is analytics:write.
-    if (error instanceof ApiError && error.missingScope === "analytics:read") {
+    // on viewer, naming that scope (data: null, viewer being non-null), and then
+    // all it can hold is analytics:write.
+    if (error instanceof ApiError && refusedViewerRead(error)) {
       return { name: null, scopes: [WRITE], sites: null, inferred: true };
     }
     throw error;

@@ -34,17 +34,25 @@ function goal(name: string, conversions: number) {
   };
 }
 
-/** Answers each operation by name, like goalgate would. */
-function api(scopes: string[]) {
-  const seen: { operation: string; variables: Record<string, unknown>; authorization: string }[] = [];
+type Answer = { data: unknown; errors?: unknown[] };
+type Handler = (variables: Record<string, unknown>, query: string) => Answer;
+
+/** Answers each operation by name, like goalgate would; `handlers` answer others (or differently). */
+function api(scopes: string[], handlers: Record<string, Handler> = {}) {
+  const seen: { operation: string; variables: Record<string, unknown>; authorization: string; query: string }[] = [];
   const impl = vi.fn(async (_url: string, init: RequestInit) => {
     const body = JSON.parse(String(init.body));
     const operation = /(?:query|mutation) (\w+)/.exec(body.query)?.[1] ?? "?";
-    seen.push({ operation, variables: body.variables, authorization: (init.headers as Record<string, string>).Authorization ?? "" });
+    seen.push({ operation, variables: body.variables, authorization: (init.headers as Record<string, string>).Authorization ?? "", query: body.query });
     const json = (data: unknown) => new Response(JSON.stringify(data), { status: 200, headers: { "Content-Type": "application/json" } });
+    const handler = handlers[operation];
+    if (handler) return json(handler(body.variables, body.query));
     if (operation === "Viewer") {
       if (!scopes.includes("analytics:read")) {
-        return json({ data: null, errors: [{ message: "this token lacks the analytics:read scope", extensions: { code: "FORBIDDEN", scope: "analytics:read" } }] });
+        return json({
+          data: null,
+          errors: [{ message: "this token lacks the analytics:read scope", path: ["viewer"], extensions: { code: "FORBIDDEN", scope: "analytics:read" } }],
+        });
       }
       return json({ data: { viewer: { name: "demo", scopes, sites: [SITE] } } });
     }
@@ -203,5 +211,129 @@ describe("the dashboard", () => {
     await signIn("gg_nope");
     await settle(() => text().includes("does not know this token"));
     expect(sessionStorage.length).toBe(0);
+  });
+
+  it("shows a goal whose stats failed with the others, marked, with the API's message", async () => {
+    const fault = "the stats of this goal could not be computed (try again)";
+    const { impl } = api(["analytics:read"], {
+      GoalsOverview: () => ({
+        data: {
+          site: {
+            ...SITE,
+            goals: {
+              totalCount: 3,
+              pageInfo: { hasNextPage: false, endCursor: null },
+              nodes: [goal("Signup", 60), { ...goal("Broken", 0), stats: null }, goal("Blog", 1173)],
+            },
+          },
+        },
+        errors: [{ message: fault, path: ["site", "goals", "nodes", 1, "stats"], extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+      }),
+    });
+    vi.stubGlobal("fetch", impl);
+    render(<App />, root);
+    await signIn("gg_read");
+    await settle(() => text().includes("Blog"));
+    const row = (id: string) => root.querySelector<HTMLTableRowElement>(`tr[data-goal-id="${id}"]`)!;
+    expect(row("id-Blog").querySelector("[data-column=conversions]")?.textContent).toBe("1,173");
+    expect(row("id-Signup").querySelector("[data-column=conversions]")?.textContent).toBe("60");
+    const broken = row("id-Broken");
+    expect(broken.dataset.stats).toBe("unavailable");
+    expect(broken.querySelector("th a")?.textContent).toBe("Broken");
+    expect(broken.querySelector(".unavailable-mark")?.textContent).toBe("Stats unavailable");
+    expect(broken.querySelector(".unavailable-reason")?.textContent).toBe(fault);
+    expect(broken.querySelector("[data-column=conversions]")).toBeNull();
+    // every row has as many cells as the heading has columns
+    const headings = root.querySelectorAll("table.goals thead th").length;
+    const width = (tr: HTMLTableRowElement) => [...tr.cells].reduce((sum, cell) => sum + cell.colSpan, 0);
+    expect(width(broken)).toBe(headings);
+    expect(width(row("id-Blog"))).toBe(headings);
+    expect(root.querySelector("[data-note=stats-unavailable]")?.textContent).toContain("1 of 3 goals");
+    expect(root.querySelector(".error-box")).toBeNull();
+    expect(text()).toContain("Mar 1, 2024 – Mar 30, 2024");
+
+    // sorted by a number, the goal without stats goes last, either way
+    const names = () => [...root.querySelectorAll("tbody th a")].map((a) => a.textContent);
+    const conversions = [...root.querySelectorAll<HTMLButtonElement>("th button.sort")].find((b) => b.textContent?.startsWith("Conversions"))!;
+    await act(async () => conversions.click());
+    expect(names()).toEqual(["Blog", "Signup", "Broken"]);
+    await act(async () => conversions.click());
+    expect(names()).toEqual(["Signup", "Blog", "Broken"]);
+  });
+
+  it("says why a site's goals are missing instead of calling it empty", async () => {
+    const { impl } = api(["analytics:read"], {
+      GoalsOverview: () => ({
+        data: { site: { ...SITE, goals: null } },
+        errors: [{ message: "first must be between 1 and 100", path: ["site", "goals"], extensions: { code: "BAD_USER_INPUT" } }],
+      }),
+    });
+    vi.stubGlobal("fetch", impl);
+    render(<App />, root);
+    await signIn("gg_read");
+    await settle(() => text().includes("could not be listed"));
+    expect(root.querySelector("[data-error=goals]")?.textContent).toContain("The goals of this site could not be listed: first must be between 1 and 100");
+    expect(text()).toContain("demo.example.com");
+    expect(text()).not.toContain("no goals yet");
+    expect(root.querySelector("table.goals")).toBeNull();
+  });
+
+  it("opens a goal whose stats failed: its definition, controls and top matches, and why there are no numbers", async () => {
+    history.replaceState(null, "", "/dashboard/#/goals/id-Signup?site=sk_demo");
+    const { impl, seen } = api(["analytics:read", "analytics:write"], {
+      GoalDetail: () => ({
+        data: { goal: { ...goal("Signup", 0), stats: null } },
+        errors: [{ message: "The compared period starts before 1970.", path: ["goal", "stats"], extensions: { code: "BAD_USER_INPUT" } }],
+      }),
+      PreviewGoal: () => ({ data: { previewGoal: { stats: null, topMatches: [{ value: "/signup", conversions: 7 }], userErrors: [] } } }),
+    });
+    vi.stubGlobal("fetch", impl);
+    render(<App />, root);
+    await signIn("gg_both");
+    await settle(() => text().includes("Stats unavailable"));
+    expect(root.querySelector("h1")?.textContent).toBe("Signup");
+    expect(root.querySelector("[data-stats=unavailable] .unavailable-reason")?.textContent).toBe("The compared period starts before 1970.");
+    expect(root.querySelector("figure.chart")).toBeNull();
+    expect(root.querySelector("[data-figure=conversions]")).toBeNull();
+    expect(labelled("Edit Signup")).toHaveLength(1);
+    expect(text()).toContain("/signup");
+    expect(seen.map((s) => s.operation)).toEqual(["Viewer", "GoalDetail", "PreviewGoal"]);
+  });
+
+  it("lets a write-only token create a goal, asking for no stats, even if the payload comes back in part", async () => {
+    history.replaceState(null, "", "/dashboard/#/new?site=sk_demo");
+    const created = { ...goal("Blind", 0), stats: undefined };
+    const { impl, seen } = api(["analytics:write"], {
+      // Were analytics fields asked for, goalgate would null them with FORBIDDEN: the goal is saved all the same.
+      CreateGoal: () => ({
+        data: { createGoal: { goal: created, userErrors: [] } },
+        errors: [{ message: "this token lacks the analytics:read scope", path: ["createGoal", "goal", "stats"], extensions: { code: "FORBIDDEN", scope: "analytics:read" } }],
+      }),
+    });
+    vi.stubGlobal("fetch", impl);
+    render(<App />, root);
+    await signIn("gg_write");
+    await settle(() => root.querySelector("#goal-name") !== null);
+    expect(text()).toContain("Previews need a token with the analytics:read scope");
+    const fill = async (selector: string, value: string) => {
+      const input = root.querySelector<HTMLInputElement>(selector)!;
+      await act(async () => {
+        input.value = value;
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+    };
+    await fill("#goal-name", "Blind");
+    await fill("#goal-match-value", "/blind");
+    await act(async () => {
+      root.querySelector("form.goal-form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await settle(() => text().includes("Created “Blind”."));
+    await settle(() => text().includes("Goals changed in this tab"));
+    expect(labelled("Delete Blind")).toHaveLength(1);
+    const create = seen.find((s) => s.operation === "CreateGoal")!;
+    expect(create.query).not.toMatch(/\bstats\b/);
+    expect(create.variables).toMatchObject({ site: "sk_demo", input: { name: "Blind", matchValue: "/blind" } });
+    expect(seen.map((s) => s.operation)).toEqual(["Viewer", "CreateGoal"]);
+    expect(root.querySelector("#form-error")).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, describeError, graphqlSocketUrl, graphqlUrl, request } from "../src/api/client";
-import { ViewerDocument } from "../src/gql/operations";
+import { ApiError, describeError, describeFieldErrors, errorsUnder, graphqlSocketUrl, graphqlUrl, request, requestPartial } from "../src/api/client";
+import { GoalDetailDocument, ViewerDocument } from "../src/gql/operations";
 
 function fakeFetch(status: number, body: unknown, headers: Record<string, string> = {}) {
   const calls: { url: string; init: RequestInit }[] = [];
@@ -70,5 +70,88 @@ describe("request", () => {
     const error = await request(ViewerDocument, {}, { token: "t", fetchImpl: impl, url: "/graphql" }).catch((e) => e);
     expect(error.kind).toBe("network");
     expect(error.message).toMatch(/cannot be reached/);
+  });
+});
+
+const DETAIL = { site: "sk_demo", id: "g1", period: "LAST_30_DAYS" as const, interval: "DAY" as const };
+const GOAL = {
+  id: "g1",
+  name: "Signup",
+  type: "EVENT",
+  matchType: "EXACT",
+  matchValue: "signup",
+  currency: null,
+  createdAt: "2024-01-01T00:00:00Z",
+  updatedAt: "2024-01-01T00:00:00Z",
+  stats: null,
+};
+const STATS_FORBIDDEN = {
+  message: "this token lacks the analytics:read scope",
+  path: ["goal", "stats"],
+  extensions: { code: "FORBIDDEN", scope: "analytics:read" },
+};
+
+describe("partial answers", () => {
+  it("keeps the data that came, with the errors of the fields that did not", async () => {
+    const { impl } = fakeFetch(200, { data: { goal: GOAL }, errors: [STATS_FORBIDDEN] });
+    const { data, errors } = await requestPartial(GoalDetailDocument, DETAIL, { token: "t", fetchImpl: impl, url: "/graphql" });
+    expect(data.goal?.name).toBe("Signup");
+    expect(data.goal?.stats).toBeNull();
+    expect(errors).toEqual([STATS_FORBIDDEN]);
+  });
+
+  it("resolves a whole answer with no errors", async () => {
+    const { impl } = fakeFetch(200, { data: { goal: null } });
+    const result = await requestPartial(GoalDetailDocument, DETAIL, { token: "t", fetchImpl: impl, url: "/graphql" });
+    expect(result).toEqual({ data: { goal: null }, errors: [] });
+  });
+
+  it("fails when an error hit a root field, even with data beside it", async () => {
+    // goal is nullable: a refused goal is { goal: null } plus an error at ["goal"], not "no such goal"
+    const { impl } = fakeFetch(200, {
+      data: { goal: null },
+      errors: [{ message: "this token lacks the analytics:read scope", path: ["goal"], extensions: { code: "FORBIDDEN", scope: "analytics:read" } }],
+    });
+    const error = await requestPartial(GoalDetailDocument, DETAIL, { token: "t", fetchImpl: impl, url: "/graphql" }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.missingScope).toBe("analytics:read");
+  });
+
+  it("fails on an error without a path, and on errors without data", async () => {
+    for (const body of [
+      { data: { goal: GOAL }, errors: [{ message: "boom" }] },
+      { data: null, errors: [{ message: "boom", path: ["goal", "stats"] }] },
+    ]) {
+      const { impl } = fakeFetch(200, body);
+      const error = await requestPartial(GoalDetailDocument, DETAIL, { token: "t", fetchImpl: impl, url: "/graphql" }).catch((e) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error.message).toBe("boom");
+    }
+  });
+
+  it("is a failure for request, which wants whole answers", async () => {
+    const { impl } = fakeFetch(200, { data: { goal: GOAL }, errors: [STATS_FORBIDDEN] });
+    const error = await request(GoalDetailDocument, DETAIL, { token: "t", fetchImpl: impl, url: "/graphql" }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.errors).toEqual([STATS_FORBIDDEN]);
+  });
+
+  it("finds the errors at a path or beneath it", () => {
+    const at = (path: (string | number)[]) => ({ message: path.join("."), path });
+    const errors = [
+      at(["site", "goals", "nodes", 1, "stats"]),
+      at(["site", "goals", "nodes", 10, "stats"]),
+      at(["site", "goals", "nodes", 1, "stats", "previous"]),
+      at(["site", "goals"]),
+      { message: "no path" },
+    ];
+    expect(errorsUnder(errors, ["site", "goals", "nodes", 1, "stats"]).map((e) => e.message)).toEqual([
+      "site.goals.nodes.1.stats",
+      "site.goals.nodes.1.stats.previous",
+    ]);
+    expect(errorsUnder(errors, ["site", "goals"])).toHaveLength(4);
+    expect(errorsUnder(errors, ["site", "goals", "nodes", "1"])).toEqual([]);
+    expect(describeFieldErrors([at(["a"]), at(["a"]), { message: "b" }], "none")).toBe("a; b");
+    expect(describeFieldErrors([], "none")).toBe("none");
   });
 });

@@ -22,6 +22,24 @@ describe("sorting the goals", () => {
     expect(names(sortRows(rows, { key: "change", direction: "ascending" }))).toEqual(["Signup", "Blog", "purchase"]);
   });
 
+  it("puts a goal without stats last in every numeric column, either way", () => {
+    const withUnavailable = [
+      ...rows,
+      { name: "Again", conversions: null, uniqueConversions: null, conversionRate: null, revenue: null, change: null },
+    ];
+    for (const key of ["conversions", "uniqueConversions", "conversionRate", "revenue", "change"] as const) {
+      for (const direction of ["ascending", "descending"] as const) {
+        const sorted = sortRows(withUnavailable, { key, direction });
+        const firstMissing = sorted.findIndex((row) => row[key] === null);
+        expect(sorted.slice(firstMissing).every((row) => row[key] === null)).toBe(true);
+        expect(names(sorted)).toContain("Again");
+        expect(names(sorted).indexOf("Again")).toBeGreaterThanOrEqual(firstMissing);
+      }
+    }
+    expect(names(sortRows(withUnavailable, { key: "conversions", direction: "descending" }))).toEqual(["Blog", "Signup", "purchase", "Again"]);
+    expect(names(sortRows(withUnavailable, { key: "name", direction: "ascending" }))[0]).toBe("Again");
+  });
+
   it("does not change the list it is given", () => {
     const before = names(rows);
     sortRows(rows, { key: "conversions", direction: "ascending" });

@@ -634,6 +634,77 @@ def test_a_posted_event_shows_in_the_live_ticker_within_two_seconds(
     tab.shot("desktop-live")
 
 
+def test_goals_whose_stats_goalgate_refuses_keep_their_rows_with_the_reason(
+    tab: Tab, goalgate: Goalgate
+) -> None:
+    """A partial answer: compared with the period before, 1970's first days would
+    start before 1970-01-01, so goalgate nulls each goal's stats with a
+    BAD_USER_INPUT error at that goal's path, and answers the rest."""
+    start, end = "1970-01-01", "1970-01-10"
+    response = httpx.post(
+        f"{goalgate.base_url}/graphql",
+        json={
+            "query": GOALS_QUERY,
+            "variables": {"site": SITE, "period": "CUSTOM", "from": start, "to": end},
+        },
+        headers={"Authorization": f"Bearer {goalgate.tokens['demo']}"},
+        timeout=30,
+    ).json()
+    nodes = response["data"]["site"]["goals"]["nodes"]
+    assert nodes
+    assert all(node["stats"] is None for node in nodes)
+    reasons = {
+        nodes[error["path"][3]]["id"]: error["message"]
+        for error in response["errors"]
+        if error["path"][:3] == ["site", "goals", "nodes"] and error["path"][4:] == ["stats"]
+    }
+    assert set(reasons) == {node["id"] for node in nodes}
+
+    tab.sign_in(goalgate.tokens["demo"])
+    page = tab.page
+    assert_table_shows(page, goalgate.goals())
+    page.get_by_label("Period", exact=True).select_option("CUSTOM")
+    page.get_by_label("From", exact=True).fill(start)
+    page.get_by_label("To", exact=True).fill(end)
+    page.get_by_role("button", name="Apply").click()
+    page.locator(".period-echo", has_text=f"{start} to {end}").wait_for()
+
+    def shown() -> dict[str, list[str]]:
+        return page.evaluate(
+            """() => Object.fromEntries(
+              [...document.querySelectorAll('table.goals tbody tr[data-stats=unavailable]')]
+              .map((row) => [row.dataset.goalId, [
+                row.querySelector('th a').textContent,
+                row.querySelector('.unavailable-mark').textContent,
+                row.querySelector('.unavailable-reason').textContent,
+              ]]))"""
+        )
+
+    expected = {
+        node["id"]: [node["name"], "Stats unavailable", reasons[node["id"]]] for node in nodes
+    }
+    assert wait_for(shown, expected) == expected
+    note = page.locator("[data-note=stats-unavailable]").inner_text()
+    assert f"all {len(nodes)} goals" in note
+    assert page.locator(".error-box").count() == 0
+    tab.shot("desktop-goals-stats-unavailable")
+
+    # a goal's own page, over the same period, says the same and keeps its
+    # definition and controls (the list's links do not carry the period: the address does)
+    name = nodes[0]["name"]
+    page.evaluate(
+        "hash => { location.hash = hash; }",
+        f"#/goals/{nodes[0]['id']}?site={SITE}&period=custom&from={start}&to={end}",
+    )
+    page.get_by_role("heading", name=name, level=1).wait_for()
+    box = page.locator("[data-stats=unavailable]")
+    box.wait_for()
+    assert box.locator(".unavailable-reason").inner_text() == reasons[nodes[0]["id"]]
+    assert page.locator("figure.chart").count() == 0
+    assert page.get_by_role("link", name=f"Edit {name}").count() == 1
+    page.get_by_role("heading", name=re.compile("^Top matching")).wait_for()
+
+
 def test_a_read_only_token_sees_no_edit_controls(tab: Tab, goalgate: Goalgate) -> None:
     tab.sign_in(goalgate.tokens["reader"])
     page = tab.page

@@ -62,16 +62,33 @@ export interface RequestOptions {
   url?: string;
 }
 
+/** `data` and the errors that nulled some fields beneath the operation's root fields. */
+export interface PartialResult<TResult> {
+  data: TResult;
+  /** Each with the `path` of the field it nulled; empty when the answer is whole. */
+  errors: readonly GraphQLErrorEntry[];
+}
+
+export type ResponsePath = readonly (string | number)[];
+
+/** An error that answers for the whole operation: no path, or a root field's. */
+function isRootError(error: GraphQLErrorEntry): boolean {
+  return !Array.isArray(error.path) || error.path.length <= 1;
+}
+
 /**
- * Runs one operation; resolves with `data` when there are no errors, rejects
- * with an ApiError otherwise (a partial answer counts as a failure: the
- * dashboard never shows half a table as if it were whole).
+ * Runs one operation. Resolves with `data` and the field errors that came with
+ * it when goalgate answered in part: an error beneath a root field (a goal's
+ * stats, a site's goals, a field of a mutation's payload) nulls that field
+ * alone, and the caller shows what came and says what did not (see
+ * `errorsUnder`). Rejects with an ApiError when there is no data, or when an
+ * error hit a root field or has no path: then nothing of the answer stands.
  */
-export async function request<TResult, TVariables>(
+export async function requestPartial<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
   variables: TVariables,
   options: RequestOptions,
-): Promise<TResult> {
+): Promise<PartialResult<TResult>> {
   const doFetch = options.fetchImpl ?? fetch;
   let response: Response;
   try {
@@ -111,13 +128,44 @@ export async function request<TResult, TVariables>(
     const message = body?.error?.message ?? `goalgate answered ${response.status}.`;
     throw new ApiError(message, "http", [], response.status);
   }
-  if (body?.errors?.length) {
-    throw new ApiError(body.errors.map((e) => e.message).join("; "), "graphql", body.errors, response.status);
+  const errors = Array.isArray(body?.errors) ? body.errors : [];
+  const data = body?.data;
+  if (errors.length && (data === undefined || data === null || errors.some(isRootError))) {
+    throw new ApiError(errors.map((e) => e.message).join("; "), "graphql", errors, response.status);
   }
-  if (!body || body.data === undefined || body.data === null) {
+  if (!body || data === undefined || data === null) {
     throw new ApiError("goalgate sent an empty answer.", "http", [], response.status);
   }
-  return body.data;
+  return { data, errors };
+}
+
+/**
+ * Runs one operation that must be answered whole: resolves with `data` when
+ * there are no errors at all, rejects with an ApiError otherwise.
+ */
+export async function request<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables,
+  options: RequestOptions,
+): Promise<TResult> {
+  const { data, errors } = await requestPartial(document, variables, options);
+  if (errors.length) throw new ApiError(errors.map((e) => e.message).join("; "), "graphql", errors);
+  return data;
+}
+
+/** The errors at `path` or beneath it (["site", "goals", "nodes", 3, "stats"] and deeper). */
+export function errorsUnder(errors: readonly GraphQLErrorEntry[], path: ResponsePath): GraphQLErrorEntry[] {
+  return errors.filter((error) => {
+    const at = error.path;
+    if (!Array.isArray(at) || at.length < path.length) return false;
+    return path.every((part, i) => at[i] === part);
+  });
+}
+
+/** What a field's errors say, for the place the field would have been shown; `fallback` when none names it. */
+export function describeFieldErrors(errors: readonly GraphQLErrorEntry[], fallback: string): string {
+  const messages = [...new Set(errors.map((e) => e.message).filter(Boolean))];
+  return messages.length ? messages.join("; ") : fallback;
 }
 
 /** A human sentence for any failure of `request`. */

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { describeError, request } from "../api/client";
+import { describeError, request, requestPartial } from "../api/client";
 import { useDashboard } from "../context";
 import {
   CreateGoalDocument,
@@ -195,8 +195,12 @@ export function GoalEditor({ id }: { id: string | null }) {
     setSaving(true);
     setErrors({});
     try {
+      // The mutations ask for the goal's definition only (GoalFields), never for
+      // analytics fields that a token without analytics:read would be refused;
+      // and a field error beneath the payload (a partial answer) does not undo a
+      // saved goal, so requestPartial: what was saved is shown as saved.
       if (id === null) {
-        const data = await request(
+        const { data } = await requestPartial(
           CreateGoalDocument,
           {
             site: siteKey,
@@ -237,7 +241,7 @@ export function GoalEditor({ id }: { id: string | null }) {
         ctx.go(ctx.caps.read ? { name: "goal", id } : { name: "goals" });
         return;
       }
-      const data = await request(UpdateGoalDocument, { site: siteKey, id, input }, { token: ctx.token });
+      const { data } = await requestPartial(UpdateGoalDocument, { site: siteKey, id, input }, { token: ctx.token });
       const payload = data.updateGoal;
       if (payload.goal) {
         afterSave(payload.goal, "Saved");

@@ -1,13 +1,8 @@
 import { useState } from "preact/hooks";
-import { describeError, request } from "../api/client";
+import { describeError } from "../api/client";
+import { type DetailGoal, STATS_FALLBACK, type TopMatch, loadGoalDetail } from "../api/goals";
 import { useDashboard, useSignOutOnRevokedToken } from "../context";
-import {
-  type BucketFragment,
-  GoalDetailDocument,
-  type GoalDetailQuery,
-  PreviewGoalDocument,
-  type StatsInterval,
-} from "../gql/operations";
+import type { BucketFragment, StatsInterval } from "../gql/operations";
 import { GOAL_TYPE_LABELS, describeMatch, formatCount, formatDay, formatMoney, formatRange, formatRate } from "../lib/format";
 import { defaultInterval, periodLabel, periodVariables } from "../lib/period";
 import { useQuery } from "../lib/useQuery";
@@ -15,7 +10,8 @@ import { Change } from "./Change";
 import { Chart, type Point } from "./Chart";
 import { useDeleteGoal } from "./useDeleteGoal";
 
-type Goal = NonNullable<GoalDetailQuery["goal"]>;
+type Goal = DetailGoal;
+type Stats = NonNullable<Goal["stats"]>;
 type Metric = "conversions" | "uniqueConversions" | "revenue";
 
 const INTERVAL_WORDS: Record<StatsInterval, string> = { DAY: "day", WEEK: "week", MONTH: "month" };
@@ -38,22 +34,7 @@ export function GoalPage({ id }: { id: string }) {
   const interval = ctx.route.interval ?? defaultInterval(ctx.period);
   const variables = periodVariables(ctx.period);
   const detail = useQuery(
-    async (signal) => {
-      const data = await request(GoalDetailDocument, { site: siteKey, id, interval, ...variables }, { token: ctx.token, signal });
-      const goal = data.goal;
-      if (!goal) return { goal: null, matches: null };
-      // The top matching values come from previewGoal: the API has no per-value breakdown of a saved goal yet.
-      const preview = await request(
-        PreviewGoalDocument,
-        {
-          site: siteKey,
-          input: { type: goal.type, matchType: goal.matchType, matchValue: goal.matchValue, currency: goal.currency },
-          ...variables,
-        },
-        { token: ctx.token, signal },
-      );
-      return { goal, matches: preview.previewGoal?.topMatches ?? [] };
-    },
+    (signal) => loadGoalDetail(siteKey, id, { interval, ...variables }, { token: ctx.token, signal }),
     [ctx.token, siteKey, id, interval, variables.period, variables.from, variables.to],
     Boolean(siteKey),
   );
@@ -109,12 +90,8 @@ export function GoalPage({ id }: { id: string }) {
   }
 
   const stats = goal.stats;
-  const previous = stats.previous;
-  const shown: Metric = metric === "revenue" && !goal.currency ? "conversions" : metric;
-  const format = shown === "revenue" ? (v: number) => formatMoney({ amount: String(v), currency: goal.currency ?? "USD" }) : formatCount;
-  const matches = detail.data?.matches ?? [];
+  const data = detail.data;
   const loading = detail.status === "loading";
-  const valueWord = goal.type === "PAGEVIEW" ? "paths" : "names";
 
   return (
     <section aria-labelledby="page-title" aria-busy={loading ? "true" : "false"} class={loading ? "stale" : undefined}>
@@ -131,8 +108,13 @@ export function GoalPage({ id }: { id: string }) {
             {goal.currency ? ` · revenue in ${goal.currency}` : ""}
           </p>
           <p class="muted period-echo">
-            {periodLabel(ctx.period)}: {formatRange(stats.from, stats.to)} ({stats.timezone})
-            {previous && <> · compared with {formatRange(previous.from, previous.to)}</>}
+            {periodLabel(ctx.period)}
+            {stats && (
+              <>
+                : {formatRange(stats.from, stats.to)} ({stats.timezone})
+              </>
+            )}
+            {stats?.previous && <> · compared with {formatRange(stats.previous.from, stats.previous.to)}</>}
           </p>
         </div>
         {ctx.caps.write && (
@@ -147,6 +129,52 @@ export function GoalPage({ id }: { id: string }) {
         )}
       </div>
 
+      {data && data.otherErrors.length > 0 && (
+        <p class="callout" role="note" data-note="partial">
+          Some figures could not be loaded and are shown as “—”: {data.otherErrors.join("; ")}
+        </p>
+      )}
+      {stats ? (
+        <StatsView goal={goal} stats={stats} interval={interval} metric={metric} onMetric={setMetric} />
+      ) : (
+        <div class="error-box stats-unavailable" role="alert" data-stats="unavailable">
+          <p>
+            <strong class="unavailable-mark">Stats unavailable</strong> for this goal: <span class="unavailable-reason">{data?.statsError ?? STATS_FALLBACK}</span>
+          </p>
+          <button type="button" onClick={detail.reload}>
+            Try again
+          </button>
+        </div>
+      )}
+
+      <div class="two-columns">
+        {stats && <RevenuePanel goal={goal} stats={stats} />}
+        <MatchesPanel goal={goal} matches={data?.matches ?? []} error={data?.matchesError ?? null} />
+      </div>
+      {remover.dialog}
+    </section>
+  );
+}
+
+function StatsView({
+  goal,
+  stats,
+  interval,
+  metric,
+  onMetric,
+}: {
+  goal: Goal;
+  stats: Stats;
+  interval: StatsInterval;
+  metric: Metric;
+  onMetric: (metric: Metric) => void;
+}) {
+  const ctx = useDashboard();
+  const previous = stats.previous;
+  const shown: Metric = metric === "revenue" && !goal.currency ? "conversions" : metric;
+  const format = shown === "revenue" ? (v: number) => formatMoney({ amount: String(v), currency: goal.currency ?? "USD" }) : formatCount;
+  return (
+    <>
       <dl class="cards">
         <div class="card">
           <dt>Conversions</dt>
@@ -195,7 +223,7 @@ export function GoalPage({ id }: { id: string }) {
         </div>
         <div class="control">
           <label for="metric-select">Show</label>
-          <select id="metric-select" value={shown} onChange={(e) => setMetric(e.currentTarget.value as Metric)}>
+          <select id="metric-select" value={shown} onChange={(e) => onMetric(e.currentTarget.value as Metric)}>
             <option value="conversions">Conversions</option>
             <option value="uniqueConversions">Unique conversions</option>
             {goal.currency && <option value="revenue">Revenue ({goal.currency})</option>}
@@ -253,64 +281,75 @@ export function GoalPage({ id }: { id: string }) {
           </table>
         </div>
       </details>
+    </>
+  );
+}
 
-      <div class="two-columns">
-        <section aria-labelledby="revenue-title" class="panel">
-          <h2 id="revenue-title">Revenue by currency</h2>
-          {stats.revenueByCurrency.length === 0 ? (
-            <p class="muted">{goal.currency ? "No revenue in this period." : "This goal tracks no revenue (it has no currency)."}</p>
-          ) : (
-            <ul class="plain-list" data-list="revenue-by-currency">
-              {stats.revenueByCurrency.map((money) => (
-                <li key={money.currency}>
-                  <span>{money.currency}</span> <strong>{formatMoney(money)}</strong>
-                </li>
-              ))}
-            </ul>
-          )}
-          {stats.revenueByCurrency.length > 0 && goal.currency && (
-            <p class="muted">
-              Total in {goal.currency}, converted at each day's rate: <strong>{formatMoney(stats.revenue)}</strong>
-            </p>
-          )}
-          {stats.unconvertedConversions > 0 && (
-            <p class="callout" role="note">
-              <strong>{formatCount(stats.unconvertedConversions)}</strong>{" "}
-              {stats.unconvertedConversions === 1 ? "conversion" : "conversions"} sent revenue in a currency that no imported rate could
-              convert to {goal.currency ?? "the goal's currency"}: counted in conversions and in the list above, not in the total.
-            </p>
-          )}
-        </section>
-        <section aria-labelledby="matches-title" class="panel">
-          <h2 id="matches-title">Top matching {valueWord}</h2>
-          {matches.length === 0 ? (
-            <p class="muted">Nothing matched in this period.</p>
-          ) : (
-            <table class="matches">
-              <thead>
-                <tr>
-                  <th scope="col">{goal.type === "PAGEVIEW" ? "Path" : "Name"}</th>
-                  <th scope="col" class="num">
-                    Conversions
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {matches.map((match) => (
-                  <tr key={match.value}>
-                    <td>
-                      <code>{match.value}</code>
-                    </td>
-                    <td class="num">{formatCount(match.conversions)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          <p class="hint">The 10 values with the most conversions, from the goal's preview (the API has no breakdowns yet).</p>
-        </section>
-      </div>
-      {remover.dialog}
+function RevenuePanel({ goal, stats }: { goal: Goal; stats: Stats }) {
+  return (
+    <section aria-labelledby="revenue-title" class="panel">
+      <h2 id="revenue-title">Revenue by currency</h2>
+      {stats.revenueByCurrency.length === 0 ? (
+        <p class="muted">{goal.currency ? "No revenue in this period." : "This goal tracks no revenue (it has no currency)."}</p>
+      ) : (
+        <ul class="plain-list" data-list="revenue-by-currency">
+          {stats.revenueByCurrency.map((money) => (
+            <li key={money.currency}>
+              <span>{money.currency}</span> <strong>{formatMoney(money)}</strong>
+            </li>
+          ))}
+        </ul>
+      )}
+      {stats.revenueByCurrency.length > 0 && goal.currency && (
+        <p class="muted">
+          Total in {goal.currency}, converted at each day's rate: <strong>{formatMoney(stats.revenue)}</strong>
+        </p>
+      )}
+      {stats.unconvertedConversions > 0 && (
+        <p class="callout" role="note">
+          <strong>{formatCount(stats.unconvertedConversions)}</strong>{" "}
+          {stats.unconvertedConversions === 1 ? "conversion" : "conversions"} sent revenue in a currency that no imported rate could
+          convert to {goal.currency ?? "the goal's currency"}: counted in conversions and in the list above, not in the total.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function MatchesPanel({ goal, matches, error }: { goal: Goal; matches: readonly TopMatch[]; error: string | null }) {
+  const valueWord = goal.type === "PAGEVIEW" ? "paths" : "names";
+  return (
+    <section aria-labelledby="matches-title" class="panel">
+      <h2 id="matches-title">Top matching {valueWord}</h2>
+      {error ? (
+        <p class="field-error" role="alert" data-error="matches">
+          The top matching {valueWord} could not be loaded: {error}
+        </p>
+      ) : matches.length === 0 ? (
+        <p class="muted">Nothing matched in this period.</p>
+      ) : (
+        <table class="matches">
+          <thead>
+            <tr>
+              <th scope="col">{goal.type === "PAGEVIEW" ? "Path" : "Name"}</th>
+              <th scope="col" class="num">
+                Conversions
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {matches.map((match) => (
+              <tr key={match.value}>
+                <td>
+                  <code>{match.value}</code>
+                </td>
+                <td class="num">{formatCount(match.conversions)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p class="hint">The 10 values with the most conversions, from the goal's preview (the API has no breakdowns yet).</p>
     </section>
   );
 }

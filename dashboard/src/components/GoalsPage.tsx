@@ -1,7 +1,7 @@
 import { useMemo, useState } from "preact/hooks";
-import { describeError, request } from "../api/client";
+import { type OverviewGoal, STATS_FALLBACK, loadGoalsOverview } from "../api/goals";
+import { describeError } from "../api/client";
 import { useDashboard, useSignOutOnRevokedToken } from "../context";
-import { GoalsOverviewDocument, type GoalsOverviewQuery } from "../gql/operations";
 import { describeMatch, formatCount, formatMoney, formatRange, formatRate } from "../lib/format";
 import { defaultInterval, periodLabel, periodVariables } from "../lib/period";
 import { type SortKey, type SortState, nextSort, sortRows } from "../lib/sort";
@@ -9,25 +9,6 @@ import { useQuery } from "../lib/useQuery";
 import { Change } from "./Change";
 import { Sparkline } from "./Sparkline";
 import { useDeleteGoal } from "./useDeleteGoal";
-
-type Site = NonNullable<GoalsOverviewQuery["site"]>;
-type GoalNode = Site["goals"]["nodes"][number];
-
-/** Every page of a site's goals (100 a page), with their stats. */
-async function loadGoals(token: string, site: string, variables: ReturnType<typeof periodVariables> & { interval: "DAY" | "WEEK" | "MONTH" }, signal: AbortSignal) {
-  const nodes: GoalNode[] = [];
-  let after: string | null = null;
-  let info: Site | null = null;
-  for (;;) {
-    const data: GoalsOverviewQuery = await request(GoalsOverviewDocument, { site, ...variables, after }, { token, signal });
-    if (!data.site) return null;
-    info = data.site;
-    nodes.push(...data.site.goals.nodes);
-    if (!data.site.goals.pageInfo.hasNextPage || !data.site.goals.pageInfo.endCursor) break;
-    after = data.site.goals.pageInfo.endCursor;
-  }
-  return { site: info, nodes };
-}
 
 const COLUMNS: readonly { key: SortKey; label: string; title?: string }[] = [
   { key: "name", label: "Goal" },
@@ -38,12 +19,15 @@ const COLUMNS: readonly { key: SortKey; label: string; title?: string }[] = [
   { key: "change", label: "Change", title: "Conversions against the previous period" },
 ];
 
+/** A goal without stats says so across the columns of its numbers (its trend cell stays, empty). */
+const STATS_SPAN = COLUMNS.filter((column) => column.key !== "name").length;
+
 export function GoalsPage() {
   const ctx = useDashboard();
   const siteKey = ctx.site?.key ?? "";
   const variables = { ...periodVariables(ctx.period), interval: defaultInterval(ctx.period) };
   const query = useQuery(
-    (signal) => loadGoals(ctx.token, siteKey, variables, signal),
+    (signal) => loadGoalsOverview(siteKey, variables, { token: ctx.token, signal }),
     [ctx.token, siteKey, variables.period, variables.from, variables.to],
     Boolean(siteKey),
   );
@@ -54,14 +38,15 @@ export function GoalsPage() {
   const rows = useMemo(() => {
     const nodes = query.data?.nodes ?? [];
     return sortRows(
-      nodes.map((goal) => ({
+      nodes.map((goal: OverviewGoal) => ({
         goal,
         name: goal.name,
-        conversions: goal.stats.conversions,
-        uniqueConversions: goal.stats.uniqueConversions,
-        conversionRate: goal.stats.conversionRate,
-        revenue: goal.stats.revenue ? Number(goal.stats.revenue.amount) : null,
-        change: goal.stats.change?.conversions ?? null,
+        // A goal without stats (refused, or failed) keeps its row; its numbers sort last.
+        conversions: goal.stats?.conversions ?? null,
+        uniqueConversions: goal.stats?.uniqueConversions ?? null,
+        conversionRate: goal.stats?.conversionRate ?? null,
+        revenue: goal.stats?.revenue ? Number(goal.stats.revenue.amount) : null,
+        change: goal.stats?.change?.conversions ?? null,
       })),
       sort,
     );
@@ -96,9 +81,12 @@ export function GoalsPage() {
     );
   }
 
-  const first = query.data?.nodes[0]?.stats;
+  const data = query.data;
+  const first = data?.nodes.find((goal) => goal.stats !== null)?.stats;
   const previous = first?.previous;
   const loading = query.status === "loading";
+  const unavailable = data ? data.nodes.filter((goal) => goal.stats === null).length : 0;
+  const columns = ctx.caps.write ? 8 : 7;
 
   return (
     <section aria-labelledby="page-title" aria-busy={loading ? "true" : "false"}>
@@ -130,11 +118,42 @@ export function GoalsPage() {
         </div>
       </div>
 
-      {query.data && query.data.nodes.length === 0 ? (
-        <div class="empty">
-          <p>This site has no goals yet.</p>
-          {ctx.caps.write && <p>Create one with “New goal”: its preview shows what it would have counted.</p>}
+      {data?.goalsError && (
+        <div class="error-box" role="alert" data-error="goals">
+          <p>
+            {data.nodes.length === 0
+              ? "The goals of this site could not be listed: "
+              : `Only the first ${formatCount(data.nodes.length)} goals of this site could be listed: `}
+            {data.goalsError}
+          </p>
+          <button type="button" onClick={query.reload}>
+            Try again
+          </button>
         </div>
+      )}
+      {unavailable > 0 && data && (
+        <p class="callout" role="note" data-note="stats-unavailable">
+          Stats unavailable for{" "}
+          {unavailable === data.nodes.length
+            ? unavailable === 1
+              ? "the goal"
+              : `all ${formatCount(unavailable)} goals`
+            : `${formatCount(unavailable)} of ${formatCount(data.nodes.length)} goals`}
+          ; each such row says why.
+        </p>
+      )}
+      {data && data.otherErrors.length > 0 && (
+        <p class="callout" role="note" data-note="partial">
+          Some figures could not be loaded and are shown as “—”: {data.otherErrors.join("; ")}
+        </p>
+      )}
+      {data && data.nodes.length === 0 ? (
+        data.goalsError ? null : (
+          <div class="empty">
+            <p>This site has no goals yet.</p>
+            {ctx.caps.write && <p>Create one with “New goal”: its preview shows what it would have counted.</p>}
+          </div>
+        )
       ) : (
         <div class={`table-scroll${loading ? " stale" : ""}`}>
           <table class="goals">
@@ -170,29 +189,41 @@ export function GoalsPage() {
             </thead>
             <tbody>
               {rows.map(({ goal }) => (
-                <tr key={goal.id} data-goal-id={goal.id}>
+                <tr key={goal.id} data-goal-id={goal.id} data-stats={goal.stats ? undefined : "unavailable"}>
                   <th scope="row" class="col-name">
                     <a href={`#/goals/${encodeURIComponent(goal.id)}?site=${encodeURIComponent(siteKey)}`}>{goal.name}</a>
                     <span class="definition">{describeMatch(goal)}</span>
                   </th>
-                  <td class="num" data-column="conversions">
-                    {formatCount(goal.stats.conversions)}
-                  </td>
-                  <td class="num" data-column="uniqueConversions">
-                    {formatCount(goal.stats.uniqueConversions)}
-                  </td>
-                  <td class="num" data-column="conversionRate">
-                    {formatRate(goal.stats.conversionRate)}
-                  </td>
-                  <td class="num" data-column="revenue">
-                    {goal.stats.revenue ? formatMoney(goal.stats.revenue) : <span class="muted" title="No currency: revenue is not tracked">—</span>}
-                  </td>
-                  <td class="num" data-column="change">
-                    <Change value={goal.stats.change?.conversions} label="Conversions" />
-                  </td>
-                  <td class="col-trend">
-                    <Sparkline values={goal.stats.timeseries.map((b) => b.conversions)} />
-                  </td>
+                  {goal.stats ? (
+                    <>
+                      <td class="num" data-column="conversions">
+                        {formatCount(goal.stats.conversions)}
+                      </td>
+                      <td class="num" data-column="uniqueConversions">
+                        {formatCount(goal.stats.uniqueConversions)}
+                      </td>
+                      <td class="num" data-column="conversionRate">
+                        {formatRate(goal.stats.conversionRate)}
+                      </td>
+                      <td class="num" data-column="revenue">
+                        {goal.stats.revenue ? formatMoney(goal.stats.revenue) : <span class="muted" title="No currency: revenue is not tracked">—</span>}
+                      </td>
+                      <td class="num" data-column="change">
+                        <Change value={goal.stats.change?.conversions} label="Conversions" />
+                      </td>
+                      <td class="col-trend">
+                        <Sparkline values={goal.stats.timeseries.map((bucket) => bucket.conversions)} />
+                      </td>
+                    </>
+                  ) : (
+                    <>
+                      <td class="stats-unavailable" colSpan={STATS_SPAN}>
+                        <strong class="unavailable-mark">Stats unavailable</strong>
+                        <span class="unavailable-reason">{data?.statsErrors.get(goal.id) ?? STATS_FALLBACK}</span>
+                      </td>
+                      <td class="col-trend" />
+                    </>
+                  )}
                   {ctx.caps.write && (
                     <td class="col-actions">
                       <a class="button small" href={`#/goals/${encodeURIComponent(goal.id)}/edit?site=${encodeURIComponent(siteKey)}`} aria-label={`Edit ${goal.name}`}>
@@ -208,7 +239,7 @@ export function GoalsPage() {
               {!query.data &&
                 [0, 1, 2].map((i) => (
                   <tr key={`skeleton-${i}`} class="skeleton" aria-hidden="true">
-                    <td colSpan={ctx.caps.write ? 8 : 7}>&nbsp;</td>
+                    <td colSpan={columns}>&nbsp;</td>
                   </tr>
                 ))}
             </tbody>

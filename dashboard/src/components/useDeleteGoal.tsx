@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { describeError, request } from "../api/client";
+import { describeError, requestPartial } from "../api/client";
 import { useDashboard } from "../context";
 import { DeleteGoalDocument } from "../gql/operations";
 import { ConfirmDialog } from "./ConfirmDialog";
@@ -25,7 +25,7 @@ export function useDeleteGoal(onDeleted: (target: Target) => void) {
     setBusy(true);
     setError(null);
     try {
-      const data = await request(DeleteGoalDocument, { site: ctx.site.key, id: target.id }, { token: ctx.token });
+      const { data } = await requestPartial(DeleteGoalDocument, { site: ctx.site.key, id: target.id }, { token: ctx.token });
       const problem = data.deleteGoal.userErrors[0];
       if (problem && problem.code === "NOT_FOUND") {
         ctx.notify(`“${target.name}” was already deleted elsewhere; the list is reloaded.`);

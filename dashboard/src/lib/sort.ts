@@ -8,10 +8,11 @@ export interface SortState {
 
 export interface SortableRow {
   name: string;
-  conversions: number;
-  uniqueConversions: number;
-  conversionRate: number;
-  /** The revenue's amount; null for a goal without currency. */
+  /** The figures below are null for a goal whose stats are unavailable. */
+  conversions: number | null;
+  uniqueConversions: number | null;
+  conversionRate: number | null;
+  /** The revenue's amount; null for a goal without currency (or without stats). */
   revenue: number | null;
   /** The change of conversions; null when the previous period had none. */
   change: number | null;
@@ -30,7 +31,7 @@ export function nextSort(current: SortState, key: SortKey): SortState {
 
 const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
 
-/** A sorted copy; a missing number (no revenue, no change) always sorts last, then by name. */
+/** A sorted copy; a missing number (no revenue, no change, no stats) always sorts last, then by name. */
 export function sortRows<T extends SortableRow>(rows: readonly T[], sort: SortState): T[] {
   const sign = sort.direction === "ascending" ? 1 : -1;
   return [...rows].sort((a, b) => {
