@@ -26,7 +26,6 @@ from goalgate.app import create_app
 from goalgate.services import goals as goal_service
 from goalgate.services import tokens as token_service
 from goalgate.settings import Settings
-from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
 from tests.factories import EVENTS_URL, bearer, make_site, make_token
 from tests.integration.test_ratelimit import pin_clock
@@ -217,10 +216,17 @@ async def test_a_failed_commit_is_logged_once_by_the_writer_and_once_per_request
 ) -> None:
     await make_site(db, SITE)
 
-    async def refuse(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
+    class Refusing:
+        """An appender whose commits fail, as on a full disk."""
 
-    monkeypatch.setattr(event_store, "insert_events", refuse)
+        async def append(self, *args: object) -> dict[Any, int]:
+            raise OSError("disk full")
+
+        async def close(self) -> None:
+            pass
+
+    committer = app_client.app.state.runtime.committer
+    monkeypatch.setattr(committer, "appender", Refusing())
     with captured("json") as stream:
         response = await app_client.post(
             EVENTS_URL, json={"site": SITE, "type": "event", "name": "x"}
