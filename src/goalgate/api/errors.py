@@ -21,11 +21,13 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from goalgate import logs
 from goalgate.errors import GoalgateError, RateLimited, Unauthenticated, Unavailable
 
-__all__ = ["error_body", "exception_handlers"]
+__all__ = ["CODE_BY_STATUS", "error_body", "exception_handlers"]
 
 log = logging.getLogger("goalgate")
 
-_CODE_BY_STATUS = {
+# The error code of each status: the error bodies, the access log line and
+# ingestion's rejection reasons all name it from here.
+CODE_BY_STATUS = {
     400: "bad_request",
     401: "unauthenticated",
     403: "forbidden",
@@ -37,6 +39,8 @@ _CODE_BY_STATUS = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -105,7 +109,7 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
     status = exc.status_code
     if status >= 500:
         return _internal_error(_, exc)
-    code = _CODE_BY_STATUS.get(status, "bad_request")
+    code = CODE_BY_STATUS.get(status, "bad_request")
     message = exc.detail if status != 404 else "not found"
     headers = dict(exc.headers or {})
     return _respond(status, code, str(message), None, headers)

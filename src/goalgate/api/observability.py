@@ -37,6 +37,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from goalgate import logs
 from goalgate import metrics as metrics_module
+from goalgate.api.errors import CODE_BY_STATUS
 from goalgate.api.ratelimit import INGEST_PATH
 from goalgate.errors import Unauthenticated
 from goalgate.metrics import Metrics
@@ -50,23 +51,6 @@ _HEADER_KEY = b"x-request-id"
 _SANE_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 
 access_log = logging.getLogger("goalgate.access")
-
-# Error codes by status, for the access line and for ingestion's rejection
-# reasons when the error mapping did not name one (api/errors.py names most).
-_CODE_BY_STATUS = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "rate_limited",
-    500: "internal_error",
-    503: "unavailable",
-}
-
 
 class TrustedPeers:
     """The addresses of ``FORWARDED_ALLOW_IPS``: IPs, networks, ``*`` or literal names."""
@@ -159,12 +143,12 @@ class Observability:
         assert self.metrics is not None
         self.metrics.observe_request(method, route, status, seconds)
         if status >= 400 and route == INGEST_PATH:
-            reason = request.error or _CODE_BY_STATUS.get(status, str(status))
+            reason = request.error or CODE_BY_STATUS.get(status, str(status))
             self.metrics.ingest_rejected.labels(reason).inc()
 
     def _log(self, scope: Any, status: int, seconds: float, request: logs.RequestLog) -> None:
         if request.error is None and status >= 400:
-            request.error = _CODE_BY_STATUS.get(status)
+            request.error = CODE_BY_STATUS.get(status)
         # The path as sent (still percent-encoded: no newline can forge a line),
         # without its query string, which is no business of the log.
         raw: bytes = scope.get("raw_path") or scope["path"].encode()
