@@ -36,8 +36,8 @@ async def subscribe(
     await socket.send(json.dumps(message))
 
 
-async def receive(socket: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
-    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), timeout))
+async def receive(socket: ClientConnection, within: float = 5.0) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), within))
     return message
 
 

@@ -120,6 +120,13 @@ class _Bucket:
     # counted since: their sum is a lower bound of the true total.
     synced: int = 0
     pending: int = 0
+    # Sent to the store and not answered yet: still counted, or two requests
+    # arriving during a sync would each see room that the other took.
+    sending: int = 0
+
+    @property
+    def known(self) -> int:
+        return self.synced + self.sending + self.pending
 
 
 class RateLimiter:
@@ -143,35 +150,59 @@ class RateLimiter:
     def store(self) -> CounterStore:
         return self._store
 
-    async def hit(self, key: str, rate: Rate) -> Decision:
-        """Count one request of ``key``; the decision says whether it may proceed."""
+    async def hit(self, key: str, rate: Rate, amount: int = 1) -> Decision:
+        """Count ``amount`` hits of ``key`` (one request, or a batch's events).
+
+        The decision says whether they may proceed. Hits that would pass the
+        limit on what this worker knows already are refused without being
+        counted, so a refused batch does not use up what is left.
+        """
         now = self.clock()
         window_start = int(now // rate.seconds) * rate.seconds
         window_end = window_start + rate.seconds
         bucket = self._buckets.get(key)
         if bucket is None or bucket.window_start != window_start:
             bucket = self._buckets[key] = _Bucket(window_start, window_end)
-        known = bucket.synced + bucket.pending
-        if known >= rate.count:
-            hits = known + 1  # refused on what is known already: nothing to count
-        elif bucket.pending + 1 > max(1, (rate.count - bucket.synced) // _SHARE_DIVISOR):
-            amount, bucket.pending = bucket.pending + 1, 0
+        known = bucket.known
+        if known + amount > rate.count:
+            hits = known + amount  # refused on what is known already: nothing to count
+        elif bucket.pending + amount > max(1, (rate.count - bucket.synced) // _SHARE_DIVISOR):
+            sending, bucket.pending = bucket.pending + amount, 0
+            bucket.sending += sending
             try:
-                [total] = await self._store.add([(key, window_start, window_end, amount)])
+                [total] = await self._store.add([(key, window_start, window_end, sending)])
             except BaseException:
-                bucket.pending += amount
+                bucket.pending += sending
                 raise
+            finally:
+                bucket.sending -= sending
             bucket.synced = max(bucket.synced, total)
-            hits = bucket.synced + bucket.pending
+            hits = bucket.known
         else:
-            bucket.pending += 1
-            hits = known + 1
+            bucket.pending += amount
+            hits = known + amount
             self._start_syncing()
         return Decision(
             allowed=hits <= rate.count,
             limit=rate.count,
             remaining=max(rate.count - hits, 0),
             reset_after=max(math.ceil(window_end - now), 1),
+        )
+
+    def refusal(self, key: str, rate: Rate) -> Decision | None:
+        """The refusal ``key`` would get now, without counting; None while it has room."""
+        now = self.clock()
+        window_start = int(now // rate.seconds) * rate.seconds
+        bucket = self._buckets.get(key)
+        if bucket is None or bucket.window_start != window_start:
+            return None
+        if bucket.known < rate.count:
+            return None
+        return Decision(
+            allowed=False,
+            limit=rate.count,
+            remaining=0,
+            reset_after=max(math.ceil(window_start + rate.seconds - now), 1),
         )
 
     def _start_syncing(self) -> None:
@@ -195,8 +226,9 @@ class RateLimiter:
         if not sending:
             return
         amounts = [bucket.pending for _, bucket in sending]
-        for _, bucket in sending:
+        for (_, bucket), amount in zip(sending, amounts, strict=True):
             bucket.pending = 0
+            bucket.sending += amount
         try:
             totals = await self._store.add(
                 [
@@ -208,6 +240,9 @@ class RateLimiter:
             for (_, bucket), amount in zip(sending, amounts, strict=True):
                 bucket.pending += amount
             raise
+        finally:
+            for (_, bucket), amount in zip(sending, amounts, strict=True):
+                bucket.sending -= amount
         for (_, bucket), total in zip(sending, totals, strict=True):
             bucket.synced = max(bucket.synced, total)
 

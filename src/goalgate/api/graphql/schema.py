@@ -2,6 +2,7 @@
 
 - depth, alias and token limits from the settings (an alias can multiply
   stats work, so aliases are capped as well as depth);
+- each operation on a WebSocket counts against the token's rate limit;
 - introspection can be switched off (``GOALGATE_GRAPHQL_INTROSPECTION=false``);
 - parse and validation results are cached (bounded LRU, shared by requests);
 - errors from unexpected exceptions are masked ("Unexpected error.") and
@@ -32,9 +33,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from goalgate.api.graphql.limits import SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
 from goalgate.api.graphql.subscriptions import Subscription
+from goalgate.services.ratelimit import parse_rate
 from goalgate.settings import Settings
 
 __all__ = ["CACHE_SIZE", "GoalgateSchema", "build_schema", "is_unexpected", "protections", "sdl"]
@@ -80,8 +83,10 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     if not settings.graphql_introspection:
         rules.append(NoSchemaIntrospectionCustomRule)  # what DisableIntrospection adds
     max_tokens = settings.graphql_max_tokens
+    token_rate = parse_rate(settings.rate_limit_token)
     return [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: SocketRateLimit(rate=token_rate),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),

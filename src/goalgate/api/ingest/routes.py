@@ -19,7 +19,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import HTTPRouteHandler
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 
-from goalgate.api.auth import optional_principal
+from goalgate.api.auth import client_host, optional_principal
 from goalgate.api.ingest.payloads import check_media_type, decode_json, parse_batch
 from goalgate.api.rest.error_docs import error_responses
 from goalgate.errors import PayloadTooLarge
@@ -53,7 +53,9 @@ async def post_events(
     Sent as application/json or text/plain. A batch is stored whole or not at all.
     """
     settings = runtime.settings
-    principal = await optional_principal(runtime, request.headers.get("authorization"))
+    principal = await optional_principal(
+        runtime, request.headers.get("authorization"), client_host(request)
+    )
     check_media_type(request.headers.get("content-type"))
     try:
         body = await request.body()
