@@ -79,7 +79,11 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
             db=db,
             sites=SiteDirectory(db.reader),
             principals=Principals(db),
-            keys=KeyIndex(db.reader),
+            keys=KeyIndex(
+                db.reader,
+                budget_s=settings.match_budget_s,
+                max_keys=settings.key_index_max_keys,
+            ),
             salts=DailySalts(db),
             committer=committer,
             hub=hub,

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     # "100/10 seconds"); "0" turns the limit off. See the README, "Rate limits".
     rate_limit_token: str = "600/minute"  # noqa: S105  (a rate, not a secret)
     rate_limit_ingest: str = "1200/minute"
+    # Seconds one request may spend matching goals against a site's distinct
+    # paths or names (off the event loop); past it the request gets a clear error.
+    match_budget_s: float = Field(default=2.0, gt=0, le=60)
+    # Distinct paths and names a worker mirrors in memory, all sites together;
+    # past it whole site dictionaries are dropped, least recently used first.
+    key_index_max_keys: int = Field(default=1_000_000, ge=1)
     # Keep rate-limit counters in Redis instead of the database (redis://host:port/db).
     redis_url: str | None = None
     # Log one line per request (uvicorn's access log); off by default: it costs
