@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=2)
     graphql_max_aliases: int = Field(default=15, ge=1)
     graphql_max_tokens: int = Field(default=2000, ge=50)
+    # The most objects (goals, stats, time-series buckets...) one GraphQL
+    # operation may ask for, priced before it runs (docs: GraphQL, Limits).
+    graphql_max_cost: int = Field(default=50_000, ge=100)
     # Requests per token on the authenticated routes (REST and /graphql) and per
     # client IP on ingestion: "N/second|minute|hour|day" (e.g. "600/minute",
     # "100/10 seconds"); "0" turns the limit off. See the README, "Rate limits".

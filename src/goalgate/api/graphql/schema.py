@@ -2,6 +2,8 @@
 
 - depth, alias and token limits from the settings (an alias can multiply
   stats work, so aliases are capped as well as depth);
+- a cost budget per operation (goals x buckets x aliases, see cost.py),
+  checked before anything runs;
 - each operation on a WebSocket counts against the token's rate limit;
 - introspection can be switched off (``GOALGATE_GRAPHQL_INTROSPECTION=false``);
 - parse and validation results are cached (bounded LRU, shared by requests);
@@ -33,7 +35,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from goalgate.api.graphql.limits import SocketRateLimit
+from goalgate.api.graphql.limits import CostLimit, SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
 from goalgate.api.graphql.subscriptions import Subscription
@@ -84,9 +86,11 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
         rules.append(NoSchemaIntrospectionCustomRule)  # what DisableIntrospection adds
     max_tokens = settings.graphql_max_tokens
     token_rate = parse_rate(settings.rate_limit_token)
+    max_cost = settings.graphql_max_cost
     return [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: SocketRateLimit(rate=token_rate),
+        lambda: CostLimit(max_cost=max_cost),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
