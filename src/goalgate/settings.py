@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # "100/10 seconds"); "0" turns the limit off. See the README, "Rate limits".
     rate_limit_token: str = "600/minute"  # noqa: S105  (a rate, not a secret)
     rate_limit_ingest: str = "1200/minute"
+    # Events per client IP on ingestion (a batch counts each of its events).
+    rate_limit_ingest_events: str = "6000/minute"
+    # Distinct new paths and names one site may add per UTC day through
+    # ingestion; past it new ones are stored as the key "(other)". 0: no bound.
+    max_new_keys_per_day: int = Field(default=10_000, ge=0)
     # Seconds one request may spend matching goals against a site's distinct
     # paths or names (off the event loop); past it the request gets a clear error.
     match_budget_s: float = Field(default=2.0, gt=0, le=60)
@@ -63,7 +68,7 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
-    @field_validator("rate_limit_token", "rate_limit_ingest")
+    @field_validator("rate_limit_token", "rate_limit_ingest", "rate_limit_ingest_events")
     @classmethod
     def _check_rate(cls, value: str) -> str:
         # Imported here: settings must stay importable without the service layer.

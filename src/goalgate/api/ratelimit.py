@@ -90,7 +90,7 @@ def token_key(authorization: str | None, ip: str) -> str:
 
 @lru_cache(maxsize=8)
 def token_rate(text: str) -> Rate | None:
-    """``GOALGATE_RATE_LIMIT_TOKEN`` parsed (once per distinct value)."""
+    """A rate setting (``GOALGATE_RATE_LIMIT_TOKEN``...) parsed, once per distinct value."""
     return parse_rate(text)
 
 

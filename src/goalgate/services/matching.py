@@ -241,6 +241,7 @@ class KeyIndex:
                         "(GOALGATE_MATCH_BUDGET_S); try a simpler pattern"
                     },
                 )
+        dictionary.matches[cache_key] = (tested, matched)
         dictionary.matches.move_to_end(cache_key)
         if len(dictionary.matches) > _MAX_PATTERNS_PER_DICTIONARY:
             dictionary.matches.popitem(last=False)

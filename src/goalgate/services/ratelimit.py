@@ -189,6 +189,18 @@ class RateLimiter:
             reset_after=max(math.ceil(window_end - now), 1),
         )
 
+    async def take(self, key: str, rate: Rate, amount: int) -> int:
+        """Count and grant up to ``amount`` hits, as many as ``key`` has room for."""
+        now = self.clock()
+        window_start = int(now // rate.seconds) * rate.seconds
+        bucket = self._buckets.get(key)
+        known = bucket.known if bucket is not None and bucket.window_start == window_start else 0
+        granted = max(0, min(amount, rate.count - known))
+        if granted == 0:
+            return 0
+        decision = await self.hit(key, rate, granted)
+        return granted if decision.allowed else 0
+
     def refusal(self, key: str, rate: Rate) -> Decision | None:
         """The refusal ``key`` would get now, without counting; None while it has room."""
         now = self.clock()
@@ -262,11 +274,11 @@ class RateLimiter:
             log.warning("rate-limit counts of the last %.1f s were not sent", self._sync_every)
 
     @staticmethod
-    def raise_if_refused(decision: Decision, rate: Rate) -> None:
+    def raise_if_refused(decision: Decision, rate: Rate, what: str = "requests") -> None:
         """Raise RateLimited (429, with Retry-After) when the decision refuses the request."""
         if not decision.allowed:
             raise RateLimited(
-                f"too many requests: at most {rate.count} per {_window_words(rate.seconds)}; "
+                f"too many {what}: at most {rate.count} per {_window_words(rate.seconds)}; "
                 f"retry in {decision.reset_after} s",
                 retry_after=decision.reset_after,
             )
