@@ -1,4 +1,8 @@
-"""Turns every error into the documented REST error body; never leaks a trace or SQL."""
+"""Turns every error into the documented REST error body; never leaks a trace or SQL.
+
+A lost database (connection dropped, server restarting, SQLite file full) is
+a 503 with Retry-After, never a 500: see ``storage.db.is_connection_lost``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from goalgate.errors import GoalgateError, RateLimited, Unauthenticated, Unavailable
+from goalgate.storage.db import is_connection_lost
 
 __all__ = ["error_body", "exception_handlers"]
 
@@ -94,6 +99,16 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if is_connection_lost(exc):
+        # The database went away (restart, dropped connection, disk full):
+        # not a bug, and the client may send the same request again.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return _respond(
+            503,
+            Unavailable.code,
+            "the database is unavailable; retry shortly",
+            headers={"Retry-After": "1"},
+        )
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(
         HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "an unexpected error occurred"

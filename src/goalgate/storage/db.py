@@ -34,10 +34,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["Database", "Reader", "Row", "open_database"]
+__all__ = ["Database", "Reader", "Row", "is_connection_lost", "open_database"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_MS = 30_000
@@ -110,14 +111,42 @@ class _SQLiteReader:
         self._local = threading.local()
 
 
+def is_connection_lost(exc: BaseException) -> bool:
+    """True for a failure of the database connection or server, not of the statement.
+
+    A dropped connection, a server restarting or shutting down, a file that
+    cannot grow (SQLITE_FULL) or stays locked: the client did nothing wrong,
+    and the same request may succeed later (503).
+    """
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        return isinstance(exc, (OperationalError, InterfaceError))
+    return isinstance(exc, (sqlite3.OperationalError, ConnectionError))
+
+
 class _EngineReader:
-    """Reads through the async engine (PostgreSQL): one pooled connection per statement."""
+    """Reads through the async engine (PostgreSQL): one pooled connection per statement.
+
+    A read that finds its pooled connection dead (the server restarted, or
+    dropped it) is tried once more: SQLAlchemy has then invalidated every
+    connection the pool held from before, so the second try opens a fresh
+    one. A read changes nothing, so trying it twice is safe.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self.dialect = engine.dialect.name
 
     async def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        try:
+            return await self._rows(sql, params)
+        except DBAPIError as exc:
+            if not is_connection_lost(exc):
+                raise
+        return await self._rows(sql, params)
+
+    async def _rows(self, sql: str, params: Mapping[str, Any] | None) -> list[Row]:
         async with self._engine.connect() as connection:
             result = await connection.execute(text(sql), dict(params or {}))
             return list(result.all())

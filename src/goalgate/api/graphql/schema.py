@@ -7,6 +7,7 @@
 - each operation on a WebSocket counts against the token's rate limit;
 - introspection can be switched off (``GOALGATE_GRAPHQL_INTROSPECTION=false``);
 - parse and validation results are cached (bounded LRU, shared by requests);
+- a lost database is an UNAVAILABLE error (faults.py), not a masked one;
 - errors from unexpected exceptions are masked ("Unexpected error.") and
   logged, while GraphQL's own messages and our coded errors stay readable.
 
@@ -35,6 +36,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from goalgate.api.graphql.faults import DatabaseUnavailable
 from goalgate.api.graphql.limits import CostLimit, SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
@@ -95,6 +97,8 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=is_unexpected),
+        # After MaskErrors, so that its rewrite runs first (exits go in reverse).
+        DatabaseUnavailable,
     ]
 
 
