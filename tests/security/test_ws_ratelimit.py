@@ -8,15 +8,21 @@ requests), and over the limit gets a RATE_LIMITED error.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
+import secrets
 from pathlib import Path
 
 import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from goalgate.storage.db import Database
 from tests.factories import bearer, make_site, make_token
 from tests.security.conftest import early_in_a_minute, serving
-from tests.security.ws import opened, run
+from tests.security.ws import PROTOCOL, opened, run
 
 REFUSED = re.compile(r"too many requests: at most 20 per minute; retry in (\d+) s")
 
@@ -85,3 +91,37 @@ async def test_socket_operations_share_the_tokens_http_allowance(
             response = await http.get("/api/v1/analytics/sites/sk_rl/goals", headers=bearer(token))
             assert response.status_code == 429
             assert response.json()["error"]["code"] == "rate_limited"
+
+
+async def refused_socket(base_url: str, token: str) -> int:
+    """The close code a socket gets for ``token`` in its connection_init."""
+    url = base_url.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=[PROTOCOL]) as socket:  # type: ignore[list-item]
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        await socket.send(json.dumps(init))
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 5)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
+async def test_fake_tokens_on_connection_init_count_against_the_ip(
+    database_url: str, db: Database, tmp_path: Path
+) -> None:
+    await make_site(db, "sk_rl")
+    valid = await make_token(db)
+    async with serving(database_url, tmp_path, GOALGATE_RATE_LIMIT_TOKEN="3/minute") as server:
+        await early_in_a_minute()
+        codes = [
+            await refused_socket(server.base_url, "gg_" + secrets.token_urlsafe(32))
+            for _ in range(3)
+        ]
+        assert codes == [4403, 4403, 4403]
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            response = await http.get(
+                "/api/v1/analytics/sites/sk_rl/goals",
+                headers=bearer("gg_" + secrets.token_urlsafe(32)),
+            )
+        assert response.status_code == 429
+        # The IP used its bucket up: even a valid token it has not used is refused.
+        assert await refused_socket(server.base_url, valid) == 4403

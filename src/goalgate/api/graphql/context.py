@@ -34,9 +34,9 @@ __all__ = ["Caller", "GraphQLContext", "provide_context"]
 class Caller:
     """The connection's bearer token, authenticated whenever a field needs it.
 
-    A failure is remembered (a revoked token stays revoked), so that one
+    A failed token is remembered (a revoked token stays revoked), so that one
     request with a bad token counts once against its IP, however many
-    fields ask; a success never is.
+    fields ask; a success never is, nor a refusal by the rate limit.
     """
 
     __slots__ = ("_authorization", "_client_ip", "_failed", "_lock", "_runtime")
@@ -67,9 +67,10 @@ class Caller:
                 return await authenticate(self._runtime, self._authorization, self._client_ip)
             except Unauthenticated as exc:
                 self._failed = coded_error(exc)
+                raise self._failed from None
             except RateLimited as exc:
-                self._failed = rate_limited(exc)
-            raise self._failed
+                # Not remembered: the window ends, and a socket may go on then.
+                raise rate_limited(exc) from None
 
 
 class GraphQLContext(BaseContext, kw_only=True):
