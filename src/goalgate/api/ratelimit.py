@@ -5,7 +5,10 @@ refused at the cost of one counter increment. The token is identified by a hash
 of the bearer secret as sent: a valid token's requests all count in one bucket
 whichever worker serves them. Requests to an authenticated route without a
 bearer token count per client IP under the token rate (they get a 401 anyway,
-but may not hammer the token lookup). The client IP is the one uvicorn reports,
+but may not hammer the token lookup); so do tokens that fail authentication
+(``api.auth.authenticate``). The operations of a WebSocket are counted in
+their token's bucket by ``api.graphql.limits``, and the events of an
+ingestion batch per IP by the route. The client IP is the one uvicorn reports,
 which honours ``X-Forwarded-For`` only from the proxies it trusts
 (``FORWARDED_ALLOW_IPS``).
 
