@@ -91,7 +91,12 @@ async def test_a_slow_regex_over_50k_long_paths_hits_the_budget_and_healthz_answ
 ) -> None:
     await make_site(db, SITE)
     token = await make_token(db, READ)
-    env = {"GOALGATE_RATE_LIMIT_INGEST": "0", "GOALGATE_MAX_BODY_BYTES": "2000000"}
+    env = {
+        "GOALGATE_RATE_LIMIT_INGEST": "0",
+        "GOALGATE_RATE_LIMIT_INGEST_EVENTS": "0",
+        "GOALGATE_MAX_NEW_KEYS_PER_DAY": "0",
+        "GOALGATE_MAX_BODY_BYTES": "2000000",
+    }
     async with (
         serving(database_url, tmp_path, **env) as server,
         httpx.AsyncClient(base_url=server.base_url, timeout=120) as http,
