@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import text
 
 from goalgate.storage.db import Database
-from tests.factories import READ, bearer, make_site, make_token
+from tests.factories import READ, WRITE, bearer, make_site, make_token
 from tests.security.conftest import serving
 
 SITE = "sk_budget"
@@ -91,6 +91,7 @@ async def test_a_slow_regex_over_50k_long_paths_hits_the_budget_and_healthz_answ
 ) -> None:
     await make_site(db, SITE)
     token = await make_token(db, READ)
+    writer = await make_token(db, WRITE, name="writer")
     env = {
         "GOALGATE_RATE_LIMIT_INGEST": "0",
         "GOALGATE_RATE_LIMIT_INGEST_EVENTS": "0",
@@ -161,3 +162,41 @@ async def test_a_slow_regex_over_50k_long_paths_hits_the_budget_and_healthz_answ
             headers=bearer(token),
         )
         assert cheap.status_code == 200
+
+        # A saved goal's stats over the same keys: a BAD_USER_INPUT error in GraphQL.
+        created = await http.post(
+            f"/api/v1/analytics/sites/{SITE}/goals",
+            json={
+                "name": "Slow",
+                "type": "pageview",
+                "match_type": "regex",
+                "match_value": "c.{100}d.{100}e",
+            },
+            headers=bearer(writer),
+        )
+        assert created.status_code == 201
+        stats = http.post(
+            "/graphql",
+            json={
+                "query": "query($site: String!, $id: ID!) "
+                "{ goal(siteKey: $site, id: $id) { stats { conversions } } }",
+                "variables": {"site": SITE, "id": created.json()["data"]["id"]},
+            },
+            headers=bearer(token),
+        )
+        response, slowest, _ = await while_healthz_is_watched(server.base_url, stats)
+        assert response.json() == {
+            "data": {"goal": None},
+            "errors": [
+                {
+                    "message": f"matching is over its time budget (match_value: {FAULT})",
+                    "locations": [{"line": 1, "column": 67}],
+                    "path": ["goal", "stats"],
+                    "extensions": {
+                        "code": "BAD_USER_INPUT",
+                        "arguments": {"match_value": FAULT},
+                    },
+                }
+            ],
+        }
+        assert slowest < 1.0
