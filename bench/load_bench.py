@@ -65,7 +65,9 @@ KINDS = ("ingest", "stats", "create", "patch", "delete")
 MIX = (("ingest", 5), ("stats", 3), ("crud", 2))
 LIMITS = {
     "GOALGATE_RATE_LIMIT_INGEST": "10000000/minute",
+    "GOALGATE_RATE_LIMIT_INGEST_EVENTS": "1000000000/minute",
     "GOALGATE_RATE_LIMIT_TOKEN": "10000000/minute",
+    "GOALGATE_MAX_NEW_KEYS_PER_DAY": "1000000000",
 }
 LIMITS_NOTE = (
     "rate limits on (database counters, every request counted), "

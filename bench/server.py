@@ -32,6 +32,8 @@ def serving(
         # cost) but so high that the benchmark's traffic never trips it.
         "GOALGATE_RATE_LIMIT_TOKEN": "10000000/minute",
         "GOALGATE_RATE_LIMIT_INGEST": "10000000/minute",
+        "GOALGATE_RATE_LIMIT_INGEST_EVENTS": "1000000000/minute",
+        "GOALGATE_MAX_NEW_KEYS_PER_DAY": "1000000000",
         **(extra_env or {}),
     }
     process = subprocess.Popen(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from goalgate.metrics import Metrics, TimedReader
 from goalgate.services import live
 from goalgate.services.events import DailySalts
-from goalgate.services.group_commit import GroupCommitter
+from goalgate.services.group_commit import GroupCommitter, NewKeyBudget
 from goalgate.services.matching import KeyIndex
 from goalgate.services.principals import Principals
 from goalgate.services.ratelimit import CounterStore, RateLimiter
@@ -79,14 +79,26 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
         stack.push_async_callback(hub.stop)
         limiter = RateLimiter(store, workers=settings.workers)
         stack.push_async_callback(limiter.close)
-        committer = GroupCommitter(db, hub=hub, metrics=metrics)
+        # The daily bound on new keys is the public route's; an operator's
+        # import (the CLI) stores what it is given.
+        new_keys = (
+            NewKeyBudget(limiter, settings.max_new_keys_per_day)
+            if serving and settings.max_new_keys_per_day
+            else None
+        )
+        committer = GroupCommitter(db, hub=hub, metrics=metrics, new_keys=new_keys)
         stack.push_async_callback(committer.close)
         yield Runtime(
             settings=settings,
             db=db,
             sites=SiteDirectory(db.reader),
             principals=Principals(db),
-            keys=KeyIndex(db.reader, metrics=metrics),
+            keys=KeyIndex(
+                db.reader,
+                metrics=metrics,
+                budget_s=settings.match_budget_s,
+                max_keys=settings.key_index_max_keys,
+            ),
             salts=DailySalts(db),
             committer=committer,
             hub=hub,

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=2)
     graphql_max_aliases: int = Field(default=15, ge=1)
     graphql_max_tokens: int = Field(default=2000, ge=50)
+    # The most objects (goals, stats, time-series buckets...) one GraphQL
+    # operation may ask for, priced before it runs (docs: GraphQL, Limits).
+    graphql_max_cost: int = Field(default=50_000, ge=100)
     # Requests per token on the authenticated routes (REST and /graphql) and per
     # client IP on ingestion: "N/second|minute|hour|day" (e.g. "600/minute",
     # "100/10 seconds"); "0" turns the limit off. See the README, "Rate limits".
@@ -45,6 +48,17 @@ class Settings(BaseSettings):
     # How many worker processes share the rate limits (all machines together);
     # ``goalgate serve --workers N`` sets it for its own workers.
     workers: int = Field(default=1, ge=1, le=1024)
+    # Events per client IP on ingestion (a batch counts each of its events).
+    rate_limit_ingest_events: str = "6000/minute"
+    # Distinct new paths and names one site may add per UTC day through
+    # ingestion; past it new ones are stored as the key "(other)". 0: no bound.
+    max_new_keys_per_day: int = Field(default=10_000, ge=0)
+    # Seconds one request may spend matching goals against a site's distinct
+    # paths or names (off the event loop); past it the request gets a clear error.
+    match_budget_s: float = Field(default=2.0, gt=0, le=60)
+    # Distinct paths and names a worker mirrors in memory, all sites together;
+    # past it whole site dictionaries are dropped, least recently used first.
+    key_index_max_keys: int = Field(default=1_000_000, ge=1)
     # Keep rate-limit counters in Redis instead of the database (redis://host:port/db).
     redis_url: str | None = None
     # Log one line per request ("goalgate.access"); off by default: it costs
@@ -76,7 +90,7 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
-    @field_validator("rate_limit_token", "rate_limit_ingest")
+    @field_validator("rate_limit_token", "rate_limit_ingest", "rate_limit_ingest_events")
     @classmethod
     def _check_rate(cls, value: str) -> str:
         # Imported here: settings must stay importable without the service layer.

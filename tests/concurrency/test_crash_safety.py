@@ -33,7 +33,12 @@ KILL_AFTER_ACKS = 120
 # Batch sizes cycle through these, so that groups mix small and large batches.
 SIZES = (1, 7, 50, 3, 200, 20)
 SITE = "sk_abc123def456"
-NO_LIMITS = {"GOALGATE_RATE_LIMIT_INGEST": "0", "GOALGATE_RATE_LIMIT_TOKEN": "0"}
+NO_LIMITS = {
+    "GOALGATE_RATE_LIMIT_INGEST": "0",
+    "GOALGATE_RATE_LIMIT_INGEST_EVENTS": "0",
+    "GOALGATE_RATE_LIMIT_TOKEN": "0",
+    "GOALGATE_MAX_NEW_KEYS_PER_DAY": "0",
+}
 
 
 def marker(client: int, seq: int) -> str:

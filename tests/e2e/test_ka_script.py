@@ -56,6 +56,10 @@ class Capture:
     def __init__(self, preflight_delay: float = 0.0) -> None:
         self.pages: dict[str, str] = {}
         self.requests: list[dict] = []  # event POSTs, in arrival order
+        # What to do with the next POSTs, in order, before accepting: a status
+        # to answer (e.g. 503) or "drop" (close without an answer).
+        self.refusals: list[int | str] = []
+        self.refused: list[dict] = []  # refused POSTs, in arrival order
         self.preflights: list[dict] = []
         self.preflight_delay = preflight_delay
         self._lock = threading.Lock()
@@ -107,6 +111,16 @@ class Capture:
                     return self._send(404, b"not found", "text/plain")
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 body = json.loads(raw)
+                with capture._lock:
+                    refusal = capture.refusals.pop(0) if capture.refusals else None
+                    if refusal is not None:
+                        capture.refused.append({"answer": refusal, "body": body})
+                if refusal == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return None
+                if refusal is not None:
+                    return self._send(int(refusal), b"{}", "application/json", cors=True)
                 with capture._lock:
                     capture.requests.append(
                         {"headers": dict(self.headers), "raw": raw, "body": body}

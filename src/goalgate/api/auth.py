@@ -2,10 +2,17 @@
 
 Authentication runs as a Litestar guard because guards run before the body is
 parsed: a caller without a valid token gets 401, never a hint about its body.
+
+A token that fails authentication counts against its client IP's bucket on
+the token rate (the bucket of requests without a token), so that a new fake
+token per request cannot escape the per-IP limit: once an IP has used that
+bucket up, a token this process does not hold fresh in its cache is refused
+with 429 before it is looked up, for the rest of the window.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Request
@@ -13,10 +20,56 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 
+from goalgate.api.ratelimit import anon_key, bearer_secret, token_rate
 from goalgate.domain.tokens import Principal
+from goalgate.errors import Unauthenticated
 from goalgate.runtime import Runtime
+from goalgate.services.ratelimit import RateLimiter
 
-__all__ = ["authenticated", "optional_principal", "provide_principal", "provide_runtime"]
+__all__ = [
+    "authenticate",
+    "authenticated",
+    "client_host",
+    "optional_principal",
+    "provide_principal",
+    "provide_runtime",
+]
+
+log = logging.getLogger("goalgate.ratelimit")
+
+
+async def authenticate(runtime: Runtime, authorization: str | None, client_ip: str) -> Principal:
+    """The principal behind ``authorization``; a failed token counts against ``client_ip``.
+
+    Raises Unauthenticated (401), or RateLimited (429) once the IP's bucket
+    is used up.
+    """
+    cached = runtime.principals.cached(authorization)
+    if cached is not None:
+        return cached
+    rate = token_rate(runtime.settings.rate_limit_token)
+    limiter: RateLimiter = runtime.limiter
+    # Only a sent token costs a lookup; a request without one is counted by the middleware.
+    counted = rate is not None and bearer_secret(authorization) is not None
+    if counted and rate is not None:
+        refusal = limiter.refusal(anon_key(client_ip), rate)
+        if refusal is not None:
+            limiter.raise_if_refused(refusal, rate)
+    try:
+        return await runtime.principals.authenticate(authorization)
+    except Unauthenticated:
+        if counted and rate is not None:
+            try:
+                decision = await limiter.hit(anon_key(client_ip), rate)
+            except Exception:
+                log.exception("rate-limit store failed; not counting a failed token")
+            else:
+                limiter.raise_if_refused(decision, rate)
+        raise
+
+
+def client_host(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return connection.client.host if connection.client else "unknown"
 
 
 def provide_runtime(state: State) -> Runtime:
@@ -30,7 +83,7 @@ async def authenticated(
     """Guard: authenticate the bearer token (401 otherwise) and keep the principal."""
     runtime: Runtime = connection.app.state.runtime
     authorization = connection.headers.get("authorization")
-    connection.state.principal = await runtime.principals.authenticate(authorization)
+    connection.state.principal = await authenticate(runtime, authorization, client_host(connection))
 
 
 def provide_principal(request: Request[Any, Any, Any], runtime: Runtime) -> Principal:
@@ -44,8 +97,10 @@ def provide_principal(request: Request[Any, Any, Any], runtime: Runtime) -> Prin
     return principal
 
 
-async def optional_principal(runtime: Runtime, authorization: str | None) -> Principal | None:
+async def optional_principal(
+    runtime: Runtime, authorization: str | None, client_ip: str
+) -> Principal | None:
     """The principal when a token is sent; None without one (a bad token still fails)."""
     if authorization is None:
         return None
-    return await runtime.principals.authenticate(authorization)
+    return await authenticate(runtime, authorization, client_ip)

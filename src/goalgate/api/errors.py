@@ -4,6 +4,9 @@ Each answer names its error code to the request's log context, so the
 request's log line says which error a client got (a 4xx is the client's
 mistake: logged at INFO by the access line, no traceback). A 5xx is ours:
 logged here at ERROR with its traceback.
+
+A lost database (connection dropped, server restarting, SQLite file full) is
+a 503 with Retry-After, never a 500: see ``storage.db.is_connection_lost``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from goalgate import logs
 from goalgate.errors import GoalgateError, RateLimited, Unauthenticated, Unavailable
+from goalgate.storage.db import is_connection_lost
 
 __all__ = ["CODE_BY_STATUS", "error_body", "exception_handlers"]
 
@@ -122,6 +126,16 @@ def _path(request: Request[Any, Any, Any]) -> str:
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if is_connection_lost(exc):
+        # The database went away (restart, dropped connection, disk full):
+        # not a bug, and the client may send the same request again.
+        log.warning("database unavailable on %s %s: %s", request.method, _path(request), exc)
+        return _respond(
+            503,
+            Unavailable.code,
+            "the database is unavailable; retry shortly",
+            headers={"Retry-After": "1"},
+        )
     log.exception("unexpected error on %s %s", request.method, _path(request), exc_info=exc)
     return _respond(
         HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "an unexpected error occurred"

@@ -52,6 +52,7 @@ _SANE_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 
 access_log = logging.getLogger("goalgate.access")
 
+
 class TrustedPeers:
     """The addresses of ``FORWARDED_ALLOW_IPS``: IPs, networks, ``*`` or literal names."""
 

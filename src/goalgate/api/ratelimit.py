@@ -5,7 +5,10 @@ refused at the cost of one counter increment. The token is identified by a hash
 of the bearer secret as sent: a valid token's requests all count in one bucket
 whichever worker serves them. Requests to an authenticated route without a
 bearer token count per client IP under the token rate (they get a 401 anyway,
-but may not hammer the token lookup). The client IP is the one uvicorn reports,
+but may not hammer the token lookup); so do tokens that fail authentication
+(``api.auth.authenticate``). The operations of a WebSocket are counted in
+their token's bucket by ``api.graphql.limits``, and the events of an
+ingestion batch per IP by the route. The client IP is the one uvicorn reports,
 which honours ``X-Forwarded-For`` only from the proxies it trusts
 (``FORWARDED_ALLOW_IPS``).
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from functools import lru_cache
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
@@ -28,9 +32,18 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from goalgate.runtime import Runtime
-from goalgate.services.ratelimit import Decision, Rate, RateLimiter
+from goalgate.services.ratelimit import Decision, Rate, RateLimiter, parse_rate
 
-__all__ = ["INGEST_PATH", "RateLimitMiddleware", "limit_key"]
+__all__ = [
+    "INGEST_PATH",
+    "RateLimitMiddleware",
+    "anon_key",
+    "bearer_secret",
+    "client_ip",
+    "limit_key",
+    "token_key",
+    "token_rate",
+]
 
 log = logging.getLogger("goalgate.ratelimit")
 
@@ -38,33 +51,60 @@ INGEST_PATH = "/api/v1/analytics/events"
 _AUTHENTICATED_PREFIXES = ("/api/v1/analytics/sites/", "/graphql")
 
 
-def _client_ip(scope: Scope) -> str:
+def client_ip(scope: Scope) -> str:
     client = scope.get("client")
     return client[0] if client else "unknown"
 
 
-def _bearer_secret(scope: Scope) -> str | None:
+def bearer_secret(authorization: str | None) -> str | None:
+    """The secret of an ``Authorization: Bearer <secret>`` value, or None."""
+    if authorization is None:
+        return None
+    scheme, _, secret = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return secret.strip()
+    return None
+
+
+def _authorization(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"authorization":
-            scheme, _, secret = value.decode("latin-1").strip().partition(" ")
-            if scheme.lower() == "bearer" and secret.strip():
-                return secret.strip()
-            return None
+            return str(value.decode("latin-1"))
     return None
+
+
+def anon_key(ip: str) -> str:
+    """The bucket of a client IP on the token rate: no token, or tokens that failed."""
+    return f"anon:{ip}"
+
+
+def token_key(authorization: str | None, ip: str) -> str:
+    """The token-rate bucket of a caller: its bearer token's, or its IP's without one.
+
+    HTTP requests and the operations of a WebSocket (whose token came in
+    ``connection_init``) share it, so a token has one allowance however it calls.
+    """
+    secret = bearer_secret(authorization)
+    if secret is None:
+        return anon_key(ip)
+    # A hash, so that no secret is ever stored; 160 bits cannot collide by chance.
+    digest = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+    return f"token:{digest}"
+
+
+@lru_cache(maxsize=8)
+def token_rate(text: str) -> Rate | None:
+    """A rate setting (``GOALGATE_RATE_LIMIT_TOKEN``...) parsed, once per distinct value."""
+    return parse_rate(text)
 
 
 def limit_key(scope: Scope) -> tuple[str, str] | None:
     """The kind of limit ("token" or "ingest") and the bucket key, or None if unlimited."""
     path: str = scope["path"]
     if path.rstrip("/") == INGEST_PATH:
-        return "ingest", f"ingest:{_client_ip(scope)}"
+        return "ingest", f"ingest:{client_ip(scope)}"
     if path.startswith(_AUTHENTICATED_PREFIXES):
-        secret = _bearer_secret(scope)
-        if secret is None:
-            return "token", f"anon:{_client_ip(scope)}"
-        # A hash, so that no secret is ever stored; 160 bits cannot collide by chance.
-        digest = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:40]
-        return "token", f"token:{digest}"
+        return "token", token_key(_authorization(scope), client_ip(scope))
     return None
 
 

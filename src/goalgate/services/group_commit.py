@@ -10,6 +10,14 @@ group commits, the next one gathers, so under load the number of commits
 stays small, and a lone request is written at once: nothing ever sleeps to
 wait for company.
 
+New keys are bounded (``NewKeyBudget``): each site may add at most so many
+distinct paths and names a UTC day through ingestion, counted in the rate
+limiter's shared store. Past that, the events of new ones are stored under
+the key ``"(other)"`` of their kind (their counts, visitors and revenue are
+kept; a goal on the new path does not see them), so a flood of distinct
+paths cannot grow a site's dictionary, and every worker's mirror of it,
+without bound.
+
 If a commit fails, the group is split: each request's events are retried in
 a transaction of their own, so that one request's faulty event (a value the
 database refuses) can never fail another request's events. Only a request
@@ -23,8 +31,8 @@ import asyncio
 import contextvars
 import logging
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from time import perf_counter
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,10 +40,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from goalgate.errors import Unavailable
 from goalgate.metrics import Metrics
 from goalgate.services import live
+from goalgate.services.ratelimit import Rate, RateLimiter
 from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
 
-__all__ = ["MAX_GROUP_EVENTS", "GroupCommitter", "NewEvent", "write_events"]
+__all__ = [
+    "MAX_GROUP_EVENTS",
+    "OTHER_KEY",
+    "GroupCommitter",
+    "NewEvent",
+    "NewKeyBudget",
+    "write_events",
+]
 
 log = logging.getLogger("goalgate.events")
 
@@ -44,6 +60,9 @@ log = logging.getLogger("goalgate.events")
 MAX_GROUP_EVENTS = 5000
 # Key ids a committer remembers (a few MB at most); past that it starts over.
 _MAX_KNOWN_KEYS = 100_000
+# Where the events of new keys past a site's daily bound go.
+OTHER_KEY = "(other)"
+_DAY_S = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +76,48 @@ class NewEvent:
     visitor: int
     revenue_micros: int | None
     revenue_currency: str | None
+
+
+class NewKeyBudget:
+    """At most ``per_day`` new keys per site per UTC day, shared by every worker."""
+
+    def __init__(self, limiter: RateLimiter, per_day: int) -> None:
+        self._limiter = limiter
+        self._rate = Rate(count=per_day, seconds=_DAY_S)
+
+    async def grant(self, site_id: int, wanted: int) -> int:
+        """How many of ``wanted`` new keys the site may still add today (counted)."""
+        try:
+            return await self._limiter.take(f"new-keys:{site_id}", self._rate, wanted)
+        except Exception:  # the store is down: keep the events as sent
+            log.exception("new-key budget unavailable; storing new keys as sent")
+            return wanted
+
+    async def fold(
+        self, db: Database, events: Sequence[NewEvent], known: Mapping[event_store.KeyTriple, int]
+    ) -> list[NewEvent]:
+        """``events`` with the values of new keys past their site's budget as OTHER_KEY."""
+        unknown = {(e.site_id, e.kind, e.value) for e in events} - known.keys()
+        unknown = {triple for triple in unknown if triple[2] != OTHER_KEY}
+        if not unknown:
+            return list(events)
+        async with db.read() as session:
+            existing = await event_store.known_keys(session, sorted(unknown))
+        fresh: dict[int, list[event_store.KeyTriple]] = {}
+        for triple in sorted(unknown - existing.keys()):
+            fresh.setdefault(triple[0], []).append(triple)
+        folded: set[event_store.KeyTriple] = set()
+        for site_id, triples in fresh.items():
+            granted = await self.grant(site_id, len(triples))
+            folded.update(triples[granted:])
+        if not folded:
+            return list(events)
+        return [
+            replace(event, value=OTHER_KEY)
+            if (event.site_id, event.kind, event.value) in folded
+            else event
+            for event in events
+        ]
 
 
 @dataclass(slots=True)
@@ -76,11 +137,13 @@ class GroupCommitter:
         max_group_events: int = MAX_GROUP_EVENTS,
         appender: event_store.Appender | None = None,
         metrics: Metrics | None = None,
+        new_keys: NewKeyBudget | None = None,
     ) -> None:
         self._db = db
         self.appender = appender or event_store.appender_for(db)
         self._hub = hub
         self._metrics = metrics
+        self._new_keys = new_keys
         self._max = max_group_events
         self._queue: deque[_Submission] = deque()
         self._known_keys: dict[event_store.KeyTriple, int] = {}
@@ -158,6 +221,8 @@ class GroupCommitter:
         events = [event for submission in group for event in submission.events]
         started = perf_counter()
         try:
+            if self._new_keys is not None:
+                events = await self._new_keys.fold(self._db, events, self._known_keys)
             resolved = await self.appender.append(
                 [_row(event) for event in events], self._known_keys
             )

@@ -176,7 +176,7 @@ async def preview_goal(
     [request] = await aggregate_requests(keys, [query])
     [stats] = await stats_of_requests(db, [query], [request])
     top = await stats_store.conversions_by_key(db.reader, request, limit=PREVIEW_TOP)
-    values = keys.values_of(site.id, spec.type, [key for key, _ in top])
+    values = await keys.values_of(site.id, spec.type, [key for key, _ in top])
     return GoalPreview(
         stats=stats,
         top_matches=[MatchedValue(v, n) for v, (_, n) in zip(values, top, strict=True)],

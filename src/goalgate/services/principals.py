@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from goalgate import logs
 from goalgate.domain.tokens import Principal
+from goalgate.errors import Unauthenticated
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
 
@@ -43,6 +44,17 @@ class Principals:
         self._ttl = ttl
         self._now = clock
         self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def cached(self, authorization: str | None) -> Principal | None:
+        """The principal if this process holds it fresh; None when a lookup is needed."""
+        try:
+            secret_hash = token_service.secret_hash_of(authorization)
+        except Unauthenticated:
+            return None
+        cached = self._entries.get(secret_hash)
+        if cached is not None and cached[0] > self._now():
+            return cached[1]
+        return None
 
     async def authenticate(self, authorization: str | None) -> Principal:
         """As ``services.tokens.authenticate``, at most ``ttl`` seconds stale."""

@@ -179,8 +179,13 @@ class RateLimiter:
     def store(self) -> CounterStore:
         return self._store
 
-    async def hit(self, key: str, rate: Rate) -> Decision:
-        """Count one request of ``key``; the decision says whether it may proceed."""
+    async def hit(self, key: str, rate: Rate, amount: int = 1) -> Decision:
+        """Count ``amount`` hits of ``key`` (one request, or a batch's events).
+
+        The decision says whether they may proceed. Hits that would pass the
+        limit on what this worker knows already are refused without being
+        counted, so a refused batch does not use up what is left.
+        """
         now = self.clock()
         window_start = int(now // rate.seconds) * rate.seconds
         window_end = window_start + rate.seconds
@@ -188,34 +193,63 @@ class RateLimiter:
         if bucket is None or bucket.window_start != window_start:
             bucket = self._buckets[key] = _Bucket(window_start, window_end)
         store_down = time.monotonic() < self._store_down_until
-        if bucket.known < rate.count and (
-            store_down or not _over_share(bucket, rate, self._share_divisor)
+        divisor = self._share_divisor
+        if bucket.known + amount <= rate.count and (
+            store_down or not _over_share(bucket, rate, divisor, amount)
         ):
-            bucket.pending += 1
+            bucket.pending += amount
             hits = bucket.known
             self._start_syncing()
-        elif bucket.known >= rate.count:
-            hits = bucket.known + 1  # refused on what is known already: nothing to count
+        elif bucket.known + amount > rate.count:
+            hits = bucket.known + amount  # refused on what is known already: nothing to count
         else:
             async with bucket.syncing:
-                if bucket.known >= rate.count:
-                    hits = bucket.known + 1
-                elif _over_share(bucket, rate, self._share_divisor):
-                    amount, bucket.pending = bucket.pending + 1, 0
+                if bucket.known + amount > rate.count:
+                    hits = bucket.known + amount
+                elif _over_share(bucket, rate, divisor, amount):
+                    sending, bucket.pending = bucket.pending + amount, 0
                     try:
-                        await bucket.send(self._store, key, amount)
+                        await bucket.send(self._store, key, sending)
                     except Exception:
                         self._store_down_until = time.monotonic() + _STORE_RETRY_S
                         raise
                     hits = bucket.known
                 else:  # the sync we waited for left room in this worker's share
-                    bucket.pending += 1
+                    bucket.pending += amount
                     hits = bucket.known
         return Decision(
             allowed=hits <= rate.count,
             limit=rate.count,
             remaining=max(rate.count - hits, 0),
             reset_after=max(math.ceil(window_end - now), 1),
+        )
+
+    async def take(self, key: str, rate: Rate, amount: int) -> int:
+        """Count and grant up to ``amount`` hits, as many as ``key`` has room for."""
+        now = self.clock()
+        window_start = int(now // rate.seconds) * rate.seconds
+        bucket = self._buckets.get(key)
+        known = bucket.known if bucket is not None and bucket.window_start == window_start else 0
+        granted = max(0, min(amount, rate.count - known))
+        if granted == 0:
+            return 0
+        decision = await self.hit(key, rate, granted)
+        return granted if decision.allowed else 0
+
+    def refusal(self, key: str, rate: Rate) -> Decision | None:
+        """The refusal ``key`` would get now, without counting; None while it has room."""
+        now = self.clock()
+        window_start = int(now // rate.seconds) * rate.seconds
+        bucket = self._buckets.get(key)
+        if bucket is None or bucket.window_start != window_start:
+            return None
+        if bucket.known < rate.count:
+            return None
+        return Decision(
+            allowed=False,
+            limit=rate.count,
+            remaining=0,
+            reset_after=max(math.ceil(window_start + rate.seconds - now), 1),
         )
 
     def _start_syncing(self) -> None:
@@ -279,22 +313,22 @@ class RateLimiter:
             log.warning("rate-limit counts of the last %.1f s were not sent", self._sync_every)
 
     @staticmethod
-    def raise_if_refused(decision: Decision, rate: Rate) -> None:
+    def raise_if_refused(decision: Decision, rate: Rate, what: str = "requests") -> None:
         """Raise RateLimited (429, with Retry-After) when the decision refuses the request."""
         if not decision.allowed:
             raise RateLimited(
-                f"too many requests: at most {rate.count} per {_window_words(rate.seconds)}; "
+                f"too many {what}: at most {rate.count} per {_window_words(rate.seconds)}; "
                 f"retry in {decision.reset_after} s",
                 retry_after=decision.reset_after,
             )
 
 
-def _over_share(bucket: _Bucket, rate: Rate, divisor: int) -> bool:
-    """Whether one more hit exceeds what this worker may count without syncing."""
+def _over_share(bucket: _Bucket, rate: Rate, divisor: int, amount: int = 1) -> bool:
+    """Whether ``amount`` more hits exceed what this worker may count without syncing."""
     if not bucket.has_synced:
         return True
     # Below one hit of share, every hit syncs: small limits are exact.
-    return bucket.pending + 1 > (rate.count - bucket.synced) // divisor
+    return bucket.pending + amount > (rate.count - bucket.synced) // divisor
 
 
 def _window_words(seconds: int) -> str:

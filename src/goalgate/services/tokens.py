@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +12,7 @@ from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from goalgate.storage import sites as site_store
 from goalgate.storage import tokens as token_store
-from goalgate.storage.db import Database
+from goalgate.storage.db import Database, is_connection_lost
 from goalgate.storage.tables import ApiToken, utcnow
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "revoke_token",
     "secret_hash_of",
 ]
+
+log = logging.getLogger("goalgate.tokens")
 
 # last_used_at is a hint for operators, not an audit log: write it at most this often.
 _TOUCH_EVERY = timedelta(minutes=5)
@@ -62,8 +65,15 @@ async def authenticate(db: Database, authorization: str | None) -> Principal:
         raise Unauthenticated("the token is invalid or revoked")
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
-        async with db.write() as session:
-            await token_store.mark_used(session, token.id, now)
+        try:
+            async with db.write() as session:
+                await token_store.mark_used(session, token.id, now)
+        except Exception as exc:
+            # "Last used" is a hint: a database that cannot write now (full
+            # disk, failing over) must not refuse a valid token its reads.
+            if not is_connection_lost(exc):
+                raise
+            log.warning("could not record the use of token %d: %s", token.id, exc)
     return Principal(
         token_id=token.id,
         name=token.name,

@@ -35,10 +35,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["Database", "Reader", "Row", "open_database"]
+__all__ = ["Database", "Reader", "Row", "is_connection_lost", "open_database"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_MS = 30_000
@@ -111,6 +112,38 @@ class _SQLiteReader:
         self._local = threading.local()
 
 
+def is_connection_lost(exc: BaseException) -> bool:
+    """True for a failure of the database connection or server, not of the statement.
+
+    A dropped connection, a server restarting or shutting down, a file that
+    cannot grow (SQLITE_FULL) or stays locked: the client did nothing wrong,
+    and the same request may succeed later (503).
+    """
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        return isinstance(exc, (OperationalError, InterfaceError))
+    return isinstance(exc, (sqlite3.OperationalError, ConnectionError)) or _asyncpg_lost(exc)
+
+
+def _asyncpg_lost(exc: BaseException) -> bool:
+    """asyncpg's own connection failures (the PostgreSQL reader uses it directly)."""
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover  (depends on the installed extras)
+        return False
+    return isinstance(
+        exc,
+        (
+            asyncpg.exceptions.ConnectionDoesNotExistError,
+            asyncpg.exceptions.InterfaceError,
+            asyncpg.exceptions.PostgresConnectionError,
+            asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.AdminShutdownError,
+        ),
+    )
+
+
 class _PostgresReader:
     """Reads on PostgreSQL through an asyncpg pool of its own: one round trip a statement.
 
@@ -154,6 +187,16 @@ class _PostgresReader:
         return found
 
     async def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        try:
+            return await self._rows(sql, params)
+        except Exception as exc:
+            # A pooled connection the server dropped (restart, terminated):
+            # a read changes nothing, so it is tried once more on a new one.
+            if not is_connection_lost(exc):
+                raise
+        return await self._rows(sql, params)
+
+    async def _rows(self, sql: str, params: Mapping[str, Any] | None) -> list[Row]:
         statement, names = self._positional(sql)
         values = [(params or {})[name] for name in names]
         pool = await self._acquire_pool()

@@ -33,6 +33,7 @@ __all__ = [
     "event_dicts",
     "forget_salts_before",
     "insert_events",
+    "known_keys",
     "resolve_keys",
 ]
 
@@ -95,6 +96,11 @@ async def resolve_keys(session: AsyncSession, triples: Iterable[KeyTriple]) -> d
     if vanished:  # only the deletion of a site while recording can cause this
         raise LookupError(f"event keys vanished while being recorded: {vanished[:3]}")
     return found
+
+
+async def known_keys(session: AsyncSession, triples: Sequence[KeyTriple]) -> dict[KeyTriple, int]:
+    """The ids of those of ``triples`` that are in the dictionary already."""
+    return await _known_keys(session, triples)
 
 
 async def _known_keys(session: AsyncSession, triples: Sequence[KeyTriple]) -> dict[KeyTriple, int]:

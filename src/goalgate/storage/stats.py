@@ -38,6 +38,7 @@ __all__ = [
     "aggregate_buckets",
     "aggregate_goals",
     "conversions_by_key",
+    "key_values",
     "keys_after",
     "revenue_in_other_currencies",
     "site_visitors",
@@ -220,6 +221,17 @@ async def keys_after(
     params = {"site": site_id, "kind": kind, "after": after_id}
     read = reader.rows if after_id else reader.heavy_rows
     return [(int(row[0]), str(row[1])) for row in await read(_KEYS_AFTER, params)]
+
+
+async def key_values(reader: Reader, site_id: int, key_ids: Sequence[int]) -> dict[int, str]:
+    """The value of each of a few key ids of a site (a bounded read)."""
+    if not key_ids:
+        return {}
+    params = {f"k{n}": int(key_id) for n, key_id in enumerate(key_ids)}
+    names = ", ".join(f":{name}" for name in params)
+    sql = f"SELECT id, value FROM event_keys WHERE site_id = :site AND id IN ({names})"  # noqa: S608
+    rows = await reader.rows(sql, {"site": site_id, **params})
+    return {int(row[0]): str(row[1]) for row in rows}
 
 
 async def aggregate_goals(

@@ -14,38 +14,63 @@ its own.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
+from litestar.types import Scope
 from strawberry.litestar import BaseContext
 
-from goalgate.api.graphql.errors import coded_error
+from goalgate.api.auth import authenticate
+from goalgate.api.graphql.errors import CodedError, coded_error, rate_limited
 from goalgate.api.graphql.loaders import Loaders
+from goalgate.api.ratelimit import client_ip
 from goalgate.domain.tokens import Principal
-from goalgate.errors import Unauthenticated
+from goalgate.errors import RateLimited, Unauthenticated
 from goalgate.runtime import Runtime
 
 __all__ = ["Caller", "GraphQLContext", "provide_context"]
 
 
 class Caller:
-    """The connection's bearer token, authenticated whenever a field needs it."""
+    """The connection's bearer token, authenticated whenever a field needs it.
 
-    __slots__ = ("_authorization", "_runtime")
+    A failed token is remembered (a revoked token stays revoked), so that one
+    request with a bad token counts once against its IP, however many
+    fields ask; a success never is, nor a refusal by the rate limit.
+    """
 
-    def __init__(self, runtime: Runtime, authorization: str | None) -> None:
+    __slots__ = ("_authorization", "_client_ip", "_failed", "_lock", "_runtime")
+
+    def __init__(self, runtime: Runtime, authorization: str | None, client_ip: str) -> None:
         self._runtime = runtime
         self._authorization = authorization
+        self._client_ip = client_ip
+        self._failed: CodedError | None = None
+        self._lock = asyncio.Lock()
 
     @property
     def authorization(self) -> str | None:
         return self._authorization
 
+    @property
+    def client_ip(self) -> str:
+        return self._client_ip
+
     async def principal(self) -> Principal:
-        """The principal, or a top-level UNAUTHENTICATED error."""
-        try:
-            return await self._runtime.principals.authenticate(self._authorization)
-        except Unauthenticated as exc:
-            raise coded_error(exc) from None
+        """The principal, or a top-level UNAUTHENTICATED (or RATE_LIMITED) error."""
+        # Fields resolve concurrently: one of them authenticates at a time, so
+        # that the others see its failure (or its cached success).
+        async with self._lock:
+            if self._failed is not None:
+                raise self._failed
+            try:
+                return await authenticate(self._runtime, self._authorization, self._client_ip)
+            except Unauthenticated as exc:
+                self._failed = coded_error(exc)
+                raise self._failed from None
+            except RateLimited as exc:
+                # Not remembered: the window ends, and a socket may go on then.
+                raise rate_limited(exc) from None
 
 
 class GraphQLContext(BaseContext, kw_only=True):
@@ -62,15 +87,16 @@ class GraphQLContext(BaseContext, kw_only=True):
 
 
 async def provide_context(
-    headers: dict[str, str], runtime: Runtime
+    scope: Scope, headers: dict[str, str], runtime: Runtime
 ) -> AsyncIterator[GraphQLContext]:
     """Litestar dependency: a fresh context (and loaders) per request.
 
-    Takes the headers, not the request, so that WebSocket connections (which
-    carry their token in connection_init instead) get a context too.
+    Takes the headers and scope, not the request, so that WebSocket
+    connections (which carry their token in connection_init instead) get a
+    context too.
     """
     yield GraphQLContext(
         runtime=runtime,
-        caller=Caller(runtime, headers.get("authorization")),
+        caller=Caller(runtime, headers.get("authorization"), client_ip(scope)),
         loaders=Loaders(runtime),
     )

@@ -197,7 +197,9 @@ def graphql_controller(settings: Settings) -> Router:
             params = context.connection_params or {}
             authorization = params.get("Authorization") or params.get("authorization")
             context.caller = Caller(
-                context.runtime, authorization if isinstance(authorization, str) else None
+                context.runtime,
+                authorization if isinstance(authorization, str) else None,
+                context.caller.client_ip,
             )
             try:
                 await context.caller.principal()

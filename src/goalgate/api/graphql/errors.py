@@ -1,7 +1,8 @@
 """How the GraphQL face reports errors that are not a mutation's userErrors.
 
 Top-level errors carry ``extensions.code``: ``UNAUTHENTICATED`` and ``FORBIDDEN``
-for auth, ``BAD_USER_INPUT`` for an argument that broke a rule (with
+for auth, ``RATE_LIMITED`` (with ``extensions.retryAfter``, seconds) over the
+token's rate, ``BAD_USER_INPUT`` for an argument that broke a rule (with
 ``extensions.arguments`` naming each faulty argument). Everything else that
 escapes a resolver is a bug and is masked (see ``schema.is_unexpected``).
 """
@@ -12,20 +13,23 @@ from collections.abc import Mapping
 
 from graphql import GraphQLError
 
-from goalgate.errors import Forbidden, GoalgateError, Unauthenticated, ValidationFailed
+from goalgate.errors import Forbidden, GoalgateError, RateLimited, Unauthenticated, ValidationFailed
 
 __all__ = [
     "BAD_USER_INPUT",
     "FORBIDDEN",
+    "RATE_LIMITED",
     "UNAUTHENTICATED",
     "CodedError",
     "bad_user_input",
     "coded_error",
+    "rate_limited",
 ]
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+RATE_LIMITED = "RATE_LIMITED"
 
 
 class CodedError(GraphQLError):
@@ -42,6 +46,11 @@ def bad_user_input(exc: ValidationFailed, names: Mapping[str, str] | None = None
     detail = "; ".join(f"{name}: {fault}" for name, fault in arguments.items())
     message = f"{exc.message} ({detail})" if detail else exc.message
     return CodedError(message, BAD_USER_INPUT, arguments=arguments)
+
+
+def rate_limited(exc: RateLimited) -> CodedError:
+    """Over the token's rate (an operation on a WebSocket, or failed tokens of an IP)."""
+    return CodedError(exc.message, RATE_LIMITED, retryAfter=exc.retry_after)
 
 
 def coded_error(exc: GoalgateError) -> CodedError:

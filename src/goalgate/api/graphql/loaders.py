@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
+from goalgate.api.graphql.errors import bad_user_input
 from goalgate.domain.periods import DateRange, Interval
-from goalgate.errors import Unavailable
+from goalgate.errors import Unavailable, ValidationFailed
 from goalgate.runtime import Runtime
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
@@ -92,6 +93,8 @@ class Loaders:
                 return list(await stats_service.stats_for(db, keys, queries))
             except Unavailable:
                 raise  # the database, not a goal: asking again goal by goal cannot help
+            except ValidationFailed as exc:  # matching over its time budget
+                raise bad_user_input(exc) from None
             except Exception:
                 if len(queries) == 1:
                     raise
@@ -109,9 +112,12 @@ class Loaders:
                 by_interval[query.interval].append(index)
             found: dict[int, list[insight_service.Bucket]] = {}
             for interval, indexes in by_interval.items():
-                series = await insight_service.timeseries_for(
-                    db, keys, [queries[index].query for index in indexes], interval
-                )
+                try:
+                    series = await insight_service.timeseries_for(
+                        db, keys, [queries[index].query for index in indexes], interval
+                    )
+                except ValidationFailed as exc:  # matching over its time budget
+                    raise bad_user_input(exc) from None
                 found.update(zip(indexes, series, strict=True))
             return [found[index] for index in range(len(queries))]
 

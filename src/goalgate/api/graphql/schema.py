@@ -2,12 +2,16 @@
 
 - depth, alias and token limits from the settings (an alias can multiply
   stats work, so aliases are capped as well as depth);
+- a cost budget per operation (goals x buckets x aliases, see cost.py),
+  checked before anything runs;
+- each operation on a WebSocket counts against the token's rate limit;
 - introspection can be switched off (``GOALGATE_GRAPHQL_INTROSPECTION=false``);
 - parse and validation results are cached (bounded LRU, shared by requests);
 - with introspection off, errors suggest no names ("Did you mean 'site'?" would
   hand out the schema piece by piece), in validation and variable coercion alike;
 - a document of several operations without an ``operationName`` is a request
   error, as GraphQL's GetOperation() says (Strawberry would run the first);
+- a lost database is an UNAVAILABLE error (faults.py), not a masked one;
 - errors from unexpected exceptions are masked ("Unexpected error.") and
   logged, while GraphQL's own messages and our coded errors stay readable;
 - with ``GOALGATE_TRACING``, OpenTelemetry spans of each operation.
@@ -41,9 +45,12 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from goalgate.api.graphql.faults import DatabaseUnavailable
+from goalgate.api.graphql.limits import CostLimit, SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
 from goalgate.api.graphql.subscriptions import Subscription
+from goalgate.services.ratelimit import parse_rate
 from goalgate.settings import Settings
 
 __all__ = [
@@ -165,13 +172,19 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
         from strawberry.extensions.tracing import OpenTelemetryExtension
 
         tracing.append(OpenTelemetryExtension)
+    token_rate = parse_rate(settings.rate_limit_token)
+    max_cost = settings.graphql_max_cost
     return [
         *tracing,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: SocketRateLimit(rate=token_rate),
+        lambda: CostLimit(max_cost=max_cost),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: Validation(hide_suggestions=hide_suggestions),
         lambda: MaskErrors(should_mask_error=is_unexpected),
+        # After MaskErrors, so that its rewrite runs first (exits go in reverse).
+        DatabaseUnavailable,
     ]
 
 

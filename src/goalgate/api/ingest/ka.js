@@ -2,30 +2,47 @@
 (function (window, document, location) {
   "use strict";
 
-  var site, endpoint, script, batch, lastPath;
+  var site, endpoint, script, batch, lastPath, timer, store, queue = [], delay = 1e3;
 
   function warn(msg) {
     try { console.warn("ka.js: " + msg); } catch (e) {}
   }
 
-  // Wraps every entry point: never throw into the host page.
+  // Never throw into the host page.
   function guard(fn) {
     return function () {
       try { fn.apply(this, arguments); } catch (e) { warn(e); }
     };
   }
 
-  // Server must accept JSON as application/json and text/plain: keepalive
-  // outlives the page; the beacon fallback (Firefox<133) can't preflight.
+  // Refused (429, 503) or lost events wait (in sessionStorage too) and are
+  // resent with backoff; acknowledged ones never are.
+  function keep(events) {
+    save(queue.concat(events).slice(-50));
+    timer = timer || setTimeout(function () { timer = 0; transmit(save([])); }, delay);
+    delay = Math.min(delay * 2, 6e4);
+  }
+
+  function save(events) {
+    var was = queue;
+    queue = events;
+    try { store.ka_q = JSON.stringify(events); } catch (e) {}
+    return was;
+  }
+
+  // keepalive outlives the page; beacons (Firefox<133) send text/plain.
   function transmit(payload) {
-    var json = JSON.stringify(payload);
+    var json = JSON.stringify(payload), failed = function () { keep(payload); };
     if (window.Request && "keepalive" in Request.prototype) {
       fetch(endpoint, {
         method: "POST", body: json, keepalive: true, credentials: "omit",
         headers: { "Content-Type": "application/json" }
-      })["catch"](function () {});
-    } else if (navigator.sendBeacon) {
-      navigator.sendBeacon(endpoint, new Blob([json], { type: "text/plain" }));
+      }).then(function (r) {
+        r.status == 429 || r.status == 503 ? failed() : delay = 1e3;
+      }, failed);
+    } else if (navigator.sendBeacon &&
+               !navigator.sendBeacon(endpoint, new Blob([json], { type: "text/plain" }))) {
+      failed();
     }
   }
 
@@ -33,7 +50,6 @@
     if (batch) batch.push(event); else transmit(event);
   }
 
-  // Bad revenue (server rule: >=0, <=6 decimals) is dropped; the rest is sent.
   function custom(type, name, opts) {
     if (typeof name !== "string" || !name || name.length > 1024) {
       return warn(type + " needs a name");
@@ -54,24 +70,23 @@
 
   var TYPES = { track: "event", goal: "goal" };
 
-  // Once per pathname (query/hash change = same page); hash may hold tokens.
+  // Once per pathname; the hash may hold tokens.
   var pageview = guard(function () {
     if (location.pathname === lastPath) return;
     lastPath = location.pathname;
     send({ site: site, type: "pageview", url: location.href.split("#")[0] });
   });
 
-  // SPA routers change the URL via pushState/replaceState: no event fires.
+  // SPA routers: no event on pushState.
   function wrap(name) {
     var original = history[name];
     history[name] = function () {
-      var result = original.apply(this, arguments); // host errors propagate
+      var result = original.apply(this, arguments);
       pageview();
       return result;
     };
   }
 
-  // Replaces the stub: ka("goal", ...) and ka.goal(...) both work.
   function install(active) {
     var ka = guard(function (command, name, opts) {
       if (!TYPES.hasOwnProperty(command)) return warn("unknown " + command);
@@ -84,15 +99,15 @@
   }
 
   function start() {
-    var queue = window.ka && window.ka.q || [];
+    var stub = window.ka && window.ka.q || [];
     install(true);
     wrap("pushState");
     wrap("replaceState");
     window.addEventListener("popstate", pageview);
-    // Load pageview + stub queue: one array, order kept.
-    batch = [];
+    // Unsent events, pageview, stub queue: one array.
+    batch = save([]);
     pageview();
-    for (var i = 0; i < queue.length; i++) window.ka.apply(null, queue[i]);
+    for (var i = 0; i < stub.length; i++) window.ka.apply(null, stub[i]);
     var events = batch;
     batch = null;
     transmit(events);
@@ -100,26 +115,28 @@
 
   guard(function () {
     if (window.ka && window.ka.loaded) return; // included twice
-    // Fallback for browsers without currentScript: last */ka.js tag.
     script = document.currentScript;
     for (var all = document.scripts, i = all.length; !script && i--;) {
       if (/\/ka\.js([?#]|$)/.test(all[i].src)) script = all[i];
     }
     site = script.getAttribute("data-site");
     var ignore;
-    try { ignore = localStorage.ka_ignore === "true"; } catch (e) {} // may throw
+    try {
+      ignore = localStorage.ka_ignore === "true";
+      store = sessionStorage;
+      queue = JSON.parse(store.ka_q || "[]");
+    } catch (e) {}
     var reason = !site ? "no data-site"
       : /^(localhost|127\.0\.0\.1|\[::1\])$/.test(location.hostname) &&
         !script.hasAttribute("data-include-localhost") ? "localhost"
       : ignore ? "ka_ignore" : "";
     if (reason) {
       warn("off: " + reason);
-      return install(false); // ka() stays callable, queue dropped
+      return install(false);
     }
-    // "https://host:port/js/ka.js" -> "https://host:port"
     endpoint = (script.getAttribute("data-api") || script.src.split("/").slice(0, 3).join("/"))
       .replace(/\/+$/, "") + "/api/v1/analytics/events";
-    // A prerendered page may never be shown: start once it is.
+    // Start a prerendered page once shown.
     if (!document.prerendering) start();
     else document.addEventListener("prerenderingchange", guard(start), { once: true });
   })();

@@ -10,6 +10,7 @@ CORS middleware's business; here the route only makes sure a "simple" request
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -20,9 +21,10 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 
-from goalgate.api.auth import optional_principal
+from goalgate.api.auth import client_host, optional_principal
 from goalgate.api.ingest import openapi_body
 from goalgate.api.ingest.payloads import check_media_type, decode_json, parse_batch
+from goalgate.api.ratelimit import token_rate as events_rate
 from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
 from goalgate.api.rest.openapi_docs import documented
@@ -31,6 +33,8 @@ from goalgate.runtime import Runtime
 from goalgate.services import events as event_service
 
 __all__ = ["TRACKER_CACHE_CONTROL", "ingest_route_handlers", "post_events", "tracker_script"]
+
+log = logging.getLogger("goalgate.ratelimit")
 
 # An hour: a new tracker reaches every visitor within the hour, and a repeat
 # page view in that hour costs no request at all. After it, the browser
@@ -70,7 +74,9 @@ async def post_events(
     Sent as application/json or text/plain. A batch is stored whole or not at all.
     """
     settings = runtime.settings
-    principal = await optional_principal(runtime, request.headers.get("authorization"))
+    principal = await optional_principal(
+        runtime, request.headers.get("authorization"), client_host(request)
+    )
     check_media_type(request.headers.get("content-type"))
     try:
         body = await request.body()
@@ -80,6 +86,7 @@ async def post_events(
         ) from None
     now = datetime.now(UTC)
     drafts = parse_batch(decode_json(body), max_events=settings.max_batch_events, now=now)
+    await _count_events(runtime, client_host(request), len(drafts))
     client = event_service.Client(
         ip=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", ""),
@@ -94,6 +101,24 @@ async def post_events(
         now=now,
     )
     return Response({"data": {"accepted": accepted}}, status_code=HTTP_202_ACCEPTED)
+
+
+async def _count_events(runtime: Runtime, ip: str, events: int) -> None:
+    """Count a batch's events against the client IP's event rate; 429 over it.
+
+    Requests are counted by the middleware before the body is read; events
+    only once it is parsed. A refused batch is not counted.
+    """
+    rate = events_rate(runtime.settings.rate_limit_ingest_events)
+    if rate is None:
+        return
+    limiter = runtime.limiter
+    try:
+        decision = await limiter.hit(f"ingest-events:{ip}", rate, events)
+    except Exception:
+        log.exception("rate-limit store failed; not counting %d events", events)
+        return
+    limiter.raise_if_refused(decision, rate, "events")
 
 
 def tracker_script() -> bytes:

@@ -1,0 +1,139 @@
+"""A GraphQL operation is priced before it runs (goals x buckets x aliases), and refused
+with BAD_USER_INPUT over GOALGATE_GRAPHQL_MAX_COST, before any SQL statement.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from graphql import get_operation_ast, parse
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from goalgate.api.graphql.cost import operation_cost
+from goalgate.api.graphql.schema import build_schema
+from goalgate.app import create_app
+from goalgate.settings import Settings
+from goalgate.storage.db import Database
+from tests.factories import make_site, make_token
+from tests.integration.graphql.conftest import create_goal, gql
+from tests.integration.graphql.test_stats import counting_statements
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = """
+query Heavy($site: String!, $first: Int = 20, $from: Date!, $to: Date!) {
+  a: site(key: $site) { ...Series }
+  b: site(key: $site) { ...Series }
+  c: site(key: $site) { ...Series }
+}
+fragment Series on Site {
+  goals(first: $first) {
+    nodes {
+      stats(period: CUSTOM, from: $from, to: $to, compare: PREVIOUS_PERIOD) {
+        timeseries(interval: DAY) { date conversions }
+        previous { timeseries(interval: DAY) { date conversions } }
+      }
+    }
+  }
+}
+"""
+# 2015-01-01..2025-01-07 is 3660 days. Per alias: the site, its goal connection,
+# 20 goals, their 20 stats with 3660 buckets each, 20 previous with as many.
+HEAVY_COST = 3 * (1 + 1 + 20 + 20 * (1 + 3660 + 1 + 3660))
+WEEK = """
+query Week($site: String!, $first: Int!) {
+  site(key: $site) {
+    goals(first: $first) { nodes { stats(period: LAST_7_DAYS) { timeseries { date } } } }
+  }
+}
+"""
+
+
+@pytest.fixture
+async def small_budget(
+    settings: Settings,
+) -> AsyncIterator[tuple[AsyncTestClient[Litestar], Litestar]]:
+    app = create_app(settings.model_copy(update={"graphql_max_cost": 100}))
+    async with AsyncTestClient(app=app) as client:
+        yield client, app
+
+
+async def test_20_goals_x_3660_daily_buckets_x_previous_x_3_aliases_is_refused_before_sql(
+    client: AsyncTestClient[Litestar], app: Litestar, db: Database, site: str, token: str
+) -> None:
+    for n in range(20):
+        await create_goal(client, token, site, name=f"Goal {n}", matchValue=f"e{n}")
+    variables = {"site": site, "from": "2015-01-01", "to": "2025-01-07"}
+    with counting_statements(app) as statements:
+        body = await gql(client, HEAVY, variables, token)
+    assert HEAVY_COST == 439_386
+    assert body == {
+        "data": None,
+        "errors": [
+            {
+                "message": "this operation would cost 439386, over the limit of 50000 "
+                "(GOALGATE_GRAPHQL_MAX_COST): ask for fewer goals (first), shorter periods, "
+                "coarser intervals or fewer aliases",
+                "extensions": {"code": "BAD_USER_INPUT", "cost": 439386, "maxCost": 50000},
+            }
+        ],
+    }
+    # (The rate limiter's background sync may begin a transaction of its own
+    # meanwhile, on SQLite: its BEGIN is not this request's.)
+    assert [sql for sql in statements if not sql.startswith("BEGIN")] == []
+
+
+async def test_an_operation_at_the_limit_runs_and_one_over_it_does_not(
+    small_budget: tuple[AsyncTestClient[Litestar], Litestar], db: Database
+) -> None:
+    client, _ = small_budget
+    await make_site(db, "sk_cost")
+    token = await make_token(db)
+    # 1 site + 1 connection + n goals x (1 stats + 7 daily buckets)
+    at_limit = await gql(client, WEEK, {"site": "sk_cost", "first": 10}, token)
+    assert at_limit == {"data": {"site": {"goals": {"nodes": []}}}}
+    over = await gql(client, WEEK, {"site": "sk_cost", "first": 11}, token)
+    assert over["errors"][0]["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "cost": 101,
+        "maxCost": 100,
+    }
+    # A field skipped by @skip costs nothing.
+    skipped = WEEK.replace("timeseries {", "timeseries @skip(if: true) {")
+    assert (await gql(client, skipped, {"site": "sk_cost", "first": 11}, token)) == {
+        "data": {"site": {"goals": {"nodes": []}}}
+    }
+
+
+def documented_operations() -> list[str]:
+    """Every GraphQL operation of the README and docs: ```graphql blocks and curl bodies."""
+    found = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = path.read_text()
+        found += re.findall(r"```graphql\n(.*?)```", text, flags=re.S)
+        for body in re.findall(r"-d '(\{.*?\})'", text, flags=re.S):
+            if '"query"' in body:
+                found.append(json.loads(body)["query"])
+    return found
+
+
+def test_every_documented_operation_passes_the_default_budget() -> None:
+    schema = build_schema()._schema
+    operations = documented_operations()
+    # Other examples may come: each must pass, whatever their number.
+    assert len(operations) >= 12
+    costs = {}
+    for source in operations:
+        document = parse(source)
+        operation = get_operation_ast(document)
+        assert operation is not None
+        name = operation.name.value if operation.name else source.split("(")[0].strip()
+        costs[name] = operation_cost(schema, document, operation, {}, sites=10).cost
+    assert max(costs.values()) <= Settings().graphql_max_cost == 50_000
+    # The frontend's dashboard: the site, its goal connection, and 100 x (a
+    # goal, its stats, their revenue).
+    assert costs["Dashboard"] == 302

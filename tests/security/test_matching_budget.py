@@ -1,0 +1,202 @@
+"""Matching never blocks the event loop, and has a time budget.
+
+50,000 distinct 1 KB paths are sent through the ingestion API. A regular
+expression like ``a.{100}b.{100}c`` costs RE2 about 2 ms per such path, so
+matching it against all of them takes well over a minute: before, a read token
+froze the worker that long (``/healthz`` waited). Now the matching runs on a
+worker thread and stops at the budget (2 s by default): the preview gets a
+422 ``budget_exceeded`` naming it, GraphQL a userError or BAD_USER_INPUT,
+and ``/healthz`` answers within a second all along.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import string
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from goalgate.storage.db import Database
+from tests.factories import READ, WRITE, bearer, make_site, make_token
+from tests.security.conftest import serving
+
+SITE = "sk_budget"
+PATHS = 50_000
+SLOW = "a.{100}b.{100}c"
+FAULT = (
+    f"matching this goal against the site's {PATHS} distinct values took longer than "
+    "the 2 s budget (GOALGATE_MATCH_BUDGET_S); try a simpler pattern"
+)
+
+
+def batches(seed: int = 11) -> list[list[dict[str, str]]]:
+    """PATHS pageviews of distinct 1000-letter paths, in batches of 1000."""
+    rng = random.Random(seed)
+    events = [
+        {
+            "site": SITE,
+            "type": "pageview",
+            "url": "https://shop.example/" + "".join(rng.choices(string.ascii_lowercase, k=999)),
+        }
+        for _ in range(PATHS)
+    ]
+    return [events[start : start + 1000] for start in range(0, PATHS, 1000)]
+
+
+async def analyze(db: Database) -> None:
+    """Refresh PostgreSQL's statistics of the key dictionary while it grows fast.
+
+    Planted in a minute from nothing, the table outruns autovacuum: with the
+    statistics of an empty table the planner looks new keys up through the
+    (site, kind, id) index, filtering every key of the site, and each batch
+    gets slower than the last (seconds per batch by 10,000 keys).
+    """
+    async with db.engine.connect() as connection:
+        await connection.execute(text("ANALYZE event_keys"))
+        await connection.commit()
+
+
+async def while_healthz_is_watched(base_url: str, work: Any) -> tuple[Any, float, int]:
+    """Run ``work`` while /healthz is asked every 50 ms; (its result, slowest answer, answers)."""
+    done = asyncio.Event()
+    slowest, answers = 0.0, 0
+
+    async def watch() -> None:
+        nonlocal slowest, answers
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as probe:
+            while not done.is_set():
+                started = time.monotonic()
+                response = await probe.get("/healthz")
+                assert response.status_code == 200
+                slowest = max(slowest, time.monotonic() - started)
+                answers += 1
+                await asyncio.sleep(0.05)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        result = await work
+    finally:
+        done.set()
+        await watcher
+    return result, slowest, answers
+
+
+async def test_a_slow_regex_over_50k_long_paths_hits_the_budget_and_healthz_answers(
+    database_url: str, db: Database, tmp_path: Path
+) -> None:
+    await make_site(db, SITE)
+    token = await make_token(db, READ)
+    writer = await make_token(db, WRITE, name="writer")
+    env = {
+        "GOALGATE_RATE_LIMIT_INGEST": "0",
+        "GOALGATE_RATE_LIMIT_INGEST_EVENTS": "0",
+        "GOALGATE_MAX_NEW_KEYS_PER_DAY": "0",
+        "GOALGATE_MAX_BODY_BYTES": "2000000",
+    }
+    async with (
+        serving(database_url, tmp_path, **env) as server,
+        httpx.AsyncClient(base_url=server.base_url, timeout=120) as http,
+    ):
+        for number, batch in enumerate(batches()):
+            response = await http.post("/api/v1/analytics/events", json=batch)
+            assert response.status_code == 202, response.text
+            if db.dialect == "postgresql" and number in {1, 5, 20}:
+                await analyze(db)
+        preview = http.post(
+            f"/api/v1/analytics/sites/{SITE}/goals/preview",
+            json={"type": "pageview", "match_type": "regex", "match_value": SLOW},
+            headers=bearer(token),
+        )
+        started = time.monotonic()
+        response, slowest, answers = await while_healthz_is_watched(server.base_url, preview)
+        took = time.monotonic() - started
+        assert (response.status_code, response.json()) == (
+            422,
+            {
+                "error": {
+                    "code": "budget_exceeded",
+                    "message": "matching is over its time budget",
+                    "fields": {"match_value": FAULT},
+                }
+            },
+        )
+        assert slowest < 1.0
+        assert answers >= 10
+        assert took < 10.0
+
+        query = """
+            query($site: String!, $pattern: String!) {
+              previewGoal(siteKey: $site, input: {type: PAGEVIEW, matchType: REGEX,
+                                                  matchValue: $pattern}) {
+                stats { conversions }
+                userErrors { code field message }
+              }
+            }
+            """
+        graphql = http.post(
+            "/graphql",
+            json={"query": query, "variables": {"site": SITE, "pattern": "b.{100}c.{100}d"}},
+            headers=bearer(token),
+        )
+        response, slowest, _ = await while_healthz_is_watched(server.base_url, graphql)
+        assert response.json() == {
+            "data": {
+                "previewGoal": {
+                    "stats": None,
+                    "userErrors": [
+                        {"code": "INVALID", "field": ["input", "matchValue"], "message": FAULT}
+                    ],
+                }
+            }
+        }
+        assert slowest < 1.0
+        # A cheap pattern over the same keys is answered (on a thread, within budget).
+        cheap = await http.post(
+            f"/api/v1/analytics/sites/{SITE}/goals/preview",
+            json={"type": "pageview", "match_type": "contains", "match_value": "zzzzzz"},
+            headers=bearer(token),
+        )
+        assert cheap.status_code == 200
+
+        # A saved goal's stats over the same keys: a BAD_USER_INPUT error in GraphQL.
+        created = await http.post(
+            f"/api/v1/analytics/sites/{SITE}/goals",
+            json={
+                "name": "Slow",
+                "type": "pageview",
+                "match_type": "regex",
+                "match_value": "c.{100}d.{100}e",
+            },
+            headers=bearer(writer),
+        )
+        assert created.status_code == 201
+        stats = http.post(
+            "/graphql",
+            json={
+                "query": "query($site: String!, $id: ID!) "
+                "{ goal(siteKey: $site, id: $id) { stats { conversions } } }",
+                "variables": {"site": SITE, "id": created.json()["data"]["id"]},
+            },
+            headers=bearer(token),
+        )
+        response, slowest, _ = await while_healthz_is_watched(server.base_url, stats)
+        assert response.json() == {
+            "data": {"goal": None},
+            "errors": [
+                {
+                    "message": f"matching is over its time budget (match_value: {FAULT})",
+                    "locations": [{"line": 1, "column": 67}],
+                    "path": ["goal", "stats"],
+                    "extensions": {
+                        "code": "BAD_USER_INPUT",
+                        "arguments": {"match_value": FAULT},
+                    },
+                }
+            ],
+        }
+        assert slowest < 1.0
