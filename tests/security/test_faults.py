@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from goalgate.app import create_app
 from goalgate.runtime import Runtime
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
+from goalgate.storage.events import SQLiteAppender
 from tests.factories import EVENTS_URL, READ, bearer, error, make_site, make_token, stored_events
 from tests.security.conftest import early_in_a_minute, serving
 from tests.security.ws import opened, receive, run, subscribe
@@ -153,6 +155,18 @@ async def test_a_full_sqlite_disk_refuses_writes_with_503_and_keeps_reads_workin
             cursor.close()
 
         event.listen(runtime.db.engine.sync_engine, "checkout", full)
+        # Events are appended on a connection of their own (storage.events):
+        # its file is full too.
+        appender = runtime.committer.appender
+        assert isinstance(appender, SQLiteAppender)
+        real_connect = appender._connect
+
+        def full_appender() -> sqlite3.Connection:
+            connection = real_connect()
+            connection.execute("PRAGMA max_page_count = 1")
+            return connection
+
+        appender._connect = full_appender  # type: ignore[method-assign]
         big = [{"site": SITE, "type": "event", "name": f"n{i}-" + "x" * 900} for i in range(1000)]
         refused = await client.post(EVENTS_URL, json=big)
         assert (refused.status_code, refused.headers["retry-after"], refused.json()) == (
@@ -170,6 +184,8 @@ async def test_a_full_sqlite_disk_refuses_writes_with_503_and_keeps_reads_workin
         assert graphql.json() == {"data": {"viewer": {"name": "fresh"}}}
         event.remove(runtime.db.engine.sync_engine, "checkout", full)
         await runtime.db.engine.dispose()
+        appender._connect = real_connect  # type: ignore[method-assign]
+        real_connect().execute("PRAGMA max_page_count = 1073741823")
         accepted = await client.post(EVENTS_URL, json=big[:10])
         assert accepted.status_code == 202
 
