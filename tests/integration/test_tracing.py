@@ -65,6 +65,13 @@ async def test_a_graphql_request_records_its_operation_under_the_request_span(
     assert operation.context.trace_id == server.context.trace_id
     assert operation.attributes is not None
     assert operation.attributes["query"] == "query Probe { __typename }"
+    # No span per ASGI message: the request, the operation and its steps.
+    assert sorted(span.name for span in finished) == [
+        "GraphQL Parsing",
+        "GraphQL Query: Probe",
+        "GraphQL Validation",
+        "POST /graphql",
+    ]
     parsing = named(finished, "GraphQL Parsing")
     assert parsing.parent is not None
     assert parsing.parent.span_id == operation.context.span_id
