@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.server import Server
-
-Started = Callable[..., "asynccontextmanager[Server]"]
 
 
 @asynccontextmanager

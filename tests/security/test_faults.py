@@ -41,7 +41,7 @@ from tests.server import free_port
 
 SITE = "sk_faults"
 GOALS = f"/api/v1/analytics/sites/{SITE}/goals"
-UNAVAILABLE = error("unavailable", "the database is unavailable; retry shortly")
+LIVE = f'subscription {{ conversions(siteKey: "{SITE}") {{ value }} }}'
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -118,9 +118,33 @@ async def test_killed_postgres_connections_mid_traffic_give_no_500_and_lose_no_e
             return killed
 
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+            goal = await http.post(
+                GOALS,
+                json={
+                    "name": "Live",
+                    "type": "event",
+                    "match_type": "exact",
+                    "match_value": "live",
+                },
+                headers=bearer(token),
+            )
+            assert goal.status_code == 201
             _, _, _, killed = await asyncio.gather(
                 traffic(http, 0), traffic(http, 1), traffic(http, 2), faults()
             )
+            # Live delivery (LISTEN/NOTIFY) came back with the connections.
+            async with opened(server.base_url, token) as socket:
+                await subscribe(socket, "live", LIVE)
+                await asyncio.sleep(0.3)
+                sent = await http.post(
+                    EVENTS_URL, json={"site": SITE, "type": "event", "name": "live"}
+                )
+                assert sent.status_code == 202
+                assert await receive(socket, within=2.0) == {
+                    "id": "live",
+                    "type": "next",
+                    "payload": {"data": {"conversions": {"value": "live"}}},
+                }
     assert all(count >= 1 for count in killed)
     statuses = {status for _, status, _, _ in answers}
     assert statuses <= {200, 202, 503}

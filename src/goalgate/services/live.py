@@ -191,32 +191,74 @@ class RedisPubSub:
 
 
 class PostgresNotify:
-    """PostgreSQL LISTEN/NOTIFY on a connection of its own."""
+    """PostgreSQL LISTEN/NOTIFY on connections of its own.
+
+    The server may drop them (a restart, a failover, an administrator): the
+    listening connection is then opened again at once, and again with a
+    growing pause while that fails; the sending one is opened again by the
+    next publish. Events committed meanwhile are not announced (delivery is
+    best effort), and ingestion never waits for it.
+    """
 
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
+        self._deliver: Any = None
         self._listener: Any = None
         self._sender: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         # One asyncpg connection runs one statement at a time.
         self._sending = asyncio.Lock()
 
     async def start(self, deliver: Any) -> None:
+        self._deliver = deliver
+        await self._listen()
+
+    async def _listen(self) -> None:
         import asyncpg
 
-        self._listener = await asyncpg.connect(self._dsn)
-        self._sender = await asyncpg.connect(self._dsn)
-        await self._listener.add_listener(
-            CHANNEL, lambda _conn, _pid, _channel, payload: deliver(_decode(payload))
+        listener = await asyncpg.connect(self._dsn)
+        await listener.add_listener(
+            CHANNEL, lambda _conn, _pid, _channel, payload: self._deliver(_decode(payload))
         )
+        listener.add_termination_listener(self._lost)
+        self._listener = listener
+
+    def _lost(self, _connection: Any) -> None:
+        if not self._stopping and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._relisten(), name="goalgate-live-postgres")
+
+    async def _relisten(self) -> None:
+        pause = 0.5
+        while not self._stopping:
+            try:
+                await self._listen()
+            except Exception as exc:  # the server is away: say so, wait, try again
+                log.warning(
+                    "live events: PostgreSQL unavailable (%s); retrying in %.1f s", exc, pause
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+            else:
+                log.info("live events: listening again")
+                return
 
     async def publish(self, events: Sequence[LiveEvent]) -> None:
+        import asyncpg
+
         async with self._sending:
+            if self._sender is None or self._sender.is_closed():
+                self._sender = await asyncpg.connect(self._dsn)
             for payload in _encode(events):
                 await self._sender.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
 
     async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait({self._task}, timeout=_STOP_TIMEOUT_S)
         for conn in (self._listener, self._sender):
-            if conn is not None:
+            if conn is not None and not conn.is_closed():
                 await conn.close(timeout=_STOP_TIMEOUT_S)
 
 
