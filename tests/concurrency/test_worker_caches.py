@@ -80,13 +80,14 @@ async def test_a_revoked_token_is_refused_by_every_worker_within_two_seconds(
             await token_service.revoke_token(session, token.id)
         revoked_at = time.monotonic()
         while True:
+            # When the round's requests went out (a loaded machine answers
+            # late; what counts is whether a request sent after 2 s is served).
+            sent = time.monotonic() - revoked_at
             statuses = await _fresh_connections(url, bearer(secret), 20)
-            elapsed = time.monotonic() - revoked_at
             if statuses == [401] * 20:
                 break
-            assert elapsed < 2.0, f"still served {statuses.count(200)} of 20 after {elapsed:.2f} s"
+            assert sent < 2.0, f"served {statuses.count(200)} of 20 sent {sent:.2f} s after"
             await asyncio.sleep(0.05)
-        assert elapsed < 2.0
         # And it stays refused.
         assert await _fresh_connections(url, bearer(secret), 20) == [401] * 20
     finally:
