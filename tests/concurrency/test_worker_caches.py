@@ -27,6 +27,17 @@ async def _serving(database_url: str, tmp_path: Path, workers: int, **env: str) 
     return server
 
 
+async def _goals_of_a_new_site(
+    database_url: str, db: Database, tmp_path: Path, *, workers: int, **env: str
+) -> tuple[str, Server, str]:
+    """A site and a token, a server of ``workers`` on them, and the site's goals URL."""
+    await db.migrate()
+    site = await make_site(db)
+    secret = await make_token(db)
+    server = await _serving(database_url, tmp_path, workers, **env)
+    return secret, server, f"{server.base_url}/api/v1/analytics/sites/{site}/goals"
+
+
 async def _fresh_connections(url: str, headers: dict[str, str], count: int) -> list[int]:
     """``count`` requests, each on a new connection, so that every worker gets some."""
     limits = httpx.Limits(max_keepalive_connections=0)
@@ -66,11 +77,7 @@ async def test_a_keep_alive_clients_requests_are_not_held_by_nagle(
 async def test_a_revoked_token_is_refused_by_every_worker_within_two_seconds(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
-    await db.migrate()
-    site = await make_site(db)
-    secret = await make_token(db)
-    server = await _serving(database_url, tmp_path, workers=2)
-    url = f"{server.base_url}/api/v1/analytics/sites/{site}/goals"
+    secret, server, url = await _goals_of_a_new_site(database_url, db, tmp_path, workers=2)
     try:
         # Both workers have the principal cached.
         assert await _fresh_connections(url, bearer(secret), 40) == [200] * 40
@@ -99,11 +106,7 @@ async def test_a_revoked_token_is_refused_by_every_worker_within_two_seconds(
 async def test_a_goal_changed_through_one_worker_is_seen_by_the_next_request_to_any(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
-    await db.migrate()
-    site = await make_site(db)
-    secret = await make_token(db)
-    server = await _serving(database_url, tmp_path, workers=2)
-    url = f"{server.base_url}/api/v1/analytics/sites/{site}/goals"
+    secret, server, url = await _goals_of_a_new_site(database_url, db, tmp_path, workers=2)
     limits = httpx.Limits(max_keepalive_connections=0)
     try:
         async with httpx.AsyncClient(headers=bearer(secret), timeout=30, limits=limits) as client:
@@ -122,15 +125,11 @@ async def test_the_token_rate_limit_holds_across_workers_within_ten_percent(
 ) -> None:
     """Every worker counts in memory and syncs every 100 ms; together they
     must not let through more than 10 % over the limit."""
-    await db.migrate()
-    site = await make_site(db)
-    secret = await make_token(db)
     limit = 150
     # A day-long window: this test never straddles two windows (but at midnight UTC).
-    server = await _serving(
-        database_url, tmp_path, workers=workers, GOALGATE_RATE_LIMIT_TOKEN=f"{limit}/day"
+    secret, server, url = await _goals_of_a_new_site(
+        database_url, db, tmp_path, workers=workers, GOALGATE_RATE_LIMIT_TOKEN=f"{limit}/day"
     )
-    url = f"{server.base_url}/api/v1/analytics/sites/{site}/goals"
     try:
         statuses: list[int] = []
         for _ in range(6):  # in waves, as clients keep coming

@@ -18,7 +18,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from goalgate import logs
@@ -126,20 +126,18 @@ def _path(request: Request[Any, Any, Any]) -> str:
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    if is_connection_lost(exc):
-        # The database went away (restart, dropped connection, disk full):
-        # not a bug, and the client may send the same request again.
-        log.warning("database unavailable on %s %s: %s", request.method, _path(request), exc)
-        return _respond(
-            503,
-            Unavailable.code,
-            "the database is unavailable; retry shortly",
-            headers={"Retry-After": "1"},
-        )
+    if _database_unavailable(exc):
+        return _database_error(request, exc)
     log.exception("unexpected error on %s %s", request.method, _path(request), exc_info=exc)
     return _respond(
         HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "an unexpected error occurred"
     )
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """The database went away (restart, dropped connection, disk full, timeout):
+    not a bug, and the client may send the same request again."""
+    return is_connection_lost(exc) or isinstance(exc, SQLAlchemyTimeoutError | OSError)
 
 
 def _database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -147,11 +145,9 @@ def _database_error(request: Request[Any, Any, Any], exc: Exception) -> Response
 
     Other database errors (a bad query, a broken constraint) are bugs: 500.
     """
-    if isinstance(exc, DBAPIError) and not (
-        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-    ):
+    if not _database_unavailable(exc):
         return _internal_error(request, exc)
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, _path(request), exc)
     return _goalgate_error(request, Unavailable("the database is not reachable"))
 
 
