@@ -37,6 +37,7 @@ from time import perf_counter
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.domain.dimensions import Dimension
 from goalgate.errors import Unavailable
 from goalgate.metrics import Metrics
 from goalgate.services import live
@@ -76,6 +77,16 @@ class NewEvent:
     visitor: int
     revenue_micros: int | None
     revenue_currency: str | None
+    # Canonical dimension values (domain.dimensions.canonical), PAGE included;
+    # a dimension not listed is unknown.
+    dimensions: tuple[tuple[Dimension, str], ...] = ()
+
+    def key_triples(self) -> list[event_store.KeyTriple]:
+        """Every dictionary entry this event points at: its own key, then its dimensions'."""
+        return [
+            (self.site_id, self.kind, self.value),
+            *((self.site_id, dimension.kind, value) for dimension, value in self.dimensions),
+        ]
 
 
 class NewKeyBudget:
@@ -97,7 +108,7 @@ class NewKeyBudget:
         self, db: Database, events: Sequence[NewEvent], known: Mapping[event_store.KeyTriple, int]
     ) -> list[NewEvent]:
         """``events`` with the values of new keys past their site's budget as OTHER_KEY."""
-        unknown = {(e.site_id, e.kind, e.value) for e in events} - known.keys()
+        unknown = {triple for event in events for triple in event.key_triples()} - known.keys()
         unknown = {triple for triple in unknown if triple[2] != OTHER_KEY}
         if not unknown:
             return list(events)
@@ -112,12 +123,19 @@ class NewKeyBudget:
             folded.update(triples[granted:])
         if not folded:
             return list(events)
-        return [
-            replace(event, value=OTHER_KEY)
-            if (event.site_id, event.kind, event.value) in folded
-            else event
-            for event in events
-        ]
+        return [_folded(event, folded) for event in events]
+
+
+def _folded(event: NewEvent, folded: set[event_store.KeyTriple]) -> NewEvent:
+    """``event`` with each value past the budget replaced by OTHER_KEY."""
+    if not folded.intersection(event.key_triples()):
+        return event
+    value = OTHER_KEY if (event.site_id, event.kind, event.value) in folded else event.value
+    dimensions = tuple(
+        (dimension, OTHER_KEY if (event.site_id, dimension.kind, v) in folded else v)
+        for dimension, v in event.dimensions
+    )
+    return replace(event, value=value, dimensions=dimensions)
 
 
 @dataclass(slots=True)
@@ -253,7 +271,8 @@ class GroupCommitter:
 async def write_events(session: AsyncSession, events: Sequence[NewEvent]) -> None:
     """Store ``events`` in the caller's transaction (bulk loads: the demo, benchmarks)."""
     rows = [_row(event) for event in events]
-    keys = await event_store.resolve_keys(session, {row.key for row in rows})
+    wanted = {key for row in rows for key in row.key_triples()}
+    keys = await event_store.resolve_keys(session, wanted)
     await event_store.insert_events(session, event_store.event_dicts(rows, keys, {}))
 
 
@@ -264,6 +283,10 @@ def _row(event: NewEvent) -> event_store.EventRow:
         visitor=event.visitor,
         revenue_micros=event.revenue_micros,
         revenue_currency=event.revenue_currency,
+        dimensions=tuple(
+            (dimension.column, (event.site_id, dimension.kind, value))
+            for dimension, value in event.dimensions
+        ),
     )
 
 

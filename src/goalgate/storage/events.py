@@ -20,10 +20,12 @@ from sqlalchemy import CursorResult, Table, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.domain.dimensions import STORED
 from goalgate.storage.db import Database
 from goalgate.storage.tables import Event, EventKey, VisitorSalt
 
 __all__ = [
+    "DIMENSION_COLUMNS",
     "Appender",
     "EventRow",
     "KeyTriple",
@@ -163,6 +165,28 @@ class EventRow:
     visitor: int
     revenue_micros: int | None
     revenue_currency: str | None
+    # (events column, key) of each dimension the event has a value for.
+    dimensions: tuple[tuple[str, KeyTriple], ...] = ()
+
+    def key_triples(self) -> list[KeyTriple]:
+        return [self.key, *(key for _, key in self.dimensions)]
+
+
+# The dimension columns of events, all written on every insert (NULL: unknown).
+DIMENSION_COLUMNS = tuple(dimension.column for dimension in STORED)
+_EVENT_COLUMNS = (
+    "site_id",
+    "key_id",
+    "ts",
+    "visitor",
+    "revenue_micros",
+    "revenue_currency",
+    *DIMENSION_COLUMNS,
+)
+_INSERT_EVENT_SQL = (
+    f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) "  # noqa: S608 (constant names)
+    f"VALUES ({', '.join(':' + name for name in _EVENT_COLUMNS)})"
+)
 
 
 class Appender(Protocol):
@@ -194,7 +218,7 @@ class SessionAppender:
         self, rows: Sequence[EventRow], known_keys: Mapping[KeyTriple, int]
     ) -> dict[KeyTriple, int]:
         async with self._db.write() as session:
-            missing = sorted({row.key for row in rows} - known_keys.keys())
+            missing = sorted(_keys_of(rows) - known_keys.keys())
             resolved = await resolve_keys(session, missing) if missing else {}
             await insert_events(session, event_dicts(rows, resolved, known_keys))
         return resolved
@@ -221,7 +245,7 @@ class SQLiteAppender:
     async def append(
         self, rows: Sequence[EventRow], known_keys: Mapping[KeyTriple, int]
     ) -> dict[KeyTriple, int]:
-        missing = sorted({row.key for row in rows} - known_keys.keys())
+        missing = sorted(_keys_of(rows) - known_keys.keys())
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self._append, rows, missing, known_keys)
 
@@ -258,12 +282,7 @@ class SQLiteAppender:
                         (site_id, kind, value),
                     ).fetchall()
                     resolved[(site_id, kind, value)] = int(key_id)
-            connection.executemany(
-                "INSERT INTO events (site_id, key_id, ts, visitor, revenue_micros, "
-                "revenue_currency) VALUES (:site_id, :key_id, :ts, :visitor, "
-                ":revenue_micros, :revenue_currency)",
-                event_dicts(rows, resolved, known_keys),
-            )
+            connection.executemany(_INSERT_EVENT_SQL, event_dicts(rows, resolved, known_keys))
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -280,19 +299,32 @@ class SQLiteAppender:
         self._thread.shutdown(wait=True)
 
 
+def _keys_of(rows: Sequence[EventRow]) -> set[KeyTriple]:
+    return {key for row in rows for key in row.key_triples()}
+
+
 def event_dicts(
     rows: Sequence[EventRow],
     resolved: Mapping[KeyTriple, int],
     known_keys: Mapping[KeyTriple, int],
 ) -> list[dict[str, Any]]:
-    return [
-        {
+    """The ``events`` column values of each row, its keys as ids (every column named)."""
+
+    def id_of(key: KeyTriple) -> int:
+        return resolved[key] if key in resolved else known_keys[key]
+
+    dicts = []
+    for row in rows:
+        values: dict[str, Any] = {
             "site_id": row.key[0],
-            "key_id": resolved[row.key] if row.key in resolved else known_keys[row.key],
+            "key_id": id_of(row.key),
             "ts": row.ts,
             "visitor": row.visitor,
             "revenue_micros": row.revenue_micros,
             "revenue_currency": row.revenue_currency,
         }
-        for row in rows
-    ]
+        values.update(dict.fromkeys(DIMENSION_COLUMNS))
+        for column, key in row.dimensions:
+            values[column] = id_of(key)
+        dicts.append(values)
+    return dicts

@@ -141,6 +141,9 @@ class Event(SQLModel, table=True):
         ),
         # Visitors of a site over a period (conversion rate).
         Index("ix_events_site_ts", "site_id", "ts", "visitor"),
+        # A visitor's first pageview (ENTRY_PAGE): pageviews are the rows whose
+        # key is their page, so the index answers it without the table.
+        Index("ix_events_site_visitor_ts", "site_id", "visitor", "ts", "key_id", "page_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
@@ -152,6 +155,22 @@ class Event(SQLModel, table=True):
     # Revenue in millionths of a unit: exact integer sums on every backend.
     revenue_micros: int | None = Field(default=None, sa_type=BigInteger)
     revenue_currency: str | None = Field(default=None, max_length=3)
+    # Where it came from and who sent it (domain.dimensions), as ids of the
+    # site's key dictionary; NULL when unknown. No foreign keys: every id comes
+    # from the dictionary, which only grows, and checking eleven references
+    # would cost eleven lookups per event written.
+    page_id: int | None = Field(default=None, sa_type=BigInteger)
+    source_id: int | None = Field(default=None, sa_type=BigInteger)
+    referrer_domain_id: int | None = Field(default=None, sa_type=BigInteger)
+    utm_source_id: int | None = Field(default=None, sa_type=BigInteger)
+    utm_medium_id: int | None = Field(default=None, sa_type=BigInteger)
+    utm_campaign_id: int | None = Field(default=None, sa_type=BigInteger)
+    utm_content_id: int | None = Field(default=None, sa_type=BigInteger)
+    utm_term_id: int | None = Field(default=None, sa_type=BigInteger)
+    country_id: int | None = Field(default=None, sa_type=BigInteger)
+    device_id: int | None = Field(default=None, sa_type=BigInteger)
+    browser_id: int | None = Field(default=None, sa_type=BigInteger)
+    os_id: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class VisitorSalt(SQLModel, table=True):
