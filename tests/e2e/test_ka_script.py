@@ -197,8 +197,20 @@ def unordered(events: list[dict]) -> list[str]:
     return sorted(json.dumps(e, sort_keys=True) for e in events)
 
 
-def pv(server: Capture, path_and_query: str) -> dict:
-    return {"site": SITE, "type": "pageview", "url": server.origin + path_and_query}
+def pv(server: Capture, path_and_query: str, **extra) -> dict:
+    """A pageview of ``path_and_query`` (the query as ka.js sends it: utm_* tags only)."""
+    return {"site": SITE, "type": "pageview", "url": server.origin + path_and_query, **extra}
+
+
+def ev(server: Capture, path_and_query: str, kind: str, name: str, **extra) -> dict:
+    """An ``event`` (ka.track) or ``goal`` (ka.goal) fired on the page ``path_and_query``."""
+    return {
+        "site": SITE,
+        "type": kind,
+        "name": name,
+        "url": server.origin + path_and_query,
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -243,7 +255,8 @@ def open_page(page, server: Capture, path: str, markup: str, query: str = "") ->
 
 def test_pageview_on_load_with_exact_url_and_transport(page, capture):
     open_page(page, capture, "/shop/thank-you", html(), "?ref=x#section")
-    assert settle(page, capture) == [pv(capture, "/shop/thank-you?ref=x")]  # hash is not sent
+    # neither the query (but utm_* tags, see below) nor the hash is sent
+    assert settle(page, capture) == [pv(capture, "/shop/thank-you")]
     req = capture.requests[0]
     assert req["headers"]["Content-Type"] == "application/json"
     assert "Cookie" not in req["headers"]
@@ -272,7 +285,7 @@ def test_pushstate_new_path_counts_same_path_does_not(page, capture):
     assert settle(page, capture) == [
         pv(capture, "/app/one"),
         pv(capture, "/app/two"),
-        pv(capture, "/app/three?step=1"),
+        pv(capture, "/app/three"),
     ]
 
 
@@ -291,7 +304,7 @@ def test_replacestate_and_popstate(page, capture):
         else location.hash = go;
     })"""
     assert page.evaluate(pop, "back") == capture.origin + "/app/b?x=1"
-    expected.append(pv(capture, "/app/b?x=1"))
+    expected.append(pv(capture, "/app/b"))
     assert settle(page, capture) == expected
 
     page.evaluate(pop, "forward")
@@ -312,6 +325,71 @@ def test_script_included_twice_sends_one_pageview(page, capture):
 
 
 # --------------------------------------------------------------------------
+# what of the page's address is sent: utm_* tags, and the referrer
+
+UTM_QUERY = (
+    "?gclid=abc&utm_source=Newsletter&ref=x&utm_campaign=spring%20sale&token=secret"
+    "&utm_medium=email&utm_content=top&utm_term=shoes&utm_id=7&xutm_source=no&#frag"
+)
+
+
+def test_url_keeps_the_five_utm_tags_and_nothing_else_of_the_query(page, capture):
+    open_page(page, capture, "/landing", html(), UTM_QUERY)
+    page.evaluate("ka.goal('signup')")
+    tags = (
+        "?utm_source=Newsletter&utm_campaign=spring%20sale&utm_medium=email"
+        "&utm_content=top&utm_term=shoes"
+    )  # as written in the address, in its order, still encoded
+    expected = [pv(capture, "/landing" + tags), ev(capture, "/landing" + tags, "goal", "signup")]
+    assert settle(page, capture) == expected
+    for request in capture.requests:
+        for secret in ("gclid", "ref=", "token", "secret", "utm_id", "xutm", "frag"):
+            assert secret not in request["raw"]
+
+    # SPA navigation: the new page's tags, none left over from the last one
+    page.evaluate("history.pushState({}, '', '/next?utm_source=ads&page=2')")
+    page.evaluate("ka.track('scrolled')")
+    page.evaluate("history.pushState({}, '', '/plain?page=3')")
+    page.evaluate("ka.goal('done')")
+    assert settle(page, capture)[2:] == [
+        pv(capture, "/next?utm_source=ads"),
+        ev(capture, "/next?utm_source=ads", "event", "scrolled"),
+        pv(capture, "/plain"),
+        ev(capture, "/plain", "goal", "done"),
+    ]
+
+
+def test_the_referrer_goes_with_every_event_of_the_page(page, capture, capture2):
+    # A link on another origin's page: Chromium's default referrer policy
+    # (strict-origin-when-cross-origin) gives the page that origin only.
+    capture2.pages["/post"] = (
+        f'<!doctype html><a id="go" href="{capture.origin}/landing?utm_source=blog&x=1">go</a>'
+    )
+    capture.pages["/landing"] = html()
+    page.goto(capture2.origin + "/post")
+    page.click("#go")
+    page.wait_for_url(capture.origin + "/landing?utm_source=blog&x=1")
+    referrer = capture2.origin + "/"
+    assert page.evaluate("document.referrer") == referrer
+    page.evaluate("ka.goal('purchase')")
+    page.evaluate("history.pushState({}, '', '/second')")  # document.referrer stays
+    assert settle(page, capture) == [
+        pv(capture, "/landing?utm_source=blog", referrer=referrer),
+        ev(capture, "/landing?utm_source=blog", "goal", "purchase", referrer=referrer),
+        pv(capture, "/second", referrer=referrer),
+    ]
+    assert capture2.requests == []
+
+
+def test_a_referer_given_to_the_navigation_is_sent_as_is(page, capture):
+    capture.pages["/from-search"] = html()
+    page.goto(capture.origin + "/from-search", referer="https://www.google.com/search?q=x")
+    referrer = page.evaluate("document.referrer")
+    assert referrer.startswith("https://www.google.com/")
+    assert settle(page, capture) == [pv(capture, "/from-search", referrer=referrer)]
+
+
+# --------------------------------------------------------------------------
 # custom events and goals
 
 
@@ -326,15 +404,10 @@ def test_stub_queue_replayed_in_order_then_ka_stays_callable(page, capture):
     open_page(page, capture, "/landing", html(head=head, body=body))
     queued = [
         pv(capture, "/landing"),
-        {"site": SITE, "type": "event", "name": "signup"},
-        {
-            "site": SITE,
-            "type": "goal",
-            "name": "purchase",
-            "revenue": {"amount": "49.90", "currency": "USD"},
-        },
-        {"site": SITE, "type": "event", "name": "newsletter"},
-        {"site": SITE, "type": "goal", "name": "late-inline"},
+        ev(capture, "/landing", "event", "signup"),
+        ev(capture, "/landing", "goal", "purchase", revenue={"amount": "49.90", "currency": "USD"}),
+        ev(capture, "/landing", "event", "newsletter"),
+        ev(capture, "/landing", "goal", "late-inline"),
     ]
     assert settle(page, capture) == queued
     assert page.evaluate("window.queuedBeforeLoad") == 4
@@ -351,9 +424,9 @@ def test_stub_queue_replayed_in_order_then_ka_stays_callable(page, capture):
     assert events[:5] == queued
     assert unordered(events[5:]) == unordered(
         [
-            {"site": SITE, "type": "goal", "name": "call-style"},
-            {"site": SITE, "type": "goal", "name": "method-style"},
-            {"site": SITE, "type": "event", "name": "track-method"},
+            ev(capture, "/landing", "goal", "call-style"),
+            ev(capture, "/landing", "goal", "method-style"),
+            ev(capture, "/landing", "event", "track-method"),
         ]
     )
 
@@ -363,12 +436,9 @@ def test_goal_with_revenue_exact_body(page, capture):
     settle(page, capture)
     page.evaluate("ka.goal('purchase', {revenue: {amount: '19.99', currency: 'USD'}})")
     settle(page, capture)
-    assert capture.requests[-1]["body"] == {
-        "site": SITE,
-        "type": "goal",
-        "name": "purchase",
-        "revenue": {"amount": "19.99", "currency": "USD"},
-    }
+    assert capture.requests[-1]["body"] == ev(
+        capture, "/checkout", "goal", "purchase", revenue={"amount": "19.99", "currency": "USD"}
+    )
     # numbers are sent as strings; currency is upper-cased
     page.evaluate("ka('goal', 'purchase', {revenue: {amount: 19.99, currency: 'usd'}})")
     settle(page, capture)
@@ -381,17 +451,12 @@ def test_track_event(page, capture):
     assert settle(page, capture) == [pv(capture, "/pricing")]
     page.evaluate("ka.track('signup')")
     settle(page, capture)
-    assert capture.requests[-1]["body"] == {"site": SITE, "type": "event", "name": "signup"}
+    assert capture.requests[-1]["body"] == ev(capture, "/pricing", "event", "signup")
     page.evaluate("ka('track', 'upgrade', {revenue: {amount: '5.00', currency: 'EUR'}})")
     assert settle(page, capture) == [
         pv(capture, "/pricing"),
-        {"site": SITE, "type": "event", "name": "signup"},
-        {
-            "site": SITE,
-            "type": "event",
-            "name": "upgrade",
-            "revenue": {"amount": "5.00", "currency": "EUR"},
-        },
+        ev(capture, "/pricing", "event", "signup"),
+        ev(capture, "/pricing", "event", "upgrade", revenue={"amount": "5.00", "currency": "EUR"}),
     ]
 
 
@@ -456,12 +521,7 @@ def test_data_api_sends_to_other_origin(page, capture, capture2):
     page.evaluate("ka.goal('purchase', {revenue: {amount: '49.90', currency: 'USD'}})")
     assert settle(page, capture2) == [
         pv(capture, "/shop"),
-        {
-            "site": SITE,
-            "type": "goal",
-            "name": "purchase",
-            "revenue": {"amount": "49.90", "currency": "USD"},
-        },
+        ev(capture, "/shop", "goal", "purchase", revenue={"amount": "49.90", "currency": "USD"}),
     ]
     assert capture.requests == []
     assert all(r["headers"]["Origin"] == capture.origin for r in capture2.requests)
@@ -478,15 +538,25 @@ def test_sendbeacon_fallback_without_fetch_keepalive(page, context, capture):
     page.evaluate("ka.goal('purchase', {revenue: {amount: '19.99', currency: 'USD'}})")
     assert settle(page, capture) == [
         pv(capture, "/old-browser"),
-        {
-            "site": SITE,
-            "type": "goal",
-            "name": "purchase",
-            "revenue": {"amount": "19.99", "currency": "USD"},
-        },
+        ev(
+            capture,
+            "/old-browser",
+            "goal",
+            "purchase",
+            revenue={"amount": "19.99", "currency": "USD"},
+        ),
     ]
     assert [s["via"] for s in page.evaluate("window.__kaSent")] == ["beacon", "beacon"]
     assert all(r["headers"]["Content-Type"].startswith("text/plain") for r in capture.requests)
+
+
+def test_without_document_current_script_the_tag_is_found_by_its_src(page, context, capture):
+    context.add_init_script(
+        "Object.defineProperty(Document.prototype, 'currentScript', {get() { return null; }})"
+    )
+    open_page(page, capture, "/legacy", html())
+    assert page.evaluate("document.currentScript") is None
+    assert settle(page, capture) == [pv(capture, "/legacy")]
 
 
 def test_bad_arguments_never_throw_into_host_page(page, capture):
@@ -517,20 +587,18 @@ def test_bad_arguments_never_throw_into_host_page(page, capture):
     events = settle(page, capture)
     # the load batch: pageview + the valid queued call
     batches = [r["body"] for r in capture.requests if isinstance(r["body"], list)]
-    assert batches == [
-        [pv(capture, "/hostile"), {"site": SITE, "type": "goal", "name": "queued-ok"}]
-    ]
+    assert batches == [[pv(capture, "/hostile"), ev(capture, "/hostile", "goal", "queued-ok")]]
     assert unordered(events) == unordered(
         [
             pv(capture, "/hostile"),
-            {"site": SITE, "type": "goal", "name": "queued-ok"},
-            {"site": SITE, "type": "goal", "name": "bad-rev-string"},
-            {"site": SITE, "type": "goal", "name": "bad-rev-object"},
-            {"site": SITE, "type": "goal", "name": "bad-amount"},
-            {"site": SITE, "type": "goal", "name": "bad-amount-type"},
-            {"site": SITE, "type": "goal", "name": "bad-currency"},
-            {"site": SITE, "type": "goal", "name": "nan"},
-            {"site": SITE, "type": "goal", "name": "ok"},
+            ev(capture, "/hostile", "goal", "queued-ok"),
+            ev(capture, "/hostile", "goal", "bad-rev-string"),
+            ev(capture, "/hostile", "goal", "bad-rev-object"),
+            ev(capture, "/hostile", "goal", "bad-amount"),
+            ev(capture, "/hostile", "goal", "bad-amount-type"),
+            ev(capture, "/hostile", "goal", "bad-currency"),
+            ev(capture, "/hostile", "goal", "nan"),
+            ev(capture, "/hostile", "goal", "ok"),
         ]
     )
     assert page.evaluate("[window.errors, window.rejections]") == [0, 0]
@@ -568,12 +636,9 @@ def test_goal_right_before_navigating_away_still_arrives(page, capture, cross_or
         wait_until(lambda: len(target.events()) >= 2, what="goal sent before navigation")
         assert target.events() == [
             pv(capture, "/cart"),
-            {
-                "site": SITE,
-                "type": "goal",
-                "name": "purchase",
-                "revenue": {"amount": "49.90", "currency": "USD"},
-            },
+            ev(
+                capture, "/cart", "goal", "purchase", revenue={"amount": "49.90", "currency": "USD"}
+            ),
         ]
     finally:
         if cross_origin:

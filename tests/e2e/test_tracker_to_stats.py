@@ -397,7 +397,7 @@ def test_browser_clicks_reach_rest_and_graphql_stats(
     assert load == [
         [
             {"site": SITE, "type": "pageview", "url": origin + PAGE_PATH},
-            {"site": SITE, "type": "goal", "name": "newsletter"},
+            {"site": SITE, "type": "goal", "name": "newsletter", "url": origin + PAGE_PATH},
         ]
     ]
 
@@ -412,12 +412,13 @@ def test_browser_clicks_reach_rest_and_graphql_stats(
         {"site": SITE, "type": "pageview", "url": origin + "/thank-you"},
         {"site": SITE, "type": "pageview", "url": origin + "/docs/intro"},
         {"site": SITE, "type": "pageview", "url": origin + "/docs/faq"},
-        {"site": SITE, "type": "event", "name": "signup"},
+        {"site": SITE, "type": "event", "name": "signup", "url": origin + "/docs/faq"},
         {
             "site": SITE,
             "type": "goal",
             "name": "purchase",
             "revenue": {"amount": "19.99", "currency": "USD"},
+            "url": origin + "/docs/faq",  # the page the goal fired on
         },
     ]
 

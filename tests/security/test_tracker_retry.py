@@ -80,8 +80,8 @@ def test_events_refused_on_one_page_arrive_once_with_the_next_pages_load(
         "type": "goal",
         "name": "purchase",
         "revenue": {"amount": "19.99", "currency": "USD"},
+        "url": capture.origin + "/cart",  # the page it fired on, not the one that sent it
     }
-    assert [r["body"] for r in capture.requests] == [
-        [pv(capture, "/cart"), purchase, pv(capture, "/thanks")]
-    ]
+    thanks = pv(capture, "/thanks", referrer=capture.origin + "/cart")  # the link's page
+    assert [r["body"] for r in capture.requests] == [[pv(capture, "/cart"), purchase, thanks]]
     assert page.evaluate("sessionStorage.getItem('ka_q')") == "[]"

@@ -15,8 +15,7 @@
     };
   }
 
-  // Refused (429, 503) or lost events wait (in sessionStorage too) and are
-  // resent with backoff; acknowledged ones never are.
+  // Refused or lost events wait (in sessionStorage too) for a retry.
   function keep(events) {
     save(queue.concat(events).slice(-50));
     timer = timer || setTimeout(function () { timer = 0; transmit(save([])); }, delay);
@@ -46,20 +45,25 @@
     }
   }
 
+  // Of the query, only utm_* tags; no hash.
   function send(event) {
+    var tags = location.search.match(/[?&]utm_(source|medium|campaign|content|term)=[^&]*/g);
+    event.site = site;
+    event.url = location.origin + location.pathname + (tags ? "?" + tags.join("").slice(1) : "");
+    if (document.referrer) event.referrer = document.referrer;
     if (batch) batch.push(event); else transmit(event);
   }
 
   function custom(type, name, opts) {
-    if (typeof name !== "string" || !name || name.length > 1024) {
+    if (typeof name != "string" || !name || name.length > 1024) {
       return warn(type + " needs a name");
     }
-    var event = { site: site, type: type, name: name };
+    var event = { type: type, name: name };
     var r = opts && opts.revenue;
     if (r) {
-      var amount = typeof r.amount === "number" ? String(r.amount) : r.amount;
-      if (typeof amount === "string" && /^\d{1,12}(\.\d{1,6})?$/.test(amount) &&
-          typeof r.currency === "string" && /^[A-Za-z]{3}$/.test(r.currency)) {
+      var amount = typeof r.amount == "number" ? String(r.amount) : r.amount;
+      if (typeof amount == "string" && /^\d{1,12}(\.\d{1,6})?$/.test(amount) &&
+          typeof r.currency == "string" && /^[A-Za-z]{3}$/.test(r.currency)) {
         event.revenue = { amount: amount, currency: r.currency.toUpperCase() };
       } else {
         warn("bad revenue");
@@ -70,20 +74,17 @@
 
   var TYPES = { track: "event", goal: "goal" };
 
-  // Once per pathname; the hash may hold tokens.
   var pageview = guard(function () {
     if (location.pathname === lastPath) return;
     lastPath = location.pathname;
-    send({ site: site, type: "pageview", url: location.href.split("#")[0] });
+    send({ type: "pageview" });
   });
 
   // SPA routers: no event on pushState.
   function wrap(name) {
     var original = history[name];
     history[name] = function () {
-      var result = original.apply(this, arguments);
-      pageview();
-      return result;
+      try { return original.apply(this, arguments); } finally { pageview(); }
     };
   }
 
@@ -108,17 +109,13 @@
     batch = save([]);
     pageview();
     for (var i = 0; i < stub.length; i++) window.ka.apply(null, stub[i]);
-    var events = batch;
+    transmit(batch);
     batch = null;
-    transmit(events);
   }
 
   guard(function () {
     if (window.ka && window.ka.loaded) return; // included twice
-    script = document.currentScript;
-    for (var all = document.scripts, i = all.length; !script && i--;) {
-      if (/\/ka\.js([?#]|$)/.test(all[i].src)) script = all[i];
-    }
+    script = document.currentScript || document.querySelector('script[src*="/ka.js"]');
     site = script.getAttribute("data-site");
     var ignore;
     try {
@@ -136,7 +133,6 @@
     }
     endpoint = (script.getAttribute("data-api") || script.src.split("/").slice(0, 3).join("/"))
       .replace(/\/+$/, "") + "/api/v1/analytics/events";
-    // Start a prerendered page once shown.
     if (!document.prerendering) start();
     else document.addEventListener("prerenderingchange", guard(start), { once: true });
   })();
