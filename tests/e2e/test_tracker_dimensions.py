@@ -1,0 +1,255 @@
+"""Where a conversion came from, from a real browser to the stored event (issue 14).
+
+A visitor reads a post on Hacker News, follows its link to a shop page tagged
+``?utm_source=newsletter&utm_campaign=spring&other=secret`` and buys. The shop
+page carries the documented ``ka.js`` snippet of a real ``goalgate serve``
+(a subprocess on a temporary SQLite file, with GeoIP off). Chromium resolves
+``news.ycombinator.com`` and ``shop.example`` to 127.0.0.1
+(``--host-resolver-rules``), so both pages come from a stdlib server here while
+the browser sees two real sites: the referrer is what a browser really sends
+across sites (the origin alone, by the default referrer policy), and the shop
+is not on the site's own domain.
+
+The stored events (joined to the key dictionary) must carry exactly: the page,
+the referrer's domain and its source name from the referrer list, the two UTM
+tags, and device, browser and OS parsed from the browser's User-Agent (a fixed
+Chrome-on-Windows string); no country, since no GeoIP database is set. And
+``other=secret`` must be stored nowhere: not in a key, not in the database
+file's bytes, not even in what the browser sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from goalgate.domain.dimensions import STORED
+from goalgate.storage.db import Database
+from tests.conftest import skip_or_fail
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.test_tracker_to_stats import INSTRUMENT, STUB, settle
+from tests.factories import READ, WRITE, bearer, make_site, make_token, with_db
+from tests.server import Server
+
+pytestmark = pytest.mark.e2e
+
+SITE = "sk_shop0example"
+SHOP = "shop.example"
+REFERRER_HOST = "news.ycombinator.com"
+QUERY = "?utm_source=newsletter&utm_campaign=spring&other=secret"
+# What ka.js keeps of that query: the UTM tags, as written.
+SENT_QUERY = "?utm_source=newsletter&utm_campaign=spring"
+USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+)
+
+
+class Pages:
+    """One stdlib server for both sites' pages (the browser maps both names here)."""
+
+    def __init__(self, pages: dict[str, str]) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep pytest output clean
+                pass
+
+            def do_GET(self) -> None:
+                markup = pages.get(self.path.split("?", 1)[0])
+                body = (markup or "not found").encode()
+                self.send_response(200 if markup else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+def shop_page(script_src: str) -> str:
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>shop</title>
+<script>{STUB}</script>
+<script defer data-site="{SITE}" src="{script_src}"></script>
+</head><body>
+<button id="buy"
+  onclick="ka.goal('purchase', {{revenue: {{amount: '49.90', currency: 'USD'}}}})">Buy</button>
+</body></html>"""
+
+
+def post_page(link: str) -> str:
+    return f'<!doctype html><title>HN</title><a id="story" href="{link}">Show HN: a shop</a>'
+
+
+@pytest.fixture(scope="module")
+def mapped_browser() -> Iterator[Any]:
+    """Headless Chromium that resolves the two site names to 127.0.0.1."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright not importable: pip install playwright")
+    if not Path(CHROMIUM).exists():
+        skip_or_fail("Chromium not found at /usr/bin/chromium: apt-get install chromium")
+    rules = f"--host-resolver-rules=MAP {SHOP} 127.0.0.1, MAP {REFERRER_HOST} 127.0.0.1"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, rules])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def stored(database: Path) -> list[dict[str, Any]]:
+    """Every event in insertion order: its kind, matched value and each dimension's value."""
+    columns = ", ".join(
+        f"(SELECT value FROM event_keys WHERE id = e.{d.column}) AS {d.value}"  # noqa: S608
+        for d in STORED
+    )
+    with sqlite3.connect(database) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute(
+            f"SELECT k.kind, k.value, {columns} FROM events AS e "  # noqa: S608
+            "JOIN event_keys AS k ON k.id = e.key_id ORDER BY e.id"
+        ).fetchall()
+    return [dict(row) for row in rows]
+
+
+def key_values(database: Path) -> list[str]:
+    with sqlite3.connect(database) as connection:
+        return [value for (value,) in connection.execute("SELECT value FROM event_keys")]
+
+
+def test_utm_tags_and_referrer_reach_the_stored_events(mapped_browser: Any, tmp_path: Path) -> None:
+    database = tmp_path / "goalgate.db"
+    database_url = f"sqlite+aiosqlite:///{database}"
+
+    async def arrange(db: Database) -> tuple[str, str]:
+        await make_site(db, SITE, domain=SHOP)
+        return await make_token(db, READ, name="read"), await make_token(db, WRITE, name="goals")
+
+    # Playwright's sync API runs an event loop in this thread: asyncio elsewhere.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        read_token, write_token = pool.submit(with_db, database_url, arrange).result()
+
+    server = Server(database_url, workers=1, cwd=tmp_path)
+    pages: Pages | None = None
+    context = None
+    try:
+        server.wait_ready()
+        goals = {}
+        with httpx.Client(base_url=server.base_url, headers=bearer(write_token)) as client:
+            for body in (
+                {"name": "Shop", "type": "pageview", "match_type": "exact", "match_value": "/shop"},
+                {
+                    "name": "Purchase",
+                    "type": "custom",
+                    "match_type": "exact",
+                    "match_value": "purchase",
+                    "currency": "USD",
+                },
+            ):
+                response = client.post(f"/api/v1/analytics/sites/{SITE}/goals", json=body)
+                assert response.status_code == 201, response.text
+                goals[body["name"]] = response.json()["data"]["id"]
+
+        shop_pages: dict[str, str] = {"/shop": shop_page(server.base_url + "/js/ka.js")}
+        pages = Pages(shop_pages)
+        shop = f"http://{SHOP}:{pages.port}"
+        shop_pages["/item"] = post_page(shop + "/shop" + QUERY)
+        referrer = f"http://{REFERRER_HOST}:{pages.port}/"
+
+        context = mapped_browser.new_context(user_agent=USER_AGENT)
+        context.add_init_script(INSTRUMENT)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        page.goto(referrer + "item")
+        page.click("#story")
+        page.wait_for_url(shop + "/shop" + QUERY)
+        assert page.evaluate("document.referrer") == referrer
+        settle(page, 1)
+        page.click("#buy")
+        sent = settle(page, 2)
+        url = shop + "/shop" + SENT_QUERY
+        assert sent == [
+            {"site": SITE, "type": "pageview", "url": url, "referrer": referrer},
+            {
+                "site": SITE,
+                "type": "goal",
+                "name": "purchase",
+                "revenue": {"amount": "49.90", "currency": "USD"},
+                "url": url,
+                "referrer": referrer,
+            },
+        ]
+        assert errors == []
+        assert "secret" not in str(sent)  # never left the browser
+
+        # Each 202 means committed: the rows are there.
+        dimensions = {
+            "page": "/shop",
+            "source": "Hacker News",
+            "referrer_domain": REFERRER_HOST,
+            "utm_source": "newsletter",
+            "utm_medium": None,
+            "utm_campaign": "spring",
+            "utm_content": None,
+            "utm_term": None,
+            "country": None,  # no GOALGATE_GEOIP_DATABASE
+            "device": "Desktop",
+            "browser": "Chrome",
+            "os": "Windows",
+        }
+        assert stored(database) == [
+            {"kind": "pageview", "value": "/shop", **dimensions},
+            {"kind": "goal", "value": "purchase", **dimensions},
+        ]
+
+        # The read API counts them (stats, until breakdowns land here).
+        with httpx.Client(base_url=server.base_url, headers=bearer(read_token)) as client:
+            for name, revenue in (("Shop", None), ("Purchase", Decimal("49.90"))):
+                response = client.get(
+                    f"/api/v1/analytics/sites/{SITE}/goals/{goals[name]}/stats",
+                    params={"period": "7d"},
+                )
+                assert response.status_code == 200, response.text
+                assert json.loads(response.text, parse_float=Decimal) == {
+                    "data": {"conversions": 1, "unique_conversions": 1, "revenue": revenue}
+                }
+    finally:
+        if context is not None:
+            context.close()
+        if pages is not None:
+            pages.close()
+        server.stop()
+
+    # Nothing of "other=secret" anywhere: no key holds it, and no byte of the
+    # database (its WAL included) does; "secret_hash" is a column name.
+    assert not [v for v in key_values(database) if "secret" in v or "other" in v or "?" in v]
+    files = sorted(tmp_path.glob("goalgate.db*"))
+    assert database in files
+    for file in files:
+        assert re.findall(rb"secret(?!_hash)", file.read_bytes()) == [], file.name
