@@ -6,6 +6,8 @@ in the key dictionary (``event_keys``, the ``kind`` below), beside the paths
 and names goals match, and an event row points at it by id. ``PAGE`` reuses
 the path keys themselves; ``ENTRY_PAGE`` is derived at query time (the page of
 the visitor's first pageview of the UTC day) and has no column.
+PAGE values are the keys pageviews are stored under (kind ``pageview``), so a
+pageview row's ``key_id`` equals its ``page_id``.
 
 Values are matched case-insensitively: every value is brought to one written
 form before it is stored or compared (``canonical``), so ``Desktop`` and
@@ -20,6 +22,7 @@ import functools
 import pycountry
 
 from goalgate.domain import referrers
+from goalgate.domain.goals import EventKind
 from goalgate.errors import ValidationFailed
 
 __all__ = [
@@ -69,7 +72,7 @@ class Dimension(enum.Enum):
     def kind(self) -> str:
         """The key dictionary's kind holding this dimension's values."""
         if self in (Dimension.PAGE, Dimension.ENTRY_PAGE):
-            return "path"
+            return EventKind.PAGEVIEW.value  # the very keys pageviews are stored under
         return str(self.value)
 
     @property
