@@ -274,6 +274,7 @@ def events_import(
                 lines,
                 sites=runtime.sites,
                 committer=runtime.committer,
+                attribution=runtime.attribution,
                 batch_size=batch_size,
                 on_line=lambda size: bar.advance(task, size),
             )

@@ -2,7 +2,8 @@
 
 The app's lifespan and the CLI's commands both open one ``Runtime``: the
 database, the per-process caches over it (sites, principals, the key index,
-the daily salt), the group committer, the live hub and the rate limiter. The
+the daily salt), the group committer, the live hub, the rate limiter and
+the attribution of events (user-agent parser, GeoIP database). The
 faces take what they need from it; services receive those parts as arguments,
 never look them up. Closing runs in the reverse order of opening, so that
 events queued for a commit are written, and announced, before the hub and the
@@ -20,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from goalgate.metrics import Metrics, TimedReader
 from goalgate.services import live
+from goalgate.services.attribution import Attribution, ClientTraits
 from goalgate.services.events import DailySalts
 from goalgate.services.group_commit import GroupCommitter, NewKeyBudget
 from goalgate.services.matching import KeyIndex
@@ -44,6 +46,7 @@ class Runtime:
     committer: GroupCommitter
     hub: live.LiveHub
     limiter: RateLimiter
+    attribution: Attribution
     metrics: Metrics | None = None
 
 
@@ -88,6 +91,10 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
         )
         committer = GroupCommitter(db, hub=hub, metrics=metrics, new_keys=new_keys)
         stack.push_async_callback(committer.close)
+        clients = ClientTraits(settings.geoip_database)
+        stack.callback(clients.close)
+        if serving:
+            clients.warm()
         yield Runtime(
             settings=settings,
             db=db,
@@ -103,5 +110,6 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
             committer=committer,
             hub=hub,
             limiter=limiter,
+            attribution=Attribution(clients),
             metrics=metrics,
         )

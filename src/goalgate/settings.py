@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     key_index_max_keys: int = Field(default=1_000_000, ge=1)
     # Keep rate-limit counters in Redis instead of the database (redis://host:port/db).
     redis_url: str | None = None
+    # A MaxMind-format country database (GeoLite2-Country, DB-IP Lite): the
+    # country of each event from its client IP. Unset: country is unknown.
+    geoip_database: Path | None = None
     # Log one line per request ("goalgate.access"); off by default: it costs
     # about as much as serving a cached read. Errors are logged either way.
     access_log: bool = False

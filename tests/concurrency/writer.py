@@ -21,6 +21,7 @@ from goalgate.domain.goals import EventKind
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import events as event_service
 from goalgate.services import goals as goal_service
+from goalgate.services.attribution import Attribution, ClientTraits
 from goalgate.services.group_commit import GroupCommitter
 from goalgate.storage.db import open_database
 from tests.factories import sites_of
@@ -90,6 +91,7 @@ async def write(url: str, site: str, worker: int, count: int, shared: str) -> di
                     sites=sites,
                     salts=salts,
                     committer=committer,
+                    attribution=Attribution(ClientTraits()),
                     principal=None,
                     client=CLIENT,
                     now=datetime.now(UTC),

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 
 from goalgate.app import create_app
 from goalgate.runtime import Runtime
@@ -94,6 +95,31 @@ async def test_new_keys_past_the_daily_bound_are_stored_as_other(
         ("event", "(other)"),
         ("event", "next0"),
     ]
+
+
+@pytest.mark.parametrize("limits", [{"max_new_keys_per_day": 3}])
+async def test_new_dimension_values_count_against_the_same_bound(
+    served: tuple[Client, Runtime], db: Database
+) -> None:
+    # A flood of campaign names grows the dictionary like a flood of paths:
+    # past the bound, the values are "(other)"; the events are all kept.
+    client, _ = served
+    await make_site(db)
+    sent = [
+        {"site": "sk_abc123def456", "type": "event", "name": "e", "utm_campaign": f"c{i}"}
+        for i in range(3)
+    ]
+    response = await client.post(EVENTS_URL, json=sent)
+    assert response.status_code == 202
+    async with db.engine.connect() as connection:
+        campaigns = await connection.execute(
+            text(
+                "SELECT k.value FROM events AS e JOIN event_keys AS k "
+                "ON k.id = e.utm_campaign_id ORDER BY e.id"
+            )
+        )
+        # Three new keys allowed: the name "e", then "c0" and "c1".
+        assert campaigns.scalars().all() == ["c0", "c1", "(other)"]
 
 
 @pytest.mark.parametrize("limits", [{"key_index_max_keys": 5}])

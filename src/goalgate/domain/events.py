@@ -9,12 +9,15 @@ in its batch or file.
 
 from __future__ import annotations
 
+import contextlib
 import urllib.parse
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from goalgate.domain import money, text
+from goalgate.domain.dimensions import EXPLICIT, UTM, Dimension, canonical
 from goalgate.domain.goals import EventKind
+from goalgate.domain.instants import EPOCH, epoch_ms
 from goalgate.errors import ValidationFailed
 
 __all__ = [
@@ -35,9 +38,14 @@ MAX_SITE_KEY_LENGTH = 64
 MAX_URL_LENGTH = 8192
 # Clocks of the machines that backfill drift; a timestamp further ahead is a mistake.
 FUTURE_TOLERANCE = timedelta(minutes=5)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-_FIELDS = frozenset({"site", "type", "url", "path", "name", "revenue", "visitor_id", "timestamp"})
+# Of a page URL's query string, only the campaign tags are read; the rest is
+# thrown away, never stored.
+_UTM_PARAMETERS = {dimension.value: dimension for dimension in UTM}
+_FIELDS = frozenset(
+    {"site", "type", "url", "path", "name", "revenue", "visitor_id", "timestamp", "referrer"}
+    | {dimension.value for dimension in EXPLICIT}
+)
 _REVENUE_FIELDS = frozenset({"amount", "currency"})
 
 
@@ -54,6 +62,13 @@ class EventDraft:
     timestamp_ms: int | None
     revenue_micros: int | None
     revenue_currency: str | None
+    # The page the event happened on (a pageview's own path); None if not sent.
+    page: str | None = None
+    # The referrer URL as sent: the service keeps its domain and source only.
+    referrer: str | None = None
+    # Canonical values sent explicitly or read from the URL's campaign tags
+    # (an explicit field wins over the URL), in ``Dimension`` order.
+    dimensions: tuple[tuple[Dimension, str], ...] = ()
 
 
 def parse_event(raw: object, *, now: datetime) -> EventDraft:
@@ -71,14 +86,28 @@ def parse_event(raw: object, *, now: datetime) -> EventDraft:
 
     site = _text(raw, "site", faults, limit=MAX_SITE_KEY_LENGTH, required=True)
     kind = _kind(raw, faults)
-    value = _value(raw, kind, faults)
+    page, query = _page(raw, kind, faults)
+    value = page if kind is EventKind.PAGEVIEW else _name(raw, kind, faults)
     visitor_id = _text(raw, "visitor_id", faults, limit=MAX_VISITOR_ID_LENGTH)
     timestamp_ms = _timestamp(raw, now, faults)
     micros, currency = _revenue(raw, kind, faults)
+    referrer = _text(raw, "referrer", faults, limit=MAX_URL_LENGTH)
+    dimensions = _dimensions(raw, query, faults)
 
     if faults or site is None or kind is None or value is None:
         raise ValidationFailed("the event is not valid", fields=faults)
-    return EventDraft(site, kind, value, visitor_id, timestamp_ms, micros, currency)
+    return EventDraft(
+        site,
+        kind,
+        value,
+        visitor_id,
+        timestamp_ms,
+        micros,
+        currency,
+        page=page,
+        referrer=referrer,
+        dimensions=dimensions,
+    )
 
 
 def normalize_path(raw: str) -> str:
@@ -146,46 +175,52 @@ def _kind(raw: dict[object, object], faults: dict[str, str]) -> EventKind | None
     return None
 
 
-def _value(raw: dict[object, object], kind: EventKind | None, faults: dict[str, str]) -> str | None:
-    """The matched string: a path for pageviews, a name for the others."""
+def _name(raw: dict[object, object], kind: EventKind | None, faults: dict[str, str]) -> str | None:
+    """The matched string of a custom event or ka.goal() call: its name."""
     if kind is None:
         return None
-    if kind is not EventKind.PAGEVIEW:
-        for field in ("url", "path"):
-            if field in raw:
-                faults[field] = "only allowed for pageviews"
-        return _text(raw, "name", faults, limit=MAX_VALUE_LENGTH, required=True)
-    if "name" in raw:
+    return _text(raw, "name", faults, limit=MAX_VALUE_LENGTH, required=True)
+
+
+def _page(
+    raw: dict[object, object], kind: EventKind | None, faults: dict[str, str]
+) -> tuple[str | None, str]:
+    """The page path (required of pageviews, the page it fired on for others) and URL query."""
+    if kind is EventKind.PAGEVIEW and "name" in raw:
         faults["name"] = "only allowed for events and goals"
     if "url" in raw and "path" in raw:
         faults["path"] = "send either url or path, not both"
-        return None
+        return None, ""
     if "url" in raw:
         return _path_of_url(raw["url"], faults)
-    if "path" not in raw:
+    if "path" in raw:
+        path = _path(raw["path"], faults)
+        sent = raw["path"]
+        query = sent.split("#", 1)[0].partition("?")[2] if isinstance(sent, str) else ""
+        return path, query
+    if kind is EventKind.PAGEVIEW:
         faults["url"] = "is required (or path)"
-        return None
-    return _path(raw["path"], faults)
+    return None, ""
 
 
-def _path_of_url(value: object, faults: dict[str, str]) -> str | None:
+def _path_of_url(value: object, faults: dict[str, str]) -> tuple[str | None, str]:
     if not isinstance(value, str):
         faults["url"] = "must be a string"
-        return None
+        return None, ""
     if len(value) > MAX_URL_LENGTH:
         faults["url"] = f"must be at most {MAX_URL_LENGTH} characters"
-        return None
+        return None, ""
     if _has_control_or_surrogate(value):
         faults["url"] = "must not contain control characters"
-        return None
+        return None, ""
     try:
         parts = urllib.parse.urlsplit(value)
     except ValueError:
         parts = None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         faults["url"] = "must be an absolute http or https URL"
-        return None
-    return _bounded_path(normalize_path(parts.path), "url", faults)
+        return None, ""
+    return _bounded_path(normalize_path(parts.path), "url", faults), parts.query
 
 
 def _path(value: object, faults: dict[str, str]) -> str | None:
@@ -209,6 +244,41 @@ def _bounded_path(path: str, field: str, faults: dict[str, str]) -> str | None:
     return path
 
 
+def _dimensions(
+    raw: dict[object, object], query: str, faults: dict[str, str]
+) -> tuple[tuple[Dimension, str], ...]:
+    """Explicit dimension fields, over the campaign tags of the page URL's query.
+
+    A faulty explicit field is the sender's mistake and refuses the event; a
+    faulty tag in a URL is a visitor's link, and is ignored (the pageview
+    still counts).
+    """
+    found: dict[Dimension, str] = {}
+    for name, value in urllib.parse.parse_qsl(query):
+        dimension = _UTM_PARAMETERS.get(name.lower())
+        if dimension is None or dimension in found or _has_control_or_surrogate(value):
+            continue
+        with contextlib.suppress(ValueError):
+            found[dimension] = canonical(dimension, value)
+    for dimension in EXPLICIT:
+        if dimension.value not in raw:
+            continue
+        sent = raw[dimension.value]
+        if not isinstance(sent, str):
+            faults[dimension.value] = "must be a string"
+        elif _has_control_or_surrogate(sent):
+            faults[dimension.value] = "must not contain control characters"
+        else:
+            try:
+                found[dimension] = canonical(dimension, sent)
+            except ValueError as exc:
+                faults[dimension.value] = str(exc)
+    return tuple(sorted(found.items(), key=lambda item: _ORDER[item[0]]))
+
+
+_ORDER = {dimension: position for position, dimension in enumerate(Dimension)}
+
+
 def _timestamp(raw: dict[object, object], now: datetime, faults: dict[str, str]) -> int | None:
     if "timestamp" not in raw:
         return None
@@ -222,14 +292,14 @@ def _timestamp(raw: dict[object, object], now: datetime, faults: dict[str, str])
     if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
         faults["timestamp"] = "must be ISO 8601 with an offset, e.g. 2024-03-30T23:30:00Z"
         return None
-    if moment < _EPOCH:
+    if moment < EPOCH:
         faults["timestamp"] = "must not be before 1970"
         return None
     if moment > now + FUTURE_TOLERANCE:
         minutes = int(FUTURE_TOLERANCE.total_seconds() // 60)
         faults["timestamp"] = f"must not be more than {minutes} minutes in the future"
         return None
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
+    return epoch_ms(moment)
 
 
 def _revenue(

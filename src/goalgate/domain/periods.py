@@ -13,9 +13,10 @@ import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from goalgate.domain.instants import epoch_ms, instant_of
 from goalgate.errors import ValidationFailed
 
 __all__ = [
@@ -34,9 +35,7 @@ MAX_CUSTOM_DAYS = 3660
 MIN_DATE = date(1970, 1, 1)
 MAX_DATE = date(9998, 12, 31)
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
-_ONE_MS = timedelta(milliseconds=1)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Entries of the zone database that are not place names: "localtime" is the
 # host's own setting, "Factory" a placeholder, "posixrules" a rules template.
@@ -77,11 +76,11 @@ class DateRange:
 
     @property
     def start_ms(self) -> int:
-        return _to_ms(self.start)
+        return epoch_ms(self.start)
 
     @property
     def end_ms(self) -> int:
-        return _to_ms(self.end)
+        return epoch_ms(self.end)
 
     @property
     def days(self) -> int:
@@ -129,7 +128,7 @@ def resolve_period(
             raise ValidationFailed(
                 "from and to are only allowed with period=custom.", fields=misplaced
             )
-        today = day_of(_to_ms(now), timezone)
+        today = day_of(epoch_ms(now), timezone)
         if chosen is Period.LAST_7_DAYS:
             begin = today - timedelta(days=6)
         elif chosen is Period.LAST_30_DAYS:
@@ -169,7 +168,7 @@ def resolve_period(
 def day_of(instant_ms: int, timezone: str) -> date:
     """Return the site-calendar day that the epoch-ms instant falls in."""
     zone = _zone(timezone)
-    local = (_EPOCH + timedelta(milliseconds=instant_ms)).astimezone(zone).date()
+    local = instant_of(instant_ms).astimezone(zone).date()
     # The local date is the answer except around rare transitions that move a
     # clock back across midnight; the boundaries are the definition, so obey them.
     while instant_ms < _day_start_ms(local, timezone):
@@ -275,8 +274,8 @@ def _date_range(first: date, last: date, name: str) -> DateRange:
         first=first,
         last=last,
         timezone=name,
-        start=_EPOCH + timedelta(milliseconds=start_ms),
-        end=_EPOCH + timedelta(milliseconds=end_ms),
+        start=instant_of(start_ms),
+        end=instant_of(end_ms),
     )
 
 
@@ -285,8 +284,8 @@ def _day_start_ms(day: date, timezone: str) -> int:
     """The first instant (epoch ms) whose local date in ``timezone`` is ``day`` or later."""
     zone = _zone(timezone)
     midnight = datetime(day.year, day.month, day.day)
-    early = _to_ms(midnight.replace(tzinfo=zone, fold=0))
-    late = _to_ms(midnight.replace(tzinfo=zone, fold=1))
+    early = epoch_ms(midnight.replace(tzinfo=zone, fold=0))
+    late = epoch_ms(midnight.replace(tzinfo=zone, fold=1))
     lo, hi = min(early, late), max(early, late)
     if _local_date(lo, zone) >= day:
         return lo
@@ -303,11 +302,7 @@ def _day_start_ms(day: date, timezone: str) -> int:
 
 
 def _local_date(instant_ms: int, zone: zoneinfo.ZoneInfo) -> date:
-    return (_EPOCH + timedelta(milliseconds=instant_ms)).astimezone(zone).date()
-
-
-def _to_ms(moment: datetime) -> int:
-    return (moment - _EPOCH) // _ONE_MS
+    return instant_of(instant_ms).astimezone(zone).date()
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:

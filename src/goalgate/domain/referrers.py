@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["Referral", "referral_of", "source_names", "source_of_domain"]
+__all__ = ["Referral", "referral_of", "source_names", "source_of_domain", "source_of_tag"]
 
 # The operator's copy of the list, read instead of the packaged one.
 _LIST_ENV = "GOALGATE_REFERRER_LIST"
@@ -61,6 +61,13 @@ def source_of_domain(domain: str) -> str:
         if name is not None:
             return name
     return domain
+
+
+def source_of_tag(tag: str) -> str:
+    """The source a ``utm_source`` tag names: a listed domain's source, else the tag."""
+    if "." in tag:
+        return source_of_domain(tag.lower().removeprefix("www."))
+    return tag
 
 
 def source_names() -> frozenset[str]:

@@ -19,17 +19,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from goalgate.domain import visitors
+from goalgate.domain.dimensions import Dimension
 from goalgate.domain.events import EventDraft
+from goalgate.domain.instants import epoch_ms
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import Forbidden, NotFound
+from goalgate.services.attribution import Attribution
 from goalgate.services.group_commit import GroupCommitter, NewEvent
 from goalgate.services.sites import SiteDirectory
 from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
 
 __all__ = ["Client", "DailySalts", "new_event", "record_events"]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ async def record_events(
     sites: SiteDirectory,
     salts: DailySalts,
     committer: GroupCommitter,
+    attribution: Attribution,
     principal: Principal | None,
     client: Client,
     now: datetime | None = None,
@@ -58,18 +60,19 @@ async def record_events(
     """
     now = now or datetime.now(UTC)
     _authorise_backdating(principal, drafts)
-    ids = await sites.ids_of({draft.site_key for draft in drafts})
+    found = await sites.by_keys({draft.site_key for draft in drafts})
     unknown = {
         f"{index}.site": "no such site"
         for index, draft in enumerate(drafts)
-        if draft.site_key not in ids
+        if draft.site_key not in found
     }
     if unknown:
         raise NotFound("site not found", fields=unknown)
     salt = None
     if any(draft.visitor_id is None for draft in drafts):
         salt = await salts.salt_of(now)
-    now_ms = (now - _EPOCH) // timedelta(milliseconds=1)
+    now_ms = epoch_ms(now)
+    traits = attribution.clients.of(client.ip, client.user_agent)
     events = []
     for draft in drafts:
         if draft.visitor_id is not None:
@@ -81,12 +84,23 @@ async def record_events(
             visitor = visitors.anonymous_visitor(
                 salt=salt, site_key=draft.site_key, ip=client.ip, user_agent=client.user_agent
             )
-        events.append(new_event(draft, site_id=ids[draft.site_key], visitor=visitor, now_ms=now_ms))
+        site = found[draft.site_key]
+        dimensions = attribution.dimensions(draft, site_domain=site.domain, client=traits)
+        events.append(
+            new_event(draft, site_id=site.id, visitor=visitor, now_ms=now_ms, dimensions=dimensions)
+        )
     await committer.submit(events)
     return len(events)
 
 
-def new_event(draft: EventDraft, *, site_id: int, visitor: int, now_ms: int) -> NewEvent:
+def new_event(
+    draft: EventDraft,
+    *,
+    site_id: int,
+    visitor: int,
+    now_ms: int,
+    dimensions: tuple[tuple[Dimension, str], ...],
+) -> NewEvent:
     """The stored form of a draft; a draft without timestamp happens at ``now_ms``."""
     return NewEvent(
         site_id=site_id,
@@ -96,6 +110,7 @@ def new_event(draft: EventDraft, *, site_id: int, visitor: int, now_ms: int) -> 
         visitor=visitor,
         revenue_micros=draft.revenue_micros,
         revenue_currency=draft.revenue_currency,
+        dimensions=dimensions,
     )
 
 

@@ -16,22 +16,23 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import msgspec
 
 from goalgate.domain import visitors
 from goalgate.domain.events import EventDraft, parse_event
+from goalgate.domain.instants import epoch_ms
 from goalgate.errors import Unavailable, ValidationFailed
 from goalgate.services import events as event_service
+from goalgate.services.attribution import Attribution
 from goalgate.services.group_commit import GroupCommitter, NewEvent
 from goalgate.services.sites import SiteDirectory
 
 __all__ = ["IMPORT_BATCH", "ImportReport", "Rejection", "import_events"]
 
 IMPORT_BATCH = 1000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
 # Anonymous visitor numbers are the lower half of the 63-bit range.
 _ANONYMOUS_BITS = 62
@@ -55,6 +56,7 @@ async def import_events(
     *,
     sites: SiteDirectory,
     committer: GroupCommitter,
+    attribution: Attribution,
     batch_size: int = IMPORT_BATCH,
     on_line: Callable[[int], None] | None = None,
     now: datetime | None = None,
@@ -65,7 +67,7 @@ async def import_events(
     Raises Unavailable if a commit fails; the batches before it stay stored.
     """
     now = now or datetime.now(UTC)
-    now_ms = (now - _EPOCH) // timedelta(milliseconds=1)
+    now_ms = epoch_ms(now)
     report = ImportReport()
     batch: list[NewEvent] = []
     last_line = 0
@@ -91,8 +93,16 @@ async def import_events(
         if site is None:
             report.rejected.append(Rejection(number, f"site: no such site {draft.site_key!r}"))
             continue
+        # No client here: the dimensions are the line's own (and its page and referrer).
+        dimensions = attribution.dimensions(draft, site_domain=site.domain)
         batch.append(
-            event_service.new_event(draft, site_id=site.id, visitor=_visitor(draft), now_ms=now_ms)
+            event_service.new_event(
+                draft,
+                site_id=site.id,
+                visitor=_visitor(draft),
+                now_ms=now_ms,
+                dimensions=dimensions,
+            )
         )
         if len(batch) >= batch_size:
             await _store(committer, batch, report, last_line)

@@ -86,10 +86,10 @@ class SiteDirectory:
         self._entries[key] = (now + (FOUND_TTL_S if site else MISSING_TTL_S), site)
         return site
 
-    async def ids_of(self, keys: set[str]) -> dict[str, int]:
-        """The ids of the sites among ``keys`` that exist."""
+    async def by_keys(self, keys: set[str]) -> dict[str, SiteRecord]:
+        """The sites among ``keys`` that exist, by key."""
         found = {key: await self.by_key(key) for key in keys}
-        return {key: site.id for key, site in found.items() if site is not None}
+        return {key: site for key, site in found.items() if site is not None}
 
 
 def possible_key(key: str) -> bool:

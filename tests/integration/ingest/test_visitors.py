@@ -11,6 +11,7 @@ from sqlalchemy import text
 from goalgate.domain.events import parse_event
 from goalgate.domain.visitors import anonymous_visitor, identified_visitor
 from goalgate.services import events as event_service
+from goalgate.services.attribution import Attribution, ClientTraits
 from goalgate.services.group_commit import GroupCommitter
 from goalgate.storage.db import Database
 from tests.factories import EVENTS_URL, sites_of, stored_events
@@ -133,6 +134,7 @@ async def test_different_ips_with_the_same_agent_are_different_visitors(
                 sites=sites_of(db),
                 salts=salts,
                 committer=committer,
+                attribution=Attribution(ClientTraits()),
                 principal=None,
                 client=event_service.Client(ip=ip, user_agent="Firefox"),
                 now=now,

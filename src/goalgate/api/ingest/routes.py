@@ -96,6 +96,7 @@ async def post_events(
         sites=runtime.sites,
         salts=runtime.salts,
         committer=runtime.committer,
+        attribution=runtime.attribution,
         principal=principal,
         client=client,
         now=now,
