@@ -329,7 +329,7 @@ def test_script_included_twice_sends_one_pageview(page, capture):
 
 UTM_QUERY = (
     "?gclid=abc&utm_source=Newsletter&ref=x&utm_campaign=spring%20sale&token=secret"
-    "&utm_medium=email&utm_content=top&utm_term=shoes&utm_id=7&xutm_source=no&#frag"
+    "&utm_medium=email&utm_content=top&UTM_Term=shoes&utm_id=7&xutm_source=no&#frag"
 )
 
 
@@ -338,8 +338,8 @@ def test_url_keeps_the_five_utm_tags_and_nothing_else_of_the_query(page, capture
     page.evaluate("ka.goal('signup')")
     tags = (
         "?utm_source=Newsletter&utm_campaign=spring%20sale&utm_medium=email"
-        "&utm_content=top&utm_term=shoes"
-    )  # as written in the address, in its order, still encoded
+        "&utm_content=top&UTM_Term=shoes"
+    )  # as written in the address (any case, as the server reads them), in order, encoded
     expected = [pv(capture, "/landing" + tags), ev(capture, "/landing" + tags, "goal", "signup")]
     assert settle(page, capture) == expected
     for request in capture.requests:

@@ -3,7 +3,9 @@
 A visitor reads a post on Hacker News, follows its link to a shop page tagged
 ``?utm_source=newsletter&utm_campaign=spring&other=secret`` and buys. The shop
 page carries the documented ``ka.js`` snippet of a real ``goalgate serve``
-(a subprocess on a temporary SQLite file, with GeoIP off). Chromium resolves
+(a subprocess on a temporary SQLite file), run twice: without a GeoIP
+database, and with ``GOALGATE_GEOIP_DATABASE`` naming a small one (built
+with ``mmdb-writer``) that places 127.0.0.1 in Germany. Chromium resolves
 ``news.ycombinator.com`` and ``shop.example`` to 127.0.0.1
 (``--host-resolver-rules``), so both pages come from a stdlib server here while
 the browser sees two real sites: the referrer is what a browser really sends
@@ -13,7 +15,7 @@ is not on the site's own domain.
 The stored events (joined to the key dictionary) must carry exactly: the page,
 the referrer's domain and its source name from the referrer list, the two UTM
 tags, and device, browser and OS parsed from the browser's User-Agent (a fixed
-Chrome-on-Windows string); no country, since no GeoIP database is set. And
+Chrome-on-Windows string), and the country only when GeoIP is on. And
 ``other=secret`` must be stored nowhere: not in a key, not in the database
 file's bytes, not even in what the browser sent.
 """
@@ -141,7 +143,21 @@ def key_values(database: Path) -> list[str]:
         return [value for (value,) in connection.execute("SELECT value FROM event_keys")]
 
 
-def test_utm_tags_and_referrer_reach_the_stored_events(mapped_browser: Any, tmp_path: Path) -> None:
+def geoip_database(path: Path) -> Path:
+    """A GeoLite2-Country-shaped database that places the loopback network in Germany."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-Country")
+    writer.insert_network(IPSet(["127.0.0.0/8"]), {"country": {"iso_code": "DE"}})
+    writer.to_db_file(str(path))
+    return path
+
+
+@pytest.mark.parametrize("geoip", [False, True], ids=["geoip-off", "geoip-on"])
+def test_utm_tags_and_referrer_reach_the_stored_events(
+    mapped_browser: Any, tmp_path: Path, geoip: bool
+) -> None:
     database = tmp_path / "goalgate.db"
     database_url = f"sqlite+aiosqlite:///{database}"
 
@@ -153,7 +169,8 @@ def test_utm_tags_and_referrer_reach_the_stored_events(mapped_browser: Any, tmp_
     with ThreadPoolExecutor(max_workers=1) as pool:
         read_token, write_token = pool.submit(with_db, database_url, arrange).result()
 
-    server = Server(database_url, workers=1, cwd=tmp_path)
+    env = {"GOALGATE_GEOIP_DATABASE": str(geoip_database(tmp_path / "country.mmdb"))}
+    server = Server(database_url, workers=1, cwd=tmp_path, env=env if geoip else None)
     pages: Pages | None = None
     context = None
     try:
@@ -195,7 +212,7 @@ def test_utm_tags_and_referrer_reach_the_stored_events(mapped_browser: Any, tmp_
         sent = settle(page, 2)
         url = shop + "/shop" + SENT_QUERY
         assert sent == [
-            {"site": SITE, "type": "pageview", "url": url, "referrer": referrer},
+            [{"site": SITE, "type": "pageview", "url": url, "referrer": referrer}],  # load batch
             {
                 "site": SITE,
                 "type": "goal",
@@ -218,7 +235,7 @@ def test_utm_tags_and_referrer_reach_the_stored_events(mapped_browser: Any, tmp_
             "utm_campaign": "spring",
             "utm_content": None,
             "utm_term": None,
-            "country": None,  # no GOALGATE_GEOIP_DATABASE
+            "country": "DE" if geoip else None,  # from the IP, only with the database
             "device": "Desktop",
             "browser": "Chrome",
             "os": "Windows",

@@ -227,8 +227,9 @@ class _Attribution:
                 tags.append((Dimension.UTM_TERM, rng.choice(_SEARCH_TERMS)))
             elif medium == "email":
                 tags.append((Dimension.UTM_CONTENT, rng.choice(("header", "article", "footer"))))
-            # An email app sends no referrer: the tag names the source.
-            source = "Newsletter" if referrer_domain is None else None
+            # An email app sends no referrer: the tag names the source, as the
+            # server reads it (services.attribution).
+            source = referrers.source_of_tag(utm_source) if referrer_domain is None else None
         else:
             weights = self._blog_weights if landing.startswith("/blog/") else self._weights
             referrer_domain = rng.choices(self._referrals, weights=weights)[0]

@@ -47,7 +47,7 @@
 
   // Of the query, only utm_* tags; no hash.
   function send(event) {
-    var tags = location.search.match(/[?&]utm_(source|medium|campaign|content|term)=[^&]*/g);
+    var tags = location.search.match(/[?&]utm_(source|medium|campaign|content|term)=[^&]*/gi);
     event.site = site;
     event.url = location.origin + location.pathname + (tags ? "?" + tags.join("").slice(1) : "");
     if (document.referrer) event.referrer = document.referrer;
