@@ -51,6 +51,32 @@ GOALS = {
 }
 
 
+# (kind, value, ts, visitor, revenue_micros, currency, source, country)
+Row = tuple[str, str, int, int, int | None, str | None, str | None, str | None]
+# Where visits come from (None: direct), and from which countries: the
+# breakdown and filter benchmarks group and filter by these.
+SOURCES = (
+    (None, 0.40),
+    ("Google", 0.30),
+    ("Twitter", 0.08),
+    ("Newsletter", 0.07),
+    ("Hacker News", 0.05),
+    ("DuckDuckGo", 0.05),
+    ("Bing", 0.03),
+    ("Reddit", 0.02),
+)
+COUNTRIES = (("US", 0.35), ("DE", 0.2), ("GB", 0.1), ("FR", 0.1), ("JP", 0.05), (None, 0.2))
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[str | None, float], ...]) -> str | None:
+    roll = rng.random()
+    for value, share in weighted:
+        roll -= share
+        if roll < 0:
+            return value
+    return weighted[-1][0]
+
+
 @dataclass(frozen=True)
 class BenchDatabase:
     path: Path
@@ -123,50 +149,53 @@ async def _prepare_schema(url: str, *, goals: int = 0) -> tuple[str, dict[str, s
         await db.close()
 
 
-def _base_rows(
-    base: int, now_ms: int, rng: random.Random
-) -> list[tuple[str, str, int, int, int | None, str | None]]:
-    """(kind, value, ts, visitor, revenue_micros, currency) of the shared base events."""
-    rows: list[tuple[str, str, int, int, int | None, str | None]] = []
+def _base_rows(base: int, now_ms: int, rng: random.Random) -> list[Row]:
+    """The shared base events (see ``Row``)."""
+    rows: list[Row] = []
     visitors = max(base // 4, 10)
     for i in range(base):
         ts = now_ms - rng.randrange(365 * DAY_MS)
         visitor = rng.randrange(visitors)
+        source, country = _pick(rng, SOURCES), _pick(rng, COUNTRIES)
         roll = i / base
         if roll < SIGNUP_SHARE:
-            rows.append(("event", "signup", ts, visitor, None, None))
+            rows.append(("event", "signup", ts, visitor, None, None, source, country))
         elif roll < SIGNUP_SHARE + BLOG_SHARE:
-            rows.append(("pageview", f"/blog/{rng.randrange(BLOG_POSTS)}", ts, visitor, None, None))
+            path = f"/blog/{rng.randrange(BLOG_POSTS)}"
+            rows.append(("pageview", path, ts, visitor, None, None, source, country))
         else:
             cents = rng.randrange(500, 20_000)
-            rows.append(("goal", "purchase", ts, visitor, cents * 10_000, "USD"))
+            rows.append(("goal", "purchase", ts, visitor, cents * 10_000, "USD", source, country))
     return rows
 
 
-def _filler_rows(
-    count: int, now_ms: int, rng: random.Random
-) -> list[tuple[str, str, int, int, int | None, str | None]]:
+def _filler_rows(count: int, now_ms: int, rng: random.Random) -> list[Row]:
     """Events that match none of the benchmark goals."""
     paths = _other_paths(rng)
-    rows: list[tuple[str, str, int, int, int | None, str | None]] = []
+    rows: list[Row] = []
     visitors = max(count // 4, 10)
     for _ in range(count):
         ts = now_ms - rng.randrange(365 * DAY_MS)
         visitor = rng.randrange(visitors)
+        source, country = _pick(rng, SOURCES), _pick(rng, COUNTRIES)
         if rng.random() < 0.75:
-            rows.append(("pageview", rng.choice(paths), ts, visitor, None, None))
+            rows.append(("pageview", rng.choice(paths), ts, visitor, None, None, source, country))
         else:
-            rows.append(("event", rng.choice(OTHER_EVENTS), ts, visitor, None, None))
+            name = rng.choice(OTHER_EVENTS)
+            rows.append(("event", name, ts, visitor, None, None, source, country))
     return rows
 
 
-def _insert(path: Path, rows: list[tuple[str, str, int, int, int | None, str | None]]) -> None:
+def _insert(path: Path, rows: list[Row]) -> None:
     conn = sqlite3.connect(path)
     try:
         site_id = conn.execute("SELECT id FROM sites WHERE key = ?", (SITE_KEY,)).fetchone()[0]
-        keys: dict[tuple[str, str], int] = {}
-        for kind, value, *_ in rows:
-            keys.setdefault((kind, value), 0)
+        keys: dict[tuple[str, str | None], int] = {}
+        for row in rows:
+            keys.setdefault((row[0], row[1]), 0)
+            for kind, label in (("source", row[6]), ("country", row[7])):
+                if label is not None:
+                    keys.setdefault((kind, label), 0)
         with conn:
             for kind, value in keys:
                 cur = conn.execute(
@@ -182,10 +211,21 @@ def _insert(path: Path, rows: list[tuple[str, str, int, int, int | None, str | N
                 with conn:
                     conn.executemany(
                         "INSERT INTO events (site_id, key_id, ts, visitor, revenue_micros, "
-                        "revenue_currency) VALUES (?, ?, ?, ?, ?, ?)",
+                        "revenue_currency, page_id, source_id, country_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [
-                            (site_id, keys[(k, v)], ts, vis, rev, cur)
-                            for k, v, ts, vis, rev, cur in part
+                            (
+                                site_id,
+                                keys[(k, v)],
+                                ts,
+                                vis,
+                                rev,
+                                cur,
+                                keys[(k, v)] if k == "pageview" else None,
+                                keys.get(("source", source)),
+                                keys.get(("country", country)),
+                            )
+                            for k, v, ts, vis, rev, cur, source, country in part
                         ],
                     )
                 progress.advance(task, len(part))
@@ -227,12 +267,14 @@ def build_many_paths(directory: Path, *, paths: int, now_ms: int, seed: int = 13
     token, _ = asyncio.run(_prepare_schema(url, goals=0))
     ids = asyncio.run(_series_goals(url, token))
     rng = random.Random(seed)
-    rows = [
+    rows: list[Row] = [
         (
             "pageview",
             f"/blog/{n}",
             now_ms - rng.randrange(365 * DAY_MS),
             rng.randrange(paths),
+            None,
+            None,
             None,
             None,
         )

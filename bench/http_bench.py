@@ -47,7 +47,18 @@ GRAPHQL_LIST = (
     "query Goals($key: String!) { site(key: $key) { goals(first: 20) "
     "{ nodes { id name type matchType matchValue currency } } } }"
 )
-EVENT = {"site": SITE, "type": "pageview", "url": "https://bench.example.com/pricing"}
+# What ka.js sends for a pageview from a campaign link, with a browser's
+# User-Agent: the attribution (referrer list, campaign tags, ua-parser) is on.
+EVENT = {
+    "site": SITE,
+    "type": "pageview",
+    "url": "https://bench.example.com/pricing?utm_source=newsletter&utm_campaign=spring",
+    "referrer": "https://www.google.com/",
+}
+BROWSER = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+)
 
 
 @dataclass(frozen=True)
@@ -217,7 +228,7 @@ def measure(directory: Path, *, seconds: float) -> tuple[list[Figure], str | Non
             connections=32,
             method="POST",
             body=json.dumps(EVENT),
-            headers={"Content-Type": "text/plain"},
+            headers={"Content-Type": "text/plain", "User-Agent": BROWSER},
         )
     # After the server stopped: everything it acknowledged is committed by now.
     stored = _events_stored(url) - before
