@@ -26,6 +26,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -39,8 +40,6 @@ import pytest
 from goalgate.domain.dimensions import STORED
 from goalgate.storage.db import Database
 from tests.conftest import skip_or_fail
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_tracker_to_stats import INSTRUMENT, STUB, settle
 from tests.factories import READ, WRITE, bearer, make_site, make_token, with_db
 from tests.server import Server
 
@@ -52,6 +51,25 @@ REFERRER_HOST = "news.ycombinator.com"
 QUERY = "?utm_source=newsletter&utm_campaign=spring&other=secret"
 # What ka.js keeps of that query: the UTM tags, as written.
 SENT_QUERY = "?utm_source=newsletter&utm_campaign=spring"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download is never used
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+EVENTS_PATH = "/api/v1/analytics/events"
+STUB = "window.ka = window.ka || function(){(window.ka.q = window.ka.q || []).push(arguments)};"
+# Records the body of every send ka.js starts and the status each gets.
+INSTRUMENT = """
+(() => {
+  const log = window.__ka = {sent: [], statuses: []};
+  const origFetch = window.fetch;
+  window.fetch = function (url, init) {
+    const result = origFetch.apply(this, arguments);
+    if (String(url).indexOf('__EVENTS__') !== -1) {
+      log.sent.push(JSON.parse(init.body));
+      result.then((r) => log.statuses.push(r.status), () => log.statuses.push('network error'));
+    }
+    return result;
+  };
+})();
+""".replace("__EVENTS__", EVENTS_PATH)
 USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
@@ -88,6 +106,17 @@ class Pages:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+
+def settle(page: Any, count: int) -> list[Any]:
+    """The bodies of the page's first ``count`` sends, once each has its 202 (committed)."""
+    deadline = time.monotonic() + 15
+    while len(page.evaluate("window.__ka.statuses")) < count:
+        assert time.monotonic() < deadline, f"timed out waiting for {count} answered send(s)"
+        time.sleep(0.05)  # poll interval, not a fixed wait
+    log = page.evaluate("window.__ka")
+    assert log["statuses"] == [202] * count
+    return list(log["sent"])
 
 
 def shop_page(script_src: str) -> str:
