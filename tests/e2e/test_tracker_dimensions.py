@@ -198,8 +198,10 @@ def test_utm_tags_and_referrer_reach_the_stored_events(
     with ThreadPoolExecutor(max_workers=1) as pool:
         read_token, write_token = pool.submit(with_db, database_url, arrange).result()
 
-    env = {"GOALGATE_GEOIP_DATABASE": str(geoip_database(tmp_path / "country.mmdb"))}
-    server = Server(database_url, workers=1, cwd=tmp_path, env=env if geoip else None)
+    env = None
+    if geoip:
+        env = {"GOALGATE_GEOIP_DATABASE": str(geoip_database(tmp_path / "country.mmdb"))}
+    server = Server(database_url, workers=1, cwd=tmp_path, env=env)
     pages: Pages | None = None
     context = None
     try:
