@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, Table, delete, func, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from goalgate.domain.dimensions import STORED
+from goalgate.storage import dialect
 from goalgate.storage.db import Database
 from goalgate.storage.tables import Event, EventKey, VisitorSalt
 
@@ -61,12 +61,6 @@ async def _run(session: AsyncSession, statement: Any, params: Any = None) -> Cur
     return result
 
 
-def _insert_ignoring_conflicts(session: AsyncSession, table: Table) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
-
-
 async def resolve_keys(session: AsyncSession, triples: Iterable[KeyTriple]) -> dict[KeyTriple, int]:
     """The id of each (site, kind, value), creating the missing dictionary entries."""
     wanted = sorted(set(triples))
@@ -90,7 +84,7 @@ async def resolve_keys(session: AsyncSession, triples: Iterable[KeyTriple]) -> d
     # sequence number on PostgreSQL even when it conflicts.
     await _run(
         session,
-        _insert_ignoring_conflicts(session, _KEYS),
+        dialect.insert_ignoring_conflicts(session.get_bind().dialect.name, _KEYS),
         [{"site_id": s, "kind": k, "value": v} for s, k, v in missing],
     )
     found.update(await _known_keys(session, missing))
@@ -145,7 +139,9 @@ async def daily_salt(session: AsyncSession, day: str, candidate: str) -> str:
     everyone reads the winner, so all workers hash visitors alike that day.
     """
     await _run(
-        session, _insert_ignoring_conflicts(session, _SALTS), [{"day": day, "salt": candidate}]
+        session,
+        dialect.insert_ignoring_conflicts(session.get_bind().dialect.name, _SALTS),
+        [{"day": day, "salt": candidate}],
     )
     result = await _run(session, select(_SALTS.c.salt).where(_SALTS.c.day == day))
     return str(result.scalar_one())

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.storage import dialect
 from goalgate.storage.db import Reader
 from goalgate.storage.records import GoalRecord
 from goalgate.storage.tables import Goal
@@ -77,7 +78,7 @@ async def page_of_goals(
         params["type"] = goal_type
     if after is not None:
         sql += " AND (created_at > :at OR (created_at = :at AND id > :after_id))"
-        params["at"] = _stored_instant(reader, after[0])
+        params["at"] = dialect.stored_instant(reader.dialect, after[0])
         params["after_id"] = after[1]
     rows = await reader.rows(sql + _ORDER + " LIMIT :limit", params)
     return [GoalRecord.from_row(row) for row in rows]
@@ -90,9 +91,3 @@ async def count_goals(reader: Reader, site_id: int, *, goal_type: str | None) ->
         params["type"] = goal_type
     rows = await reader.rows(sql, params)
     return int(rows[0][0])
-
-
-def _stored_instant(reader: Reader, when: datetime) -> object:
-    # As UTCDateTime writes it: SQLite keeps naive UTC text, PostgreSQL a timestamptz.
-    utc = when.astimezone(UTC)
-    return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if reader.dialect == "sqlite" else utc

@@ -9,11 +9,10 @@ sync sends every counter of a worker in one transaction.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 
+from goalgate.storage import dialect
 from goalgate.storage.db import Database
 from goalgate.storage.tables import RateCounter
 
@@ -28,7 +27,6 @@ class DatabaseCounters:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._insert: Any = sqlite.insert if db.dialect == "sqlite" else postgresql.insert
         self._next_prune = 0.0
 
     async def add(self, counts: list[tuple[str, int, int, int]]) -> list[int]:
@@ -39,7 +37,7 @@ class DatabaseCounters:
             # Core statements on the session's connection: no ORM rows to hydrate.
             connection = await session.connection()
             for key, window_start, expires_at, amount in counts:
-                statement = self._insert(table).values(
+                statement = dialect.insert(self._db.dialect, table).values(
                     key=key, window_start=window_start, hits=amount, expires_at=expires_at
                 )
                 statement = statement.on_conflict_do_update(

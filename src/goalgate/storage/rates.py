@@ -7,32 +7,22 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.storage import dialect
 from goalgate.storage.tables import ExchangeRate
 
 __all__ = ["base_currency", "rates_in_force", "upsert_rates"]
 
 _TABLE = ExchangeRate.__table__  # type: ignore[attr-defined]
 
-_IN_FORCE = {
-    "sqlite": """
-        WITH q AS (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d
-                   FROM json_each(:rows))
-        SELECT q.c, q.d, (SELECT r.rate FROM exchange_rates AS r
-                          WHERE r.currency = q.c AND r.day <= q.d
-                          ORDER BY r.day DESC LIMIT 1)
-        FROM q
-    """,
-    "postgresql": """
-        WITH q AS (SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(c text, d text))
-        SELECT q.c, q.d, (SELECT r.rate FROM exchange_rates AS r
-                          WHERE r.currency = q.c AND r.day <= q.d
-                          ORDER BY r.day DESC LIMIT 1)
-        FROM q
-    """,
-}
+# The asked (currency, day) pairs arrive as JSON rows {"currency", "day"}.
+_IN_FORCE = """
+    SELECT asked.currency, asked.day, (SELECT r.rate FROM exchange_rates AS r
+                                       WHERE r.currency = asked.currency AND r.day <= asked.day
+                                       ORDER BY r.day DESC LIMIT 1)
+    FROM asked
+"""
 
 
 async def base_currency(session: AsyncSession) -> str | None:
@@ -50,8 +40,7 @@ async def upsert_rates(
     if not rows:
         return
     conn = await session.connection()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(_TABLE)
+    statement = dialect.insert(conn.dialect.name, _TABLE)
     statement = statement.on_conflict_do_update(
         index_elements=["currency", "day"],
         set_={"rate": statement.excluded.rate, "base": statement.excluded.base},
@@ -68,7 +57,10 @@ async def rates_in_force(
     if not wanted:
         return {}
     conn = await session.connection()
-    statement = text(_IN_FORCE["sqlite" if conn.dialect.name == "sqlite" else "postgresql"])
-    rows = json.dumps([{"c": c, "d": d} for c, d in wanted])
+    asked = dialect.json_rows(
+        conn.dialect.name, "asked", "rows", [("currency", "text"), ("day", "text")]
+    )
+    statement = text(f"WITH {asked} {_IN_FORCE}")
+    rows = json.dumps([{"currency": c, "day": d} for c, d in wanted])
     result = await conn.execute(statement, {"rows": rows})
     return {(str(c), str(d)): Decimal(rate) for c, d, rate in result if rate is not None}
