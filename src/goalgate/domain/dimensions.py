@@ -69,7 +69,10 @@ class Dimension(enum.Enum):
     def kind(self) -> str:
         """The key dictionary's kind holding this dimension's values."""
         if self in (Dimension.PAGE, Dimension.ENTRY_PAGE):
-            return "path"
+            # The very keys of pageviews (EventKind.PAGEVIEW): a pageview row's
+            # page_id is then its key_id, which ENTRY_PAGE relies on, and a
+            # page is stored once, not once per kind.
+            return "pageview"
         return str(self.value)
 
     @property
