@@ -117,9 +117,7 @@ def stats_filter(clauses: Sequence[FilterClause]) -> StatsFilter:
     if len(clauses) > MAX_CLAUSES:
         raise _fault(f"at most {MAX_CLAUSES} clauses")
     unique = dict.fromkeys(clauses)
-    return tuple(
-        sorted(unique, key=lambda c: (c.dimension.value, c.operator.value, c.values))
-    )
+    return tuple(sorted(unique, key=lambda c: (c.dimension.value, c.operator.value, c.values)))
 
 
 def parse_clause(text: str) -> FilterClause:
