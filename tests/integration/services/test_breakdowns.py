@@ -56,12 +56,10 @@ def event(
     )
 
 
-async def arrange(db: Database, currency: str | None = "USD") -> tuple[KeyIndex, StatsQuery]:
-    key = await make_site(db)
-    _, goal = await goal_on(
-        db, key, name="Buy", type="custom", match_type="exact", match_value="buy", currency=currency
-    )
-    site = await site_store.site_by_key(db.reader, key)
+async def write_sample(db: Database, site_key: str) -> None:
+    """Four visitors in March 2024 (UTC) converting on "buy" from Google, Twitter
+    and nowhere; a Bing conversion in April (outside the period); rates EUR-based."""
+    site = await site_store.site_by_key(db.reader, site_key)
     assert site is not None
     await rates.import_rates(db, RATES.splitlines(keepends=True), base="eur")
     g, tw = "Google", "Twitter"
@@ -85,6 +83,16 @@ async def arrange(db: Database, currency: str | None = "USD") -> tuple[KeyIndex,
     ]  # fmt: skip
     async with db.write() as session:
         await write_events(session, events)
+
+
+async def arrange(db: Database, currency: str | None = "USD") -> tuple[KeyIndex, StatsQuery]:
+    key = await make_site(db)
+    _, goal = await goal_on(
+        db, key, name="Buy", type="custom", match_type="exact", match_value="buy", currency=currency
+    )
+    await write_sample(db, key)
+    site = await site_store.site_by_key(db.reader, key)
+    assert site is not None
     rng = resolve_period("custom", timezone="UTC", now=NOW, first="2024-03-01", last="2024-03-31")
     return KeyIndex(db.reader), StatsQuery(site=site, goal=goal, range=rng)
 
