@@ -175,7 +175,8 @@ async def test_unknown_dimension_is_a_validation_error(
 ) -> None:
     goal = await arranged(client, db, site, token)
     body = await breakdown(client, token, site, goal, by="COLOUR")
-    assert "errors" in body and body.get("data") is None
+    assert "errors" in body
+    assert body.get("data") is None
 
 
 async def test_breakdown_needs_analytics_read(
@@ -240,4 +241,4 @@ async def test_breakdowns_of_many_goals_cost_the_same_statements_as_of_two(
     assert few == many
     # The page of goals, the key refreshes, the breakdown, foreign revenue and
     # the visitors of the values shown.
-    assert many <= 8
+    assert many <= 10
