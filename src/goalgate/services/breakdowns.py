@@ -90,8 +90,10 @@ class Breakdown:
         return encode_cursor(self.rows[-1]) if self.rows else None
 
 
-def dimension_named(name: str, field: str = "by") -> Dimension:
+def dimension_named(name: str | None, field: str = "by") -> Dimension:
     """The dimension of its REST spelling (``utm_source``); a fault naming ``field``."""
+    if name is None:
+        raise ValidationFailed(f"{field} is required", fields={field: "is required"})
     try:
         return Dimension(name.strip().lower())
     except ValueError:
@@ -241,7 +243,7 @@ async def goal_breakdown(
     site_key: str,
     goal_id: str,
     *,
-    by: str,
+    by: str | None,
     period: str | None = None,
     start_date: str | None = None,
     end_date: str | None = None,

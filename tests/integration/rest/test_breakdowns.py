@@ -95,6 +95,8 @@ async def test_filters_apply_to_breakdown_and_stats(
     ("params", "fields"),
     [
         ({"by": "colour"}, ["by"]),
+        ({}, ["by"]),
+        ({"by": "source", "limit": "ten"}, ["limit"]),
         ({"by": "source", "limit": 0}, ["limit"]),
         ({"by": "source", "after": "nonsense"}, ["after"]),
         ({"by": "source", "filter": "country:is:XX"}, ["filter"]),

@@ -112,11 +112,14 @@ Filter = Annotated[
         schema_extra={"one_of": None, "type": "array", "items": {"type": "string"}},
     ),
 ]
+# Required, but checked by the service so that a missing one is a 422 naming
+# "by", like an unknown one (Litestar's own check answers a 400).
 By = Annotated[
-    str,
+    str | None,
     QueryParameter(
         description="The dimension to break conversions down by",
-        schema_extra={"type": "string", "enum": [d.value for d in Dimension]},
+        required=True,
+        schema_extra={"one_of": None, "type": "string", "enum": [d.value for d in Dimension]},
     ),
 ]
 Limit = Annotated[
@@ -394,7 +397,7 @@ class GoalsController(Controller):
         goal_id: str,
         runtime: Runtime,
         principal: Principal,
-        by: By,
+        by: By = None,
         period: Period = None,
         first: From = None,
         last: To = None,
