@@ -29,7 +29,7 @@ from goalgate.api.security_headers import add_security_headers
 from goalgate.api.tracing import tracing_plugins
 from goalgate.errors import Unavailable
 from goalgate.runtime import Runtime, open_runtime
-from goalgate.services.ratelimit import parse_rate
+from goalgate.services.ratelimit import parse_quota
 from goalgate.settings import Settings
 
 __all__ = ["create_app"]
@@ -87,8 +87,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers,
         middleware=[
             RateLimitMiddleware(
-                token=parse_rate(settings.rate_limit_token),
-                ingest=parse_rate(settings.rate_limit_ingest),
+                token=parse_quota(settings.rate_limit_token),
+                ingest=parse_quota(settings.rate_limit_ingest),
             )
         ],
         before_send=[add_security_headers],

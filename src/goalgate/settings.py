@@ -97,9 +97,9 @@ class Settings(BaseSettings):
     @classmethod
     def _check_rate(cls, value: str) -> str:
         # Imported here: settings must stay importable without the service layer.
-        from goalgate.services.ratelimit import parse_rate
+        from goalgate.services.ratelimit import parse_quota
 
-        parse_rate(value)  # raises ValueError with the reason; pydantic reports it
+        parse_quota(value)  # raises ValueError with the reason; pydantic reports it
         return value
 
     @field_validator("redis_url")

@@ -88,6 +88,7 @@ OPERATIONS = [
     "PATCH /api/v1/analytics/sites/{key}/goals/{goal_id}",
     "DELETE /api/v1/analytics/sites/{key}/goals/{goal_id}",
     "GET /api/v1/analytics/sites/{key}/goals/{goal_id}/stats",
+    "GET /api/v1/analytics/sites/{key}/goals/{goal_id}/breakdown",
     "POST /api/v1/analytics/sites/{key}/goals/preview",
     "POST /api/v1/analytics/events",
 ]

@@ -137,3 +137,24 @@ def test_every_documented_operation_passes_the_default_budget() -> None:
     # The frontend's dashboard: the site, its goal connection, and 100 x (a
     # goal, its stats, their revenue).
     assert costs["Dashboard"] == 302
+
+
+BREAKDOWNS = """
+query B($site: String!) {
+  site(key: $site) {
+    goals(first: 20) {
+      nodes { breakdown(by: SOURCE, first: 100) { nodes { value conversionRate } } }
+    }
+  }
+}
+"""
+
+
+def test_breakdowns_are_priced_goals_x_first() -> None:
+    schema = build_schema()._schema
+    document = parse(BREAKDOWNS)
+    operation = get_operation_ast(document)
+    assert operation is not None
+    # The site, its goal connection, 20 goals, each a breakdown connection of 100 rows.
+    cost = operation_cost(schema, document, operation, {}).cost
+    assert cost == 1 + 1 + 20 + 20 * (1 + 100)

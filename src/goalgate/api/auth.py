@@ -20,7 +20,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 
-from goalgate.api.ratelimit import anon_key, bearer_secret, token_rate
+from goalgate.api.ratelimit import anon_key, bearer_secret, token_quota
 from goalgate.domain.tokens import Principal
 from goalgate.errors import Unauthenticated
 from goalgate.runtime import Runtime
@@ -47,24 +47,24 @@ async def authenticate(runtime: Runtime, authorization: str | None, client_ip: s
     cached = runtime.principals.cached(authorization)
     if cached is not None:
         return cached
-    rate = token_rate(runtime.settings.rate_limit_token)
+    quota = token_quota(runtime.settings.rate_limit_token)
     limiter: RateLimiter = runtime.limiter
     # Only a sent token costs a lookup; a request without one is counted by the middleware.
-    counted = rate is not None and bearer_secret(authorization) is not None
-    if counted and rate is not None:
-        refusal = limiter.refusal(anon_key(client_ip), rate)
+    counted = quota is not None and bearer_secret(authorization) is not None
+    if counted and quota is not None:
+        refusal = limiter.refusal(anon_key(client_ip), quota)
         if refusal is not None:
-            limiter.raise_if_refused(refusal, rate)
+            limiter.raise_if_refused(refusal, quota)
     try:
         return await runtime.principals.authenticate(authorization)
     except Unauthenticated:
-        if counted and rate is not None:
+        if counted and quota is not None:
             try:
-                decision = await limiter.hit(anon_key(client_ip), rate)
+                decision = await limiter.hit(anon_key(client_ip), quota)
             except Exception:
                 log.exception("rate-limit store failed; not counting a failed token")
             else:
-                limiter.raise_if_refused(decision, rate)
+                limiter.raise_if_refused(decision, quota)
         raise
 
 

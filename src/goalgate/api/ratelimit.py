@@ -32,7 +32,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from goalgate.runtime import Runtime
-from goalgate.services.ratelimit import Decision, Rate, RateLimiter, parse_rate
+from goalgate.services.ratelimit import Decision, Quota, RateLimiter, parse_quota
 
 __all__ = [
     "INGEST_PATH",
@@ -42,7 +42,7 @@ __all__ = [
     "client_ip",
     "limit_key",
     "token_key",
-    "token_rate",
+    "token_quota",
 ]
 
 log = logging.getLogger("goalgate.ratelimit")
@@ -93,9 +93,9 @@ def token_key(authorization: str | None, ip: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def token_rate(text: str) -> Rate | None:
+def token_quota(text: str) -> Quota | None:
     """A rate setting (``GOALGATE_RATE_LIMIT_TOKEN``...) parsed, once per distinct value."""
-    return parse_rate(text)
+    return parse_quota(text)
 
 
 def limit_key(scope: Scope) -> tuple[str, str] | None:
@@ -113,27 +113,27 @@ class RateLimitMiddleware(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, *, token: Rate | None, ingest: Rate | None) -> None:
-        self._rates = {"token": token, "ingest": ingest}
+    def __init__(self, *, token: Quota | None, ingest: Quota | None) -> None:
+        self._quotas = {"token": token, "ingest": ingest}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         # Preflights are answered by the CORS wrapper; a stray OPTIONS costs nothing.
         found = None if scope.get("method") == "OPTIONS" else limit_key(scope)
-        rate = None if found is None else self._rates[found[0]]
-        if found is None or rate is None:
+        quota = None if found is None else self._quotas[found[0]]
+        if found is None or quota is None:
             await next_app(scope, receive, send)
             return
         runtime: Runtime = scope["litestar_app"].state.runtime
         limiter: RateLimiter = runtime.limiter
         try:
-            decision = await limiter.hit(found[1], rate)
+            decision = await limiter.hit(found[1], quota)
         except Exception:
             log.exception("rate-limit store failed; letting the request through")
             await next_app(scope, receive, send)
             return
         if not decision.allowed and runtime.metrics is not None:
             runtime.metrics.refused(found[0])
-        limiter.raise_if_refused(decision, rate)
+        limiter.raise_if_refused(decision, quota)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -4,7 +4,7 @@ A dimension value is low-cardinality text (a source name, a campaign, a
 country code). Events store none of it inline: each value lives once per site
 in the key dictionary (``event_keys``, the ``kind`` below), beside the paths
 and names goals match, and an event row points at it by id. ``PAGE`` reuses
-the path keys themselves; ``ENTRY_PAGE`` is derived at query time (the page of
+the pageview keys themselves; ``ENTRY_PAGE`` is derived at query time (the page of
 the visitor's first pageview of the UTC day) and has no column.
 PAGE values are the keys pageviews are stored under (kind ``pageview``), so a
 pageview row's ``key_id`` equals its ``page_id``.
@@ -72,7 +72,9 @@ class Dimension(enum.Enum):
     def kind(self) -> str:
         """The key dictionary's kind holding this dimension's values."""
         if self in (Dimension.PAGE, Dimension.ENTRY_PAGE):
-            return EventKind.PAGEVIEW.value  # the very keys pageviews are stored under
+            # The very keys of pageviews: a pageview row's page_id is then its
+            # key_id, which ENTRY_PAGE relies on, and a page is stored once.
+            return EventKind.PAGEVIEW.value
         return str(self.value)
 
     @property

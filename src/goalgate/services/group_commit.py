@@ -41,7 +41,7 @@ from goalgate.domain.dimensions import Dimension
 from goalgate.errors import Unavailable
 from goalgate.metrics import Metrics
 from goalgate.services import live
-from goalgate.services.ratelimit import Rate, RateLimiter
+from goalgate.services.ratelimit import Quota, RateLimiter
 from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
 
@@ -94,12 +94,12 @@ class NewKeyBudget:
 
     def __init__(self, limiter: RateLimiter, per_day: int) -> None:
         self._limiter = limiter
-        self._rate = Rate(count=per_day, seconds=_DAY_S)
+        self._quota = Quota(count=per_day, seconds=_DAY_S)
 
     async def grant(self, site_id: int, wanted: int) -> int:
         """How many of ``wanted`` new keys the site may still add today (counted)."""
         try:
-            return await self._limiter.take(f"new-keys:{site_id}", self._rate, wanted)
+            return await self._limiter.take(f"new-keys:{site_id}", self._quota, wanted)
         except Exception:  # the store is down: keep the events as sent
             log.exception("new-key budget unavailable; storing new keys as sent")
             return wanted

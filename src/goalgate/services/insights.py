@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from goalgate.domain import money
+from goalgate.domain.filters import NO_FILTER, StatsFilter
 from goalgate.domain.goals import validate_goal
 from goalgate.domain.periods import DateRange, Interval, bucket_starts
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services.currency import Converted, convert_foreign
+from goalgate.services.filters import event_filters
 from goalgate.services.matching import KeyIndex
 from goalgate.services.sites import SiteDirectory, visible_site
 from goalgate.services.stats import (
@@ -25,6 +27,7 @@ from goalgate.services.stats import (
 )
 from goalgate.services.tokens import require
 from goalgate.storage import stats as stats_store
+from goalgate.storage.conditions import NO_CONDITIONS, EventFilter
 from goalgate.storage.db import Database
 from goalgate.storage.records import GoalRecord, SiteRecord
 
@@ -122,10 +125,29 @@ def _bucket(
     return Bucket(first, aggregate.conversions, aggregate.unique_conversions, revenue)
 
 
-async def visitors_for(db: Database, pairs: Sequence[tuple[SiteRecord, DateRange]]) -> list[int]:
-    """Unique visitors of each site over each range (one SQL statement)."""
-    requests = [(tag, site.id, rng.start_ms, rng.end_ms) for tag, (site, rng) in enumerate(pairs)]
-    found = await stats_store.site_visitors(db.reader, requests)
+async def visitors_for(
+    db: Database,
+    pairs: Sequence[tuple[SiteRecord, DateRange]],
+    *,
+    keys: KeyIndex | None = None,
+    filters: Sequence[StatsFilter] | None = None,
+) -> list[int]:
+    """Unique visitors of each site over each range, among the events that pass
+    each pair's filter (``filters``, resolved through ``keys``): one SQL
+    statement per distinct filter."""
+    chosen = list(filters) if filters is not None else [NO_FILTER] * len(pairs)
+    wheres: list[EventFilter] = [NO_CONDITIONS] * len(pairs)
+    if keys is not None and any(chosen):
+        wheres = await event_filters(
+            keys, [(site.id, f) for (site, _), f in zip(pairs, chosen, strict=True)]
+        )
+    groups: dict[EventFilter, list[int]] = defaultdict(list)
+    for tag, where in enumerate(wheres):
+        groups[where].append(tag)
+    found: dict[int, int] = {}
+    for where, tags in groups.items():
+        requests = [(t, pairs[t][0].id, pairs[t][1].start_ms, pairs[t][1].end_ms) for t in tags]
+        found.update(await stats_store.site_visitors(db.reader, requests, where))
     return [found[tag] for tag in range(len(pairs))]
 
 
@@ -143,6 +165,7 @@ async def preview_goal(
     period: str | None = None,
     start_date: str | None = None,
     end_date: str | None = None,
+    stats_filter: StatsFilter = NO_FILTER,
 ) -> GoalPreview:
     """The stats a goal would have, and the values it matches most; saves nothing.
 
@@ -171,7 +194,7 @@ async def preview_goal(
         updated_at=now,
         version=1,
     )
-    query = StatsQuery(site=site, goal=draft, range=rng)
+    query = StatsQuery(site=site, goal=draft, range=rng, filter=stats_filter)
     # The draft is matched once; its stats and its top values read the same keys.
     [request] = await aggregate_requests(keys, [query])
     [stats] = await stats_of_requests(db, [query], [request])

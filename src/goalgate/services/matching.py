@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from goalgate.domain.goals import EventKind, GoalType, MatchType, compile_matcher, event_kind_of
+from goalgate.domain.goals import GoalType, MatchType, compile_matcher, event_kind_of
 from goalgate.errors import ValidationFailed
 from goalgate.metrics import Metrics
 from goalgate.storage import stats as stats_store
@@ -122,7 +122,9 @@ class KeyIndex:
         self._max_keys = max_keys
         self._clock = clock
         # Least recently used first.
-        self._dictionaries: OrderedDict[tuple[int, EventKind], _Dictionary] = OrderedDict()
+        # Keyed by (site id, kind): the kinds of events (EventKind) and of
+        # dimension values (domain.dimensions.Dimension.kind).
+        self._dictionaries: OrderedDict[tuple[int, str], _Dictionary] = OrderedDict()
         self._keys = 0
 
     @property
@@ -133,9 +135,9 @@ class KeyIndex:
     @property
     def dictionaries(self) -> list[tuple[int, str]]:
         """The (site id, kind) of each dictionary mirrored now, least recently used first."""
-        return [(site_id, kind.value) for site_id, kind in self._dictionaries]
+        return [(site_id, str(kind)) for site_id, kind in self._dictionaries]
 
-    async def _fresh(self, site_id: int, kind: EventKind) -> _Dictionary:
+    async def _fresh(self, site_id: int, kind: str) -> _Dictionary:
         wanted = (site_id, kind)
         dictionary = self._dictionaries.get(wanted)
         if dictionary is None:
@@ -151,7 +153,7 @@ class KeyIndex:
             self._metrics.keys_added(added_count)
         return dictionary
 
-    def _evict(self, keep: set[tuple[int, EventKind]]) -> None:
+    def _evict(self, keep: set[tuple[int, str]]) -> None:
         """Drop whole dictionaries, least recently used first, until under ``max_keys``.
 
         ``keep`` (those in use by the current call) go last; they go too when
@@ -190,6 +192,53 @@ class KeyIndex:
             ]
         return [value or "" for value in values]
 
+    async def ids_of_values(
+        self, site_id: int, kind: str, values: Sequence[str], *, contains: bool = False
+    ) -> list[int]:
+        """Ids of the site's keys of ``kind`` equal to one of ``values`` or, with
+        ``contains``, containing one of them ignoring case (``values`` case-folded).
+
+        A substring test reads the whole dictionary of that kind: on a worker
+        thread past a few keys, within the time budget (BudgetExceeded, on
+        ``filter``, past it).
+        """
+        wanted = (site_id, kind)
+        try:
+            dictionary = await self._fresh(site_id, kind)
+            if not contains:
+                return [dictionary.by_value[v] for v in values if v in dictionary.by_value]
+            needles = tuple(values)
+
+            def matcher(value: str) -> bool:
+                folded = value.casefold()
+                return any(needle in folded for needle in needles)
+
+            until = len(dictionary.values)
+            test = _Test(
+                dictionary.ids,
+                dictionary.values,
+                matcher,
+                0,
+                until,
+                self._clock() + self._budget_s,
+                self._clock,
+            )
+            if until <= _INLINE_KEYS:
+                test.run()
+            else:
+                await asyncio.to_thread(test.run)
+            if test.reached < until:
+                raise BudgetExceeded(
+                    "filtering is over its time budget",
+                    fields={
+                        "filter": f"testing the site's {until} distinct values took longer "
+                        f"than the {self._budget_s:g} s budget (GOALGATE_MATCH_BUDGET_S)"
+                    },
+                )
+            return test.matched
+        finally:
+            self._evict({wanted})
+
     async def matching_keys_many(self, goals: Sequence[GoalMatch]) -> list[list[int]]:
         """Matching key ids for each goal, refreshing each dictionary once.
 
@@ -199,7 +248,7 @@ class KeyIndex:
         of them takes longer than the time budget.
         """
         deadline = self._clock() + self._budget_s
-        fresh: dict[tuple[int, EventKind], _Dictionary] = {}
+        fresh: dict[tuple[int, str], _Dictionary] = {}
         results: list[list[int]] = []
         try:
             for goal in goals:

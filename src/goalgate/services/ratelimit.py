@@ -45,7 +45,7 @@ from typing import Protocol
 
 from goalgate.errors import RateLimited
 
-__all__ = ["SYNC_EVERY_S", "CounterStore", "Decision", "Rate", "RateLimiter", "parse_rate"]
+__all__ = ["SYNC_EVERY_S", "CounterStore", "Decision", "Quota", "RateLimiter", "parse_quota"]
 
 log = logging.getLogger("goalgate.ratelimit")
 
@@ -63,7 +63,7 @@ _RATE_RE = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
-class Rate:
+class Quota:
     """At most ``count`` requests per ``seconds``-long window."""
 
     count: int
@@ -73,7 +73,7 @@ class Rate:
         return f"{self.count}/{self.seconds}s"
 
 
-def parse_rate(text: str) -> Rate | None:
+def parse_quota(text: str) -> Quota | None:
     """``"600/minute"`` or ``"100/10 seconds"`` as a Rate; ``"0"`` (or ``""``) as None (off).
 
     Raises ValueError, saying what is accepted, for anything else.
@@ -90,7 +90,7 @@ def parse_rate(text: str) -> Rate | None:
     seconds = int(match["multiple"] or 1) * _UNIT_SECONDS[match["unit"].lower()]
     if count < 1 or seconds < 1:
         raise ValueError(f"{text!r}: the count and the window must be at least 1")
-    return Rate(count=count, seconds=seconds)
+    return Quota(count=count, seconds=seconds)
 
 
 class CounterStore(Protocol):
@@ -179,7 +179,7 @@ class RateLimiter:
     def store(self) -> CounterStore:
         return self._store
 
-    async def hit(self, key: str, rate: Rate, amount: int = 1) -> Decision:
+    async def hit(self, key: str, quota: Quota, amount: int = 1) -> Decision:
         """Count ``amount`` hits of ``key`` (one request, or a batch's events).
 
         The decision says whether they may proceed. Hits that would pass the
@@ -187,26 +187,26 @@ class RateLimiter:
         counted, so a refused batch does not use up what is left.
         """
         now = self.clock()
-        window_start = int(now // rate.seconds) * rate.seconds
-        window_end = window_start + rate.seconds
+        window_start = int(now // quota.seconds) * quota.seconds
+        window_end = window_start + quota.seconds
         bucket = self._buckets.get(key)
         if bucket is None or bucket.window_start != window_start:
             bucket = self._buckets[key] = _Bucket(window_start, window_end)
         store_down = time.monotonic() < self._store_down_until
         divisor = self._share_divisor
-        if bucket.known + amount <= rate.count and (
-            store_down or not _over_share(bucket, rate, divisor, amount)
+        if bucket.known + amount <= quota.count and (
+            store_down or not _over_share(bucket, quota, divisor, amount)
         ):
             bucket.pending += amount
             hits = bucket.known
             self._start_syncing()
-        elif bucket.known + amount > rate.count:
+        elif bucket.known + amount > quota.count:
             hits = bucket.known + amount  # refused on what is known already: nothing to count
         else:
             async with bucket.syncing:
-                if bucket.known + amount > rate.count:
+                if bucket.known + amount > quota.count:
                     hits = bucket.known + amount
-                elif _over_share(bucket, rate, divisor, amount):
+                elif _over_share(bucket, quota, divisor, amount):
                     sending, bucket.pending = bucket.pending + amount, 0
                     try:
                         await bucket.send(self._store, key, sending)
@@ -218,38 +218,38 @@ class RateLimiter:
                     bucket.pending += amount
                     hits = bucket.known
         return Decision(
-            allowed=hits <= rate.count,
-            limit=rate.count,
-            remaining=max(rate.count - hits, 0),
+            allowed=hits <= quota.count,
+            limit=quota.count,
+            remaining=max(quota.count - hits, 0),
             reset_after=max(math.ceil(window_end - now), 1),
         )
 
-    async def take(self, key: str, rate: Rate, amount: int) -> int:
+    async def take(self, key: str, quota: Quota, amount: int) -> int:
         """Count and grant up to ``amount`` hits, as many as ``key`` has room for."""
         now = self.clock()
-        window_start = int(now // rate.seconds) * rate.seconds
+        window_start = int(now // quota.seconds) * quota.seconds
         bucket = self._buckets.get(key)
         known = bucket.known if bucket is not None and bucket.window_start == window_start else 0
-        granted = max(0, min(amount, rate.count - known))
+        granted = max(0, min(amount, quota.count - known))
         if granted == 0:
             return 0
-        decision = await self.hit(key, rate, granted)
+        decision = await self.hit(key, quota, granted)
         return granted if decision.allowed else 0
 
-    def refusal(self, key: str, rate: Rate) -> Decision | None:
+    def refusal(self, key: str, quota: Quota) -> Decision | None:
         """The refusal ``key`` would get now, without counting; None while it has room."""
         now = self.clock()
-        window_start = int(now // rate.seconds) * rate.seconds
+        window_start = int(now // quota.seconds) * quota.seconds
         bucket = self._buckets.get(key)
         if bucket is None or bucket.window_start != window_start:
             return None
-        if bucket.known < rate.count:
+        if bucket.known < quota.count:
             return None
         return Decision(
             allowed=False,
-            limit=rate.count,
+            limit=quota.count,
             remaining=0,
-            reset_after=max(math.ceil(window_start + rate.seconds - now), 1),
+            reset_after=max(math.ceil(window_start + quota.seconds - now), 1),
         )
 
     def _start_syncing(self) -> None:
@@ -313,22 +313,22 @@ class RateLimiter:
             log.warning("rate-limit counts of the last %.1f s were not sent", self._sync_every)
 
     @staticmethod
-    def raise_if_refused(decision: Decision, rate: Rate, what: str = "requests") -> None:
+    def raise_if_refused(decision: Decision, quota: Quota, what: str = "requests") -> None:
         """Raise RateLimited (429, with Retry-After) when the decision refuses the request."""
         if not decision.allowed:
             raise RateLimited(
-                f"too many {what}: at most {rate.count} per {_window_words(rate.seconds)}; "
+                f"too many {what}: at most {quota.count} per {_window_words(quota.seconds)}; "
                 f"retry in {decision.reset_after} s",
                 retry_after=decision.reset_after,
             )
 
 
-def _over_share(bucket: _Bucket, rate: Rate, divisor: int, amount: int = 1) -> bool:
+def _over_share(bucket: _Bucket, quota: Quota, divisor: int, amount: int = 1) -> bool:
     """Whether ``amount`` more hits exceed what this worker may count without syncing."""
     if not bucket.has_synced:
         return True
     # Below one hit of share, every hit syncs: small limits are exact.
-    return bucket.pending + amount > (rate.count - bucket.synced) // divisor
+    return bucket.pending + amount > (quota.count - bucket.synced) // divisor
 
 
 def _window_words(seconds: int) -> str:

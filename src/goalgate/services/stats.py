@@ -17,10 +17,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from goalgate.domain import money
+from goalgate.domain.filters import NO_FILTER, StatsFilter
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.domain.periods import DateRange, resolve_period
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services.currency import Converted, convert_foreign
+from goalgate.services.filters import event_filters
 from goalgate.services.goals import find_goal
 from goalgate.services.matching import GoalMatch, KeyIndex
 from goalgate.services.sites import SiteDirectory, visible_site
@@ -57,11 +59,13 @@ class GoalStats:
 
 @dataclass(frozen=True, slots=True)
 class StatsQuery:
-    """One goal over one resolved period (its site already authorised)."""
+    """One goal over one resolved period (its site already authorised), counting
+    only the events that pass ``filter``."""
 
     site: SiteRecord
     goal: GoalRecord
     range: DateRange
+    filter: StatsFilter = NO_FILTER
 
 
 def site_range(
@@ -85,7 +89,8 @@ def site_range(
 async def aggregate_requests(
     keys: KeyIndex, queries: Sequence[StatsQuery]
 ) -> list[stats_store.AggregateRequest]:
-    """Each query as the keys its goal matches over its range, tagged by position."""
+    """Each query as the keys its goal matches over its range, and the conditions
+    of its filter, tagged by position."""
     matches = await keys.matching_keys_many(
         [
             GoalMatch(
@@ -97,6 +102,7 @@ async def aggregate_requests(
             for query in queries
         ]
     )
+    wheres = await event_filters(keys, [(query.site.id, query.filter) for query in queries])
     return [
         stats_store.AggregateRequest(
             tag=tag,
@@ -105,8 +111,9 @@ async def aggregate_requests(
             start_ms=query.range.start_ms,
             end_ms=query.range.end_ms,
             currency=query.goal.currency,
+            where=where,
         )
-        for tag, (query, key_ids) in enumerate(zip(queries, matches, strict=True))
+        for tag, (query, key_ids, where) in enumerate(zip(queries, matches, wheres, strict=True))
     ]
 
 
@@ -168,11 +175,14 @@ async def goal_stats(
     period: str | None = None,
     start_date: str | None = None,
     end_date: str | None = None,
+    stats_filter: StatsFilter = NO_FILTER,
 ) -> GoalStats:
-    """Stats of one goal over a period of the site's calendar (scope analytics:read)."""
+    """Stats of one goal over a period of the site's calendar, of the events
+    that pass ``stats_filter`` (scope analytics:read)."""
     require(principal, Scope.ANALYTICS_READ)
     site = await visible_site(sites, principal, site_key)
     goal = await find_goal(db.reader, site, goal_id)
     rng = site_range(site, period, start_date, end_date)
-    [stats] = await stats_for(db, keys, [StatsQuery(site=site, goal=goal, range=rng)])
+    query = StatsQuery(site=site, goal=goal, range=rng, filter=stats_filter)
+    [stats] = await stats_for(db, keys, [query])
     return stats

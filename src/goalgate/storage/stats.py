@@ -28,6 +28,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from goalgate.storage.conditions import NO_CONDITIONS, EventFilter, filter_sql
 from goalgate.storage.db import Reader
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "ForeignRevenue",
     "aggregate_buckets",
     "aggregate_goals",
+    "by_filter",
     "conversions_by_key",
     "key_values",
     "keys_after",
@@ -55,6 +57,9 @@ class AggregateRequest:
     start_ms: int
     end_ms: int
     currency: str | None
+    # Conditions on the events' dimensions (filters); requests are grouped by
+    # them, one statement per distinct filter.
+    where: EventFilter = NO_CONDITIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +172,24 @@ _ONE_GOAL_KEYS = {
 _CUR_PARAMETER = {"sqlite": ":cur", "postgresql": "CAST(:cur AS text)"}
 
 
-def _one_goal_statement(dialect: str) -> str:
-    # Built from constants; every value is a bound parameter.
+def _one_goal_statement(dialect: str, where: EventFilter = NO_CONDITIONS) -> str:
+    # Built from constants and dictionary ids; every other value is a bound parameter.
     return (
         f"SELECT {_measures(dialect, cur=_CUR_PARAMETER[dialect])} FROM events AS ev "  # noqa: S608
         f"WHERE ev.site_id = :site AND ev.key_id IN {_ONE_GOAL_KEYS[dialect]} "
-        "AND ev.ts >= :s AND ev.ts < :e"
+        f"AND ev.ts >= :s AND ev.ts < :e{filter_sql(where)}"
     )
+
+
+def by_filter(
+    requests: Sequence[AggregateRequest],
+) -> dict[EventFilter, list[AggregateRequest]]:
+    """Requests that ask for events, grouped by their conditions (one statement each)."""
+    groups: dict[EventFilter, list[AggregateRequest]] = {}
+    for request in requests:
+        if request.key_ids:
+            groups.setdefault(request.where, []).append(request)
+    return groups
 
 
 def _goal_rows(requests: Sequence[AggregateRequest]) -> str:
@@ -239,26 +255,24 @@ async def aggregate_goals(
 ) -> dict[int, Aggregate]:
     """Conversions, unique visitors and revenue per request tag, in one statement."""
     found = {r.tag: EMPTY for r in requests}
-    asking = [r for r in requests if r.key_ids]
-    if not asking:
-        return found
     dialect = _family(reader)
-    if len(asking) == 1:
-        [one] = asking
-        params = {
-            "keys": json.dumps(list(one.key_ids)),
-            "site": one.site_id,
-            "s": one.start_ms,
-            "e": one.end_ms,
-            "cur": one.currency,
-        }
-        [measures] = await reader.heavy_rows(_one_goal_statement(dialect), params)
-        found[one.tag] = _aggregate(measures)
-        return found
-    statement = _statement(dialect, f"m.g, {_measures(dialect)}", "m.g")
-    result = await reader.heavy_rows(statement, {"rows": _goal_rows(asking)})
-    for tag, *measures in result:
-        found[int(tag)] = _aggregate(measures)
+    for where, asking in by_filter(requests).items():
+        if len(asking) == 1:
+            [one] = asking
+            params = {
+                "keys": json.dumps(list(one.key_ids)),
+                "site": one.site_id,
+                "s": one.start_ms,
+                "e": one.end_ms,
+                "cur": one.currency,
+            }
+            [measures] = await reader.heavy_rows(_one_goal_statement(dialect, where), params)
+            found[one.tag] = _aggregate(measures)
+            continue
+        statement = _statement(dialect, f"m.g, {_measures(dialect)}", "m.g", filter_sql(where))
+        result = await reader.heavy_rows(statement, {"rows": _goal_rows(asking)})
+        for tag, *measures in result:
+            found[int(tag)] = _aggregate(measures)
     return found
 
 
@@ -271,14 +285,17 @@ async def aggregate_buckets(
     and period); each request's own [start_ms, end_ms) must lie within them.
     """
     found: dict[int, dict[int, Aggregate]] = {r.tag: {} for r in requests}
-    if not starts or not any(r.key_ids for r in requests):
+    if not starts:
         return found
     dialect = _family(reader)
     bucket = _bucket_expression(starts)
-    statement = _statement(dialect, f"m.g, {bucket} AS b, {_measures(dialect)}", "m.g, b")
-    result = await reader.heavy_rows(statement, {"rows": _goal_rows(requests)})
-    for tag, index, *measures in result:
-        found[int(tag)][int(index)] = _aggregate(measures)
+    for where, asking in by_filter(requests).items():
+        statement = _statement(
+            dialect, f"m.g, {bucket} AS b, {_measures(dialect)}", "m.g, b", filter_sql(where)
+        )
+        result = await reader.heavy_rows(statement, {"rows": _goal_rows(asking)})
+        for tag, index, *measures in result:
+            found[int(tag)][int(index)] = _aggregate(measures)
     return found
 
 
@@ -291,25 +308,27 @@ async def revenue_in_other_currencies(
 
     The caller converts it with the rates of each day; one statement per batch.
     """
-    if not any(r.key_ids for r in requests):
-        return []
     dialect = _family(reader)
     bucket = _bucket_expression(starts) if starts else "NULL"
     select = (
         f"m.g, ev.revenue_currency, ev.ts / {_DAY_MS} AS d, {bucket} AS b, "
         f"count(*), {_exact_sum(dialect, 'ev.revenue_micros')}"
     )
-    condition = (
-        "AND ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR ev.revenue_currency <> m.cur)"
-    )
-    statement = _statement(dialect, select, "m.g, ev.revenue_currency, d, b", condition)
-    result = await reader.heavy_rows(statement, {"rows": _goal_rows(requests)})
-    return [
-        ForeignRevenue(
-            int(g), str(c), int(d), None if b is None else int(b), int(n), _combine(parts) or 0
+    found: list[ForeignRevenue] = []
+    for where, asking in by_filter(requests).items():
+        condition = (
+            "AND ev.revenue_currency IS NOT NULL AND "
+            f"(m.cur IS NULL OR ev.revenue_currency <> m.cur){filter_sql(where)}"
         )
-        for g, c, d, b, n, *parts in result
-    ]
+        statement = _statement(dialect, select, "m.g, ev.revenue_currency, d, b", condition)
+        result = await reader.heavy_rows(statement, {"rows": _goal_rows(asking)})
+        found.extend(
+            ForeignRevenue(
+                int(g), str(c), int(d), None if b is None else int(b), int(n), _combine(parts) or 0
+            )
+            for g, c, d, b, n, *parts in result
+        )
+    return found
 
 
 async def conversions_by_key(
@@ -318,34 +337,38 @@ async def conversions_by_key(
     """The keys of one request with the most conversions: (key id, conversions)."""
     if not request.key_ids:
         return []
-    statement = _statement(_family(reader), "m.k, count(*) AS n", "m.k")
+    statement = _statement(_family(reader), "m.k, count(*) AS n", "m.k", filter_sql(request.where))
     statement = f"{statement} ORDER BY n DESC, m.k LIMIT {int(limit)}"
     result = await reader.heavy_rows(statement, {"rows": _goal_rows([request])})
     return [(int(key), int(count)) for key, count in result]
 
 
 async def site_visitors(
-    reader: Reader, requests: Sequence[tuple[int, int, int, int]]
+    reader: Reader,
+    requests: Sequence[tuple[int, int, int, int]],
+    where: EventFilter = NO_CONDITIONS,
 ) -> dict[int, int]:
-    """Distinct visitors of a site over [start, end) for each (tag, site, start, end)."""
+    """Distinct visitors of a site over [start, end) for each (tag, site, start, end),
+    counting only the events that pass ``where``."""
     found = {tag: 0 for tag, *_ in requests}
     if not requests:
         return found
     rows = json.dumps([{"g": t, "site": site, "s": s, "e": e} for t, site, s, e in requests])
+    condition = filter_sql(where)
     if reader.dialect == "sqlite":
         source = (
-            "WITH r AS (SELECT json_extract(value, '$.g') AS g, "
+            "WITH r AS (SELECT json_extract(value, '$.g') AS g, "  # noqa: S608 (ids, constants)
             "json_extract(value, '$.site') AS site, json_extract(value, '$.s') AS s, "
             "json_extract(value, '$.e') AS e FROM json_each(:rows)) "
             "SELECT r.g, count(DISTINCT ev.visitor) FROM r CROSS JOIN events AS ev "
-            "WHERE ev.site_id = r.site AND ev.ts >= r.s AND ev.ts < r.e GROUP BY r.g"
+            f"WHERE ev.site_id = r.site AND ev.ts >= r.s AND ev.ts < r.e{condition} GROUP BY r.g"
         )
     else:
         source = (
-            "WITH r AS (SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+            "WITH r AS (SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "  # noqa: S608
             "AS x(g int, site int, s bigint, e bigint)) "
             "SELECT r.g, count(DISTINCT ev.visitor) FROM r JOIN events AS ev "
-            "ON ev.site_id = r.site AND ev.ts >= r.s AND ev.ts < r.e GROUP BY r.g"
+            f"ON ev.site_id = r.site AND ev.ts >= r.s AND ev.ts < r.e{condition} GROUP BY r.g"
         )
     result = await reader.heavy_rows(source, {"rows": rows})
     for tag, visitors in result:

@@ -37,9 +37,14 @@ def test_the_contract_names_are_served() -> None:
         "  goal(siteKey: String!, id: ID!): Goal",
         "  viewer: Viewer!",
         "  goals(first: Int = 50, after: String = null, type: GoalType = null): GoalConnection",
-        "  stats(period: StatsPeriod = LAST_30_DAYS, from: Date = null, to: Date = null, "
-        "compare: StatsComparison = null): "
-        "GoalStats",
+        # Printed one argument a line since stats takes a described filter.
+        "  stats(",
+        "    period: StatsPeriod = LAST_30_DAYS",
+        "    compare: StatsComparison = null",
+        "    filter: [StatsFilter!] = null",
+        "  ): GoalStats",
+        "    by: Dimension!",
+        "  ): BreakdownConnection",
         "  amount: Decimal!",
         "  deletedGoalId: ID",
         "  userErrors: [UserError!]!",

@@ -9,31 +9,31 @@ from pydantic import ValidationError
 
 from goalgate.api.ratelimit import limit_key
 from goalgate.errors import RateLimited
-from goalgate.services.ratelimit import Decision, Rate, RateLimiter, parse_rate
+from goalgate.services.ratelimit import Decision, Quota, RateLimiter, parse_quota
 from goalgate.settings import Settings
 
 
 @pytest.mark.parametrize(
-    ("text", "rate"),
+    ("text", "quota"),
     [
-        ("600/minute", Rate(600, 60)),
-        ("1200/minutes", Rate(1200, 60)),
-        (" 5 / second ", Rate(5, 1)),
-        ("100/10 seconds", Rate(100, 10)),
-        ("10/2hours", Rate(10, 7200)),
-        ("50000/Day", Rate(50000, 86400)),
+        ("600/minute", Quota(600, 60)),
+        ("1200/minutes", Quota(1200, 60)),
+        (" 5 / second ", Quota(5, 1)),
+        ("100/10 seconds", Quota(100, 10)),
+        ("10/2hours", Quota(10, 7200)),
+        ("50000/Day", Quota(50000, 86400)),
         ("0", None),
         ("", None),
     ],
 )
-def test_parse_rate(text: str, rate: Rate | None) -> None:
-    assert parse_rate(text) == rate
+def test_parse_quota(text: str, quota: Quota | None) -> None:
+    assert parse_quota(text) == quota
 
 
 @pytest.mark.parametrize("text", ["600", "600/fortnight", "-1/minute", "0/minute", "5/0 seconds"])
-def test_parse_rate_refuses_anything_else(text: str) -> None:
+def test_parse_quota_refuses_anything_else(text: str) -> None:
     with pytest.raises(ValueError, match=r"is not a rate|at least 1"):
-        parse_rate(text)
+        parse_quota(text)
 
 
 def test_settings_refuse_a_bad_rate_at_startup() -> None:
@@ -69,10 +69,10 @@ async def test_fixed_window_counts_within_a_window_and_resets_after_it() -> None
     now = [1_800_000_045.2]
     store = MemoryCounters()
     limiter = RateLimiter(store, clock=lambda: now[0])
-    rate = Rate(2, 60)
-    first = await limiter.hit("k", rate)
-    second = await limiter.hit("k", rate)
-    third = await limiter.hit("k", rate)
+    quota = Quota(2, 60)
+    first = await limiter.hit("k", quota)
+    second = await limiter.hit("k", quota)
+    third = await limiter.hit("k", quota)
     assert [first, second, third] == [
         Decision(allowed=True, limit=2, remaining=1, reset_after=15),
         Decision(allowed=True, limit=2, remaining=0, reset_after=15),
@@ -83,16 +83,16 @@ async def test_fixed_window_counts_within_a_window_and_resets_after_it() -> None
     assert (store.calls, store.counts) == (2, {("k", 1_800_000_000): 2})
     assert store.expiries == [1_800_000_060] * 2
     now[0] = 1_800_000_060.0  # the next window
-    assert await limiter.hit("k", rate) == Decision(True, 2, 1, 60)
-    assert await limiter.hit("other", rate) == Decision(True, 2, 1, 60)
+    assert await limiter.hit("k", quota) == Decision(True, 2, 1, 60)
+    assert await limiter.hit("other", quota) == Decision(True, 2, 1, 60)
     await limiter.close()
 
 
 async def test_far_from_the_limit_a_hit_writes_nothing_until_the_sync() -> None:
     store = MemoryCounters()
     limiter = RateLimiter(store, clock=lambda: 1_800_000_010.0, sync_every=3600)
-    rate = Rate(1000, 60)
-    decisions = [await limiter.hit("k", rate) for _ in range(100)]
+    quota = Quota(1000, 60)
+    decisions = [await limiter.hit("k", quota) for _ in range(100)]
     assert all(d.allowed for d in decisions)
     assert decisions[-1].remaining == 900
     # Only the first hit of the window went to the store (to learn its total).
@@ -107,10 +107,10 @@ async def test_workers_sharing_a_store_stay_within_ten_percent_of_the_limit() ->
     spread by a load balancer would be: accepted requests stay within 10 %."""
     store = MemoryCounters()
     workers = [RateLimiter(store, clock=lambda: 1_800_000_010.0, sync_every=3600) for _ in range(4)]
-    rate = Rate(200, 60)
+    quota = Quota(200, 60)
     accepted = 0
     for n in range(2000):
-        accepted += (await workers[n % 4].hit("k", rate)).allowed
+        accepted += (await workers[n % 4].hit("k", quota)).allowed
     assert 200 <= accepted <= 220
     for worker in workers:
         await worker.close()
@@ -130,9 +130,9 @@ async def test_a_failed_sync_keeps_the_counts_for_the_next_one() -> None:
     store = Flaky()
     limiter = RateLimiter(store, clock=lambda: 1_800_000_010.0, sync_every=3600)
     with pytest.raises(ConnectionError):  # the first hit's sync: the request goes on
-        await limiter.hit("k", Rate(1000, 60))
+        await limiter.hit("k", Quota(1000, 60))
     # The store failed a moment ago: the next hits count in memory, not asking it.
-    decisions = [await limiter.hit("k", Rate(1000, 60)) for _ in range(9)]
+    decisions = [await limiter.hit("k", Quota(1000, 60)) for _ in range(9)]
     assert [d.remaining for d in decisions] == list(range(998, 989, -1))
     assert store.calls == 0
     with pytest.raises(ConnectionError):
@@ -145,24 +145,24 @@ async def test_a_failed_sync_keeps_the_counts_for_the_next_one() -> None:
 
 async def test_retry_after_is_at_least_one_second() -> None:
     limiter = RateLimiter(MemoryCounters(), clock=lambda: 1_800_000_059.9)
-    assert (await limiter.hit("k", Rate(1, 60))).reset_after == 1
+    assert (await limiter.hit("k", Quota(1, 60))).reset_after == 1
     await limiter.close()
 
 
 def test_a_refused_decision_raises_rate_limited_with_retry_after() -> None:
     with pytest.raises(RateLimited) as caught:
-        RateLimiter.raise_if_refused(Decision(False, 600, 0, 42), Rate(600, 60))
+        RateLimiter.raise_if_refused(Decision(False, 600, 0, 42), Quota(600, 60))
     assert caught.value.retry_after == 42
     assert caught.value.message == "too many requests: at most 600 per minute; retry in 42 s"
     assert caught.value.code == "rate_limited"
-    RateLimiter.raise_if_refused(Decision(True, 600, 0, 42), Rate(600, 60))  # no raise
+    RateLimiter.raise_if_refused(Decision(True, 600, 0, 42), Quota(600, 60))  # no raise
 
 
 def test_window_words_in_the_message() -> None:
     with pytest.raises(RateLimited, match="at most 100 per 10 seconds"):
-        RateLimiter.raise_if_refused(Decision(False, 100, 0, 3), Rate(100, 10))
+        RateLimiter.raise_if_refused(Decision(False, 100, 0, 3), Quota(100, 10))
     with pytest.raises(RateLimited, match="at most 9 per 2 hours"):
-        RateLimiter.raise_if_refused(Decision(False, 9, 0, 3), Rate(9, 7200))
+        RateLimiter.raise_if_refused(Decision(False, 9, 0, 3), Quota(9, 7200))
 
 
 def scope(path: str, authorization: bytes | None = None) -> dict[str, object]:

@@ -15,6 +15,9 @@ allow:
   first bucket); a period of 12 months counts 366 days, a CUSTOM one its days;
 - ``GoalStats.previous``: the same again when ``stats(compare:)`` is set
   (nothing without it);
+- ``Goal.breakdown(first)``: ``first`` rows (default 10, at most 100), and
+  its ``nodes`` and ``edges`` as many, so a page of goals with breakdowns
+  costs goals x first;
 - ``Viewer.sites``: the sites the token may see; ``topMatches``: 10;
 - every alias, fragment spread and inline fragment counts as written
   (``@skip``/``@include`` are honoured).
@@ -51,6 +54,7 @@ from graphql import (
 )
 from graphql.type.definition import get_nullable_type
 
+from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 
@@ -60,6 +64,8 @@ __all__ = ["Cost", "operation_cost"]
 MAX_PAGE = goal_service.MAX_PAGE_SIZE
 PREVIEW_TOP = insight_service.PREVIEW_TOP
 DEFAULT_PAGE = 50
+MAX_ROWS = breakdown_service.MAX_ROWS
+DEFAULT_ROWS = breakdown_service.DEFAULT_ROWS
 _PERIOD_DAYS = {"LAST_7_DAYS": 7, "LAST_30_DAYS": 30, "LAST_12_MONTHS": 366}
 _DEFAULT_PERIOD = "LAST_30_DAYS"
 
@@ -165,8 +171,12 @@ class _Walk:
                 first = self.argument(node, "first", DEFAULT_PAGE)
                 page = DEFAULT_PAGE if first is None else _int(first, MAX_PAGE)
                 return 1, replace(frame, page=max(0, min(page, MAX_PAGE)))
-            case ("GoalConnection", "nodes" | "edges"):
+            case ("GoalConnection", "nodes" | "edges") | ("BreakdownConnection", "nodes" | "edges"):
                 return frame.page, frame
+            case ("Goal", "breakdown"):
+                first = self.argument(node, "first", DEFAULT_ROWS)
+                rows = DEFAULT_ROWS if first is None else _int(first, MAX_ROWS)
+                return 1, replace(frame, page=max(0, min(rows, MAX_ROWS)))
             case ("Goal", "stats") | ("Query", "previewGoal"):
                 return 1, replace(
                     frame,

@@ -27,7 +27,7 @@ from goalgate.api.graphql.errors import BAD_USER_INPUT, CodedError, rate_limited
 from goalgate.api.ratelimit import token_key
 from goalgate.errors import RateLimited
 from goalgate.services import sites as site_service
-from goalgate.services.ratelimit import Rate
+from goalgate.services.ratelimit import Quota
 
 __all__ = ["CostLimit", "SocketRateLimit"]
 
@@ -37,23 +37,23 @@ log = logging.getLogger("goalgate.ratelimit")
 class SocketRateLimit(SchemaExtension):
     """Counts each operation of a WebSocket against its token's rate."""
 
-    def __init__(self, *, rate: Rate | None) -> None:
-        self._rate = rate
+    def __init__(self, *, quota: Quota | None) -> None:
+        self._quota = quota
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
-        rate = self._rate
-        if rate is not None and isinstance(context, GraphQLContext) and context.websocket:
+        quota = self._quota
+        if quota is not None and isinstance(context, GraphQLContext) and context.websocket:
             caller = context.caller
             limiter = context.runtime.limiter
             key = token_key(caller.authorization, caller.client_ip)
             try:
-                decision = await limiter.hit(key, rate)
+                decision = await limiter.hit(key, quota)
             except Exception:
                 log.exception("rate-limit store failed; letting the operation through")
             else:
                 try:
-                    limiter.raise_if_refused(decision, rate)
+                    limiter.raise_if_refused(decision, quota)
                 except RateLimited as exc:
                     raise rate_limited(exc) from None
         yield

@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from strawberry.dataloader import DataLoader
 
 from goalgate.api.graphql.errors import bad_user_input
+from goalgate.domain.filters import NO_FILTER, StatsFilter
 from goalgate.domain.periods import DateRange, Interval
 from goalgate.errors import Unavailable, ValidationFailed
 from goalgate.runtime import Runtime
+from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
 from goalgate.storage.records import SiteRecord
 
-__all__ = ["Loaders", "SeriesQuery", "VisitorsQuery"]
+__all__ = ["Loaders", "SeriesQuery", "ValueVisitorsQuery", "VisitorsQuery"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +35,26 @@ class SeriesQuery:
 
 @dataclass(frozen=True, slots=True)
 class VisitorsQuery:
-    """A site's unique visitors over a resolved period."""
+    """A site's unique visitors over a resolved period (among the events that pass ``filter``)."""
 
     site: SiteRecord
     range: DateRange
+    filter: StatsFilter = NO_FILTER
+
+
+@dataclass(frozen=True, slots=True)
+class ValueVisitorsQuery:
+    """The visitors of one value of a breakdown (its conversion rate's denominator)."""
+
+    breakdown: breakdown_service.BreakdownQuery
+    value_id: int | None
 
 
 def _stats_key(query: stats_service.StatsQuery) -> Hashable:
     # The version makes a goal edited earlier in the same request a new key.
     goal = query.goal
-    return (goal.id, goal.version, query.range.start_ms, query.range.end_ms, query.range.timezone)
+    rng = query.range
+    return (goal.id, goal.version, rng.start_ms, rng.end_ms, rng.timezone, query.filter)
 
 
 def _series_key(series: SeriesQuery) -> Hashable:
@@ -59,11 +71,28 @@ def _series_key(series: SeriesQuery) -> Hashable:
         rng.end_ms,
         rng.timezone,
         series.interval,
+        series.query.filter,
     )
 
 
 def _visitors_key(visitors: VisitorsQuery) -> Hashable:
-    return (visitors.site.id, visitors.range.start_ms, visitors.range.end_ms)
+    return (visitors.site.id, visitors.range.start_ms, visitors.range.end_ms, visitors.filter)
+
+
+def _breakdown_key(query: breakdown_service.BreakdownQuery) -> Hashable:
+    return (_stats_key(query.stats), query.dimension, query.first, query.after)
+
+
+def _value_visitors_key(query: ValueVisitorsQuery) -> Hashable:
+    stats = query.breakdown.stats
+    return (
+        stats.site.id,
+        stats.range.start_ms,
+        stats.range.end_ms,
+        stats.filter,
+        query.breakdown.dimension,
+        query.value_id,
+    )
 
 
 async def _alone(
@@ -80,7 +109,7 @@ async def _alone(
 class Loaders:
     """The loaders of one request."""
 
-    __slots__ = ("series", "stats", "visitors")
+    __slots__ = ("breakdowns", "series", "stats", "value_visitors", "visitors")
 
     def __init__(self, runtime: Runtime) -> None:
         db, keys = runtime.db, runtime.keys
@@ -122,8 +151,34 @@ class Loaders:
             return [found[index] for index in range(len(queries))]
 
         async def load_visitors(queries: list[VisitorsQuery]) -> list[int]:
-            # visitors_for counts every (site, period) of the batch in one statement.
-            return await insight_service.visitors_for(db, [(q.site, q.range) for q in queries])
+            # visitors_for counts every (site, period) of the batch in one statement
+            # (per distinct filter).
+            try:
+                return await insight_service.visitors_for(
+                    db,
+                    [(q.site, q.range) for q in queries],
+                    keys=keys,
+                    filters=[q.filter for q in queries],
+                )
+            except ValidationFailed as exc:  # filtering over its time budget
+                raise bad_user_input(exc) from None
+
+        async def load_breakdowns(
+            queries: list[breakdown_service.BreakdownQuery],
+        ) -> list[breakdown_service.Breakdown]:
+            # One statement per dimension and filter, whatever the number of goals.
+            try:
+                return await breakdown_service.breakdowns_for(db, keys, queries)
+            except ValidationFailed as exc:  # matching over its time budget
+                raise bad_user_input(exc) from None
+
+        async def load_value_visitors(queries: list[ValueVisitorsQuery]) -> list[int]:
+            try:
+                return await breakdown_service.value_visitors(
+                    db, keys, [(q.breakdown, q.value_id) for q in queries]
+                )
+            except ValidationFailed as exc:
+                raise bad_user_input(exc) from None
 
         self.stats: DataLoader[stats_service.StatsQuery, stats_service.GoalStats] = DataLoader(
             load_fn=load_stats, cache_key_fn=_stats_key
@@ -133,4 +188,10 @@ class Loaders:
         )
         self.visitors: DataLoader[VisitorsQuery, int] = DataLoader(
             load_fn=load_visitors, cache_key_fn=_visitors_key
+        )
+        self.breakdowns: DataLoader[
+            breakdown_service.BreakdownQuery, breakdown_service.Breakdown
+        ] = DataLoader(load_fn=load_breakdowns, cache_key_fn=_breakdown_key)
+        self.value_visitors: DataLoader[ValueVisitorsQuery, int] = DataLoader(
+            load_fn=load_value_visitors, cache_key_fn=_value_visitors_key
         )

@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.errors import bad_user_input
+from goalgate.api.graphql.filters import StatsFilter, stats_filter
 from goalgate.api.graphql.inputs import GoalMatchInput
 from goalgate.api.graphql.mutations import UserError, user_errors
 from goalgate.api.graphql.permissions import CanRead
@@ -27,7 +28,7 @@ __all__ = ["GoalPreview", "MatchedValue", "Query"]
 
 # Arguments of previewGoal that the period rules name; a fault in them is a
 # top-level BAD_USER_INPUT, as for Goal.stats, not a userError on the input.
-_PERIOD_ARGUMENTS = frozenset({"period", "from", "to"})
+_PERIOD_ARGUMENTS = frozenset({"period", "from", "to", "filter"})
 
 
 @strawberry.type(description="A path (PAGEVIEW) or name (EVENT, CUSTOM) a goal matches.")
@@ -98,8 +99,13 @@ class Query:
         period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
         first: Annotated[date | None, strawberry.argument(name="from")] = None,
         last: Annotated[date | None, strawberry.argument(name="to")] = None,
+        filter: Annotated[
+            list[StatsFilter] | None,
+            strawberry.argument(description="Count only the events that pass every clause."),
+        ] = None,
     ) -> GoalPreview | None:
         principal = await info.context.principal()
+        chosen_filter = stats_filter(filter)
         try:
             runtime = info.context.runtime
             preview = await insight_service.preview_goal(
@@ -115,6 +121,7 @@ class Query:
                 period=(period or StatsPeriod.LAST_30_DAYS).value,
                 start_date=None if first is None else first.isoformat(),
                 end_date=None if last is None else last.isoformat(),
+                stats_filter=chosen_filter,
             )
         except NotFound:
             return None

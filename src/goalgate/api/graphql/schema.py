@@ -50,7 +50,7 @@ from goalgate.api.graphql.limits import CostLimit, SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
 from goalgate.api.graphql.subscriptions import Subscription
-from goalgate.services.ratelimit import parse_rate
+from goalgate.services.ratelimit import parse_quota
 from goalgate.settings import Settings
 
 __all__ = [
@@ -172,12 +172,12 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
         from strawberry.extensions.tracing import OpenTelemetryExtension
 
         tracing.append(OpenTelemetryExtension)
-    token_rate = parse_rate(settings.rate_limit_token)
+    token_quota = parse_quota(settings.rate_limit_token)
     max_cost = settings.graphql_max_cost
     return [
         *tracing,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: SocketRateLimit(rate=token_rate),
+        lambda: SocketRateLimit(quota=token_quota),
         lambda: CostLimit(max_cost=max_cost),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),

@@ -28,14 +28,17 @@ from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.errors import BAD_USER_INPUT, CodedError, bad_user_input
-from goalgate.api.graphql.loaders import SeriesQuery, VisitorsQuery
+from goalgate.api.graphql.filters import Dimension, StatsFilter, stats_filter
+from goalgate.api.graphql.loaders import SeriesQuery, ValueVisitorsQuery, VisitorsQuery
 from goalgate.api.graphql.permissions import CanRead
 from goalgate.domain import money
+from goalgate.domain.dimensions import Dimension as DomainDimension
 from goalgate.domain.goals import GoalType as DomainGoalType
 from goalgate.domain.goals import MatchType as DomainMatchType
 from goalgate.domain.periods import Compare, DateRange, Interval, Period, previous_range
 from goalgate.domain.tokens import Principal
 from goalgate.errors import ValidationFailed
+from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import sites as site_service
@@ -43,6 +46,9 @@ from goalgate.services import stats as stats_service
 from goalgate.storage.records import GoalRecord, SiteRecord
 
 __all__ = [
+    "BreakdownConnection",
+    "BreakdownEdge",
+    "BreakdownRow",
     "Goal",
     "GoalConnection",
     "GoalEdge",
@@ -251,8 +257,8 @@ class GoalStats:
         then = await info.context.loaders.stats.load(self._over(self.compared))
         visitors = await info.context.loaders.visitors.load_many(
             [
-                VisitorsQuery(site=self.query.site, range=self.query.range),
-                VisitorsQuery(site=self.query.site, range=self.compared),
+                VisitorsQuery(self.query.site, self.query.range, self.query.filter),
+                VisitorsQuery(self.query.site, self.compared, self.query.filter),
             ]
         )
         now = self.stats
@@ -272,12 +278,14 @@ class GoalStats:
         )
 
     def _over(self, rng: DateRange) -> stats_service.StatsQuery:
-        """The same goal over another period."""
-        return stats_service.StatsQuery(site=self.query.site, goal=self.query.goal, range=rng)
+        """The same goal (and filter) over another period."""
+        return stats_service.StatsQuery(
+            site=self.query.site, goal=self.query.goal, range=rng, filter=self.query.filter
+        )
 
     async def _visitors(self, info: Info[GraphQLContext, None], rng: DateRange) -> int:
         return await info.context.loaders.visitors.load(
-            VisitorsQuery(site=self.query.site, range=rng)
+            VisitorsQuery(site=self.query.site, range=rng, filter=self.query.filter)
         )
 
 
@@ -286,6 +294,82 @@ def _money(amount: Decimal | None, currency: str | None) -> Money | None:
     if amount is None or currency is None:
         return None
     return Money(amount=money.display_amount(amount, currency), currency=currency)
+
+
+@strawberry.type(description="A goal's conversions from one value of a dimension.")
+class BreakdownRow:
+    value: str = strawberry.field(
+        description='The value as stored (e.g. "Google", "DE", "/pricing"); "(none)" or '
+        '"(unknown)" for the conversions without one.'
+    )
+    conversions: int
+    unique_conversions: int = strawberry.field(description="Distinct visitors among them.")
+    revenue: Money | None = strawberry.field(
+        description="As GoalStats.revenue, for this value: in the goal's currency, 0 when "
+        "the value brought none; null when the goal tracks no revenue."
+    )
+    row: strawberry.Private[breakdown_service.BreakdownRow]
+    breakdown: strawberry.Private[breakdown_service.BreakdownQuery]
+
+    @strawberry.field(
+        description="uniqueConversions over the site's distinct visitors with this value "
+        "in the period (and the filter), between 0 and 1; 0 when there were none."
+    )
+    async def conversion_rate(self, info: Info[GraphQLContext, None]) -> float:
+        # Every row's visitors in this request go to value_visitors in one batch.
+        visitors = await info.context.loaders.value_visitors.load(
+            ValueVisitorsQuery(breakdown=self.breakdown, value_id=self.row.value_id)
+        )
+        return insight_service.conversion_rate(self.unique_conversions, visitors)
+
+
+@strawberry.type
+class BreakdownEdge:
+    cursor: str
+    node: BreakdownRow
+
+
+@strawberry.type(
+    description="One page of a goal's breakdown: values by conversions, most first, ties "
+    "by value (byte order), so that pages are stable."
+)
+class BreakdownConnection:
+    nodes: list[BreakdownRow]
+    page_info: PageInfo
+    first: date = strawberry.field(name="from", description="First day, inclusive.")
+    last: date = strawberry.field(name="to", description="Last day, inclusive.")
+    timezone: str = strawberry.field(description="The site's IANA time zone.")
+
+    @strawberry.field
+    def edges(self) -> list[BreakdownEdge]:
+        return [
+            BreakdownEdge(cursor=breakdown_service.encode_cursor(node.row), node=node)
+            for node in self.nodes
+        ]
+
+    @classmethod
+    def from_service(cls, breakdown: breakdown_service.Breakdown) -> BreakdownConnection:
+        currency = breakdown.query.stats.goal.currency
+        rng = breakdown.query.stats.range
+        return cls(
+            nodes=[
+                BreakdownRow(
+                    value=row.value,
+                    conversions=row.conversions,
+                    unique_conversions=row.unique_conversions,
+                    revenue=_money(row.revenue, currency),
+                    row=row,
+                    breakdown=breakdown.query,
+                )
+                for row in breakdown.rows
+            ],
+            page_info=PageInfo(
+                has_next_page=breakdown.has_next_page, end_cursor=breakdown.end_cursor
+            ),
+            first=rng.first,
+            last=rng.last,
+            timezone=rng.timezone,
+        )
 
 
 @strawberry.type(description="A conversion goal of a site.")
@@ -334,6 +418,13 @@ class Goal:
         first: Annotated[date | None, strawberry.argument(name="from")] = None,
         last: Annotated[date | None, strawberry.argument(name="to")] = None,
         compare: StatsComparison | None = None,
+        filter: Annotated[
+            list[StatsFilter] | None,
+            strawberry.argument(
+                description="Count only the events that pass every clause (timeseries, "
+                "visitors, conversionRate, previous and change follow it)."
+            ),
+        ] = None,
     ) -> GoalStats | None:
         try:
             # An explicit null means the default, as an absent argument does.
@@ -342,10 +433,49 @@ class Goal:
             compared = None if compare is None else previous_range(rng, Compare(compare.value))
         except ValidationFailed as exc:
             raise bad_user_input(exc) from None
-        query = stats_service.StatsQuery(site=self.site.row, goal=self.row, range=rng)
+        query = stats_service.StatsQuery(
+            site=self.site.row, goal=self.row, range=rng, filter=stats_filter(filter)
+        )
         # Every goal's stats in this request go to stats_for in one batch.
         stats = await info.context.loaders.stats.load(query)
         return GoalStats.from_service(stats, query, compared)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Conversions, unique conversions, revenue and conversion rate per value "
+        "of a dimension over a period (arguments as in stats), top values first; "
+        f"first at most {breakdown_service.MAX_ROWS}, after an endCursor. Needs "
+        "analytics:read; null, with an error, when refused or an argument is invalid.",
+    )
+    async def breakdown(
+        self,
+        info: Info[GraphQLContext, None],
+        by: Dimension,
+        period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
+        first_day: Annotated[date | None, strawberry.argument(name="from")] = None,
+        last_day: Annotated[date | None, strawberry.argument(name="to")] = None,
+        first: int | None = breakdown_service.DEFAULT_ROWS,
+        after: str | None = None,
+        filter: Annotated[
+            list[StatsFilter] | None,
+            strawberry.argument(description="Count only the events that pass every clause."),
+        ] = None,
+    ) -> BreakdownConnection | None:
+        try:
+            chosen = (period or StatsPeriod.LAST_30_DAYS).value
+            rng = stats_service.site_range(self.site.row, chosen, first_day, last_day)
+            size = breakdown_service.page_size(first)
+            position = breakdown_service.decode_cursor(after)
+        except ValidationFailed as exc:
+            raise bad_user_input(exc) from None
+        stats = stats_service.StatsQuery(
+            site=self.site.row, goal=self.row, range=rng, filter=stats_filter(filter)
+        )
+        query = breakdown_service.BreakdownQuery(
+            stats=stats, dimension=DomainDimension(by.value), first=size, after=position
+        )
+        # Every goal's breakdown in this request goes to breakdowns_for in one batch.
+        return BreakdownConnection.from_service(await info.context.loaders.breakdowns.load(query))
 
 
 @strawberry.type

@@ -24,7 +24,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 from goalgate.api.auth import client_host, optional_principal
 from goalgate.api.ingest import openapi_body
 from goalgate.api.ingest.payloads import check_media_type, decode_json, parse_batch
-from goalgate.api.ratelimit import token_rate as events_rate
+from goalgate.api.ratelimit import token_quota as events_rate
 from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
 from goalgate.api.rest.openapi_docs import documented
@@ -110,16 +110,16 @@ async def _count_events(runtime: Runtime, ip: str, events: int) -> None:
     Requests are counted by the middleware before the body is read; events
     only once it is parsed. A refused batch is not counted.
     """
-    rate = events_rate(runtime.settings.rate_limit_ingest_events)
-    if rate is None:
+    quota = events_rate(runtime.settings.rate_limit_ingest_events)
+    if quota is None:
         return
     limiter = runtime.limiter
     try:
-        decision = await limiter.hit(f"ingest-events:{ip}", rate, events)
+        decision = await limiter.hit(f"ingest-events:{ip}", quota, events)
     except Exception:
         log.exception("rate-limit store failed; not counting %d events", events)
         return
-    limiter.raise_if_refused(decision, rate, "events")
+    limiter.raise_if_refused(decision, quota, "events")
 
 
 def tracker_script() -> bytes:

@@ -15,6 +15,7 @@ from typing import Annotated
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
+from goalgate.api.errors import CODE_BY_STATUS, error_body
 from goalgate.api.rest.openapi_docs import field_doc
 
 __all__ = ["ErrorEnvelope", "error_responses"]
@@ -36,41 +37,37 @@ class ErrorEnvelope:
     error: ErrorOut
 
 
+# What each status means here; its code comes from api.errors.CODE_BY_STATUS.
 _DESCRIPTIONS = {
-    400: "bad_request: the body is not JSON, not an object, or a parameter is malformed",
-    401: "unauthenticated: no valid bearer token (with WWW-Authenticate: Bearer)",
-    403: "forbidden: the token lacks the scope named in fields.scope",
-    404: "not_found: no such site or goal visible to this token",
-    409: "conflict: a goal of this name exists already on the site",
-    412: "precondition_failed: If-Match names an older version of the goal",
-    413: "payload_too_large: the body is larger than the server accepts",
-    415: "unsupported_media_type: send application/json or text/plain",
-    422: "validation_error: fields maps each faulty field to its fault",
-    429: "rate_limited: too many requests for this token or client IP; see Retry-After",
-    503: "unavailable: the database could not be reached or could not commit; "
+    400: "the body is not JSON, not an object, or a parameter is malformed",
+    401: "no valid bearer token (with WWW-Authenticate: Bearer)",
+    403: "the token lacks the scope named in fields.scope",
+    404: "no such site or goal visible to this token",
+    409: "a goal of this name exists already on the site",
+    412: "If-Match names an older version of the goal",
+    413: "the body is larger than the server accepts",
+    415: "send application/json or text/plain",
+    422: "fields maps each faulty field to its fault",
+    429: "too many requests for this token or client IP; see Retry-After",
+    503: "the database could not be reached or could not commit; "
     "sending the same request again after Retry-After is safe",
 }
-# One real body for each status, as the server words it.
-_EXAMPLES: dict[int, tuple[str, str, dict[str, str]]] = {
-    400: ("bad_request", "the request body must be a JSON object", {}),
-    401: ("unauthenticated", "the token is invalid or revoked", {}),
-    403: ("forbidden", "this token lacks the analytics:write scope", {"scope": "analytics:write"}),
-    404: ("not_found", "goal not found", {}),
-    409: ("conflict", "a goal named 'Purchase' exists already on this site", {"name": "taken"}),
-    412: ("precondition_failed", "the goal was changed since you read it; read it again", {}),
-    413: ("payload_too_large", "the body must be at most 1048576 bytes; send smaller batches", {}),
-    415: ("unsupported_media_type", "send the events as application/json or text/plain", {}),
+# One real (message, fields) for each status, as the server words it.
+_EXAMPLES: dict[int, tuple[str, dict[str, str]]] = {
+    400: ("the request body must be a JSON object", {}),
+    401: ("the token is invalid or revoked", {}),
+    403: ("this token lacks the analytics:write scope", {"scope": "analytics:write"}),
+    404: ("goal not found", {}),
+    409: ("a goal named 'Purchase' exists already on this site", {"name": "taken"}),
+    412: ("the goal was changed since you read it; read it again", {}),
+    413: ("the body must be at most 1048576 bytes; send smaller batches", {}),
+    415: ("send the events as application/json or text/plain", {}),
     422: (
-        "validation_error",
         "the goal is not valid",
         {"match_value": "not a valid RE2 regular expression: missing ): (a"},
     ),
-    429: (
-        "rate_limited",
-        "too many requests: at most 600 per minute; retry in 12 s",
-        {},
-    ),
-    503: ("unavailable", "the database is not reachable", {}),
+    429: ("too many requests: at most 600 per minute; retry in 12 s", {}),
+    503: ("the database is not reachable", {}),
 }
 # What every route may answer, whatever it does: all of them authenticate (or
 # may), are rate limited and read or write the database.
@@ -82,7 +79,7 @@ def error_responses(*extra: int) -> dict[int, ResponseSpec]:
     return {
         status: ResponseSpec(
             data_container=ErrorEnvelope,
-            description=_DESCRIPTIONS[status],
+            description=f"{CODE_BY_STATUS[status]}: {_DESCRIPTIONS[status]}",
             generate_examples=False,
             examples=[_example(status)],
         )
@@ -91,6 +88,7 @@ def error_responses(*extra: int) -> dict[int, ResponseSpec]:
 
 
 def _example(status: int) -> Example:
-    code, message, fields = _EXAMPLES[status]
-    body = {"error": {"code": code, "message": message, "fields": fields}}
+    code = CODE_BY_STATUS[status]
+    message, fields = _EXAMPLES[status]
+    body = error_body(code, message, fields)
     return Example(summary=code, value=body)

@@ -16,6 +16,7 @@ from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
 from goalgate.api.rest.openapi_docs import BEARER_REQUIRED, documented
 from goalgate.api.rest.schemas import (
+    BreakdownEnvelope,
     Deleted,
     DeletedEnvelope,
     GoalCreateBody,
@@ -25,14 +26,17 @@ from goalgate.api.rest.schemas import (
     GoalUpdateBody,
     PreviewEnvelope,
     StatsEnvelope,
+    breakdown_json,
     goal_out,
     preview_json,
     stats_json,
 )
-from goalgate.domain import periods
+from goalgate.domain import filters, periods
+from goalgate.domain.dimensions import Dimension
 from goalgate.domain.tokens import Principal
 from goalgate.errors import PreconditionFailed
 from goalgate.runtime import Runtime
+from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
@@ -92,6 +96,60 @@ To = Annotated[
     ),
 ]
 
+Filter = Annotated[
+    list[str] | None,
+    QueryParameter(
+        name="filter",
+        description="Count only events that pass every filter (repeat the parameter for "
+        "several): <dimension>:<operator>:<value>|<value>..., where dimension is one of "
+        + ", ".join(d.value for d in Dimension)
+        + "; operator is is (one of the values), is_not (none of them; events without a "
+        "value pass) or contains (a substring of one of them, ignoring case). Values compare "
+        'case-insensitively; "(none)" or "(unknown)" stands for events without a value. '
+        "E.g. filter=source:is:Google|Twitter&filter=country:is:DE. At most "
+        f"{filters.MAX_CLAUSES} filters of 1 to {filters.MAX_VALUES} values each.",
+        required=False,
+        schema_extra={"one_of": None, "type": "array", "items": {"type": "string"}},
+    ),
+]
+# Required, but checked by the service so that a missing one is a 422 naming
+# "by", like an unknown one (Litestar's own check answers a 400).
+By = Annotated[
+    str | None,
+    QueryParameter(
+        description="The dimension to break conversions down by",
+        required=True,
+        schema_extra={"one_of": None, "type": "string", "enum": [d.value for d in Dimension]},
+    ),
+]
+Limit = Annotated[
+    int | None,
+    QueryParameter(
+        description=f"Rows per page, 1 to {breakdown_service.MAX_ROWS}",
+        required=False,
+        schema_extra={
+            "one_of": None,
+            "type": "integer",
+            "default": breakdown_service.DEFAULT_ROWS,
+            "minimum": 1,
+            "maximum": breakdown_service.MAX_ROWS,
+        },
+    ),
+]
+After = Annotated[
+    str | None,
+    QueryParameter(
+        description="The next field of the previous page, for the page after it",
+        required=False,
+        schema_extra={"one_of": None, "type": "string"},
+    ),
+]
+
+
+def _stats_filter(clauses: list[str] | None) -> filters.StatsFilter:
+    """The filter of the ``filter`` parameters (ValidationFailed naming ``filter``)."""
+    return filters.stats_filter([filters.parse_clause(text) for text in clauses or ()])
+
 
 # The response examples: the demo site's Purchase goal and its numbers over 12mo,
 # and a preview of "^/blog/\\d+$" over 30d (see goalgate demo).
@@ -125,6 +183,25 @@ _GOALS_EXAMPLE = {
             "currency": None,
         },
     ]
+}
+_BREAKDOWN_EXAMPLE = {
+    "data": [
+        {
+            "value": "Google",
+            "conversions": 212,
+            "unique_conversions": 198,
+            "revenue": 10412.00,
+            "conversion_rate": 0.0412,
+        },
+        {
+            "value": "(none)",
+            "conversions": 131,
+            "unique_conversions": 127,
+            "revenue": 6120.00,
+            "conversion_rate": 0.0233,
+        },
+    ],
+    "next": None,
 }
 _STATS_EXAMPLE = {"data": {"conversions": 436, "unique_conversions": 412, "revenue": 21384.00}}
 _PREVIEW_EXAMPLE = {
@@ -281,9 +358,11 @@ class GoalsController(Controller):
         period: Period = None,
         first: From = None,
         last: To = None,
+        filter: Filter = None,
     ) -> Response[bytes]:
         """Conversions, unique conversions and revenue over a period of the site's
-        calendar (its time zone, whole days). Scope: analytics:read."""
+        calendar (its time zone, whole days), of the events that pass the filters.
+        Scope: analytics:read."""
         stats = await stats_service.goal_stats(
             runtime.db,
             runtime.keys,
@@ -294,8 +373,57 @@ class GoalsController(Controller):
             period=period,
             start_date=first,
             end_date=last,
+            stats_filter=_stats_filter(filter),
         )
         return Response(stats_json(stats), media_type=MediaType.JSON)
+
+    @get(
+        "/{goal_id:str}/breakdown",
+        summary="Get goal breakdown",
+        operation_id="getGoalBreakdown",
+        operation_class=documented(example=_BREAKDOWN_EXAMPLE),
+        responses={
+            200: ResponseSpec(
+                data_container=BreakdownEnvelope,
+                description="Goal breakdown",
+                generate_examples=False,
+            ),
+            **error_responses(),
+        },
+    )
+    async def goal_breakdown(
+        self,
+        key: str,
+        goal_id: str,
+        runtime: Runtime,
+        principal: Principal,
+        by: By = None,
+        period: Period = None,
+        first: From = None,
+        last: To = None,
+        limit: Limit = None,
+        after: After = None,
+        filter: Filter = None,
+    ) -> Response[bytes]:
+        """Conversions, unique conversions, revenue and conversion rate per value of a
+        dimension (by), most conversions first, ties by value; pages follow next.
+        Scope: analytics:read."""
+        breakdown, rates = await breakdown_service.goal_breakdown(
+            runtime.db,
+            runtime.keys,
+            runtime.sites,
+            principal,
+            key,
+            goal_id,
+            by=by,
+            period=period,
+            start_date=first,
+            end_date=last,
+            limit=limit,
+            after=after,
+            stats_filter=_stats_filter(filter),
+        )
+        return Response(breakdown_json(breakdown, rates), media_type=MediaType.JSON)
 
     @post(
         "/preview",
@@ -319,6 +447,7 @@ class GoalsController(Controller):
         period: Period = None,
         first: From = None,
         last: To = None,
+        filter: Filter = None,
     ) -> Response[bytes]:
         """The stats a goal would have over a period, and the paths or names it
         matches most, without saving anything. Scope: analytics:read."""
@@ -335,5 +464,6 @@ class GoalsController(Controller):
             period=period,
             start_date=first,
             end_date=last,
+            stats_filter=_stats_filter(filter),
         )
         return Response(preview_json(preview), media_type=MediaType.JSON)

@@ -11,11 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from goalgate.api.rest.openapi_docs import field_doc
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
+from goalgate.services.breakdowns import Breakdown
 from goalgate.services.insights import GoalPreview
 from goalgate.services.stats import GoalStats
 from goalgate.storage.records import GoalRecord
 
 __all__ = [
+    "BreakdownEnvelope",
+    "BreakdownRowOut",
     "DeletedEnvelope",
     "GoalCreateBody",
     "GoalEnvelope",
@@ -25,6 +28,7 @@ __all__ = [
     "GoalUpdateBody",
     "PreviewEnvelope",
     "StatsEnvelope",
+    "breakdown_json",
     "goal_out",
     "preview_json",
     "stats_json",
@@ -174,6 +178,67 @@ def stats_json(stats: GoalStats) -> bytes:
 def preview_json(preview: GoalPreview) -> bytes:
     matches = [{"value": m.value, "conversions": m.conversions} for m in preview.top_matches]
     return _STATS_ENCODER.encode({"data": {**_stats_fields(preview.stats), "top_matches": matches}})
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownRowOut:
+    value: Annotated[
+        str,
+        field_doc(
+            "Google",
+            description='The dimension\'s value; "(none)" or "(unknown)" for conversions '
+            "without one.",
+        ),
+    ]
+    conversions: Annotated[int, field_doc(212, description="Its conversions in the period.")]
+    unique_conversions: Annotated[int, field_doc(198, description=_UNIQUE)]
+    revenue: Annotated[
+        float | None,
+        field_doc(
+            10412.00,
+            description="Its revenue in the goal's currency (0 when none); null when the "
+            "goal has no currency.",
+        ),
+    ]
+    conversion_rate: Annotated[
+        float,
+        field_doc(
+            0.0412,
+            description="unique_conversions over the site's visitors with this value in "
+            "the period (and filters), 0 to 1.",
+        ),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownEnvelope:
+    # Most conversions first, ties by value.
+    data: list[BreakdownRowOut]
+    next: Annotated[
+        str | None,
+        field_doc(
+            None,
+            description="Pass as after= for the next page; null on the last page.",
+        ),
+    ]
+
+
+def breakdown_json(breakdown: Breakdown, rates: list[float]) -> bytes:
+    currency = breakdown.query.stats.goal.currency
+    rows = [
+        {
+            "value": row.value,
+            "conversions": row.conversions,
+            "unique_conversions": row.unique_conversions,
+            "revenue": None
+            if row.revenue is None or currency is None
+            else money.display_amount(row.revenue, currency),
+            "conversion_rate": rate,
+        }
+        for row, rate in zip(breakdown.rows, rates, strict=True)
+    ]
+    after = breakdown.end_cursor if breakdown.has_next_page else None
+    return _STATS_ENCODER.encode({"data": rows, "next": after})
 
 
 def goal_out(goal: GoalRecord) -> GoalOut:

@@ -1,0 +1,154 @@
+"""GET .../goals/{id}/breakdown and the filter parameters of stats, through REST."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from goalgate.storage.db import Database
+from tests.factories import READ, WRITE, bearer, error, goal_body, make_site, make_token
+from tests.integration.services.test_breakdowns import write_sample
+
+Client = AsyncTestClient[Litestar]
+BASE = "/api/v1/analytics/sites"
+MARCH = {"period": "custom", "from": "2024-03-01", "to": "2024-03-31"}
+
+
+async def arranged(client: Client, db: Database, site: str, token: str, **goal: Any) -> str:
+    body = goal_body(name="Buy", type="custom", match_value="buy", currency="USD", **goal)
+    created = await client.post(f"{BASE}/{site}/goals", json=body, headers=bearer(token))
+    assert created.status_code == 201, created.text
+    await write_sample(db, site)
+    return str(created.json()["data"]["id"])
+
+
+async def test_breakdown_by_source_answers_the_documented_rows(
+    client: Client, db: Database, site: str, token: str
+) -> None:
+    goal = await arranged(client, db, site, token)
+    response = await client.get(
+        f"{BASE}/{site}/goals/{goal}/breakdown",
+        params={"by": "source", **MARCH},
+        headers=bearer(token),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "data": [
+            {"value": "Google", "conversions": 2, "unique_conversions": 1, "revenue": 12.0,
+             "conversion_rate": 1.0},
+            {"value": "(none)", "conversions": 1, "unique_conversions": 1, "revenue": 0.0,
+             "conversion_rate": 1.0},
+            {"value": "Twitter", "conversions": 1, "unique_conversions": 1, "revenue": 6.0,
+             "conversion_rate": 0.5},
+        ],
+        "next": None,
+    }  # fmt: skip
+    assert b'"revenue":12.00' in response.content
+
+
+async def test_breakdown_pages_with_limit_and_next(
+    client: Client, db: Database, site: str, token: str
+) -> None:
+    goal = await arranged(client, db, site, token)
+    url = f"{BASE}/{site}/goals/{goal}/breakdown"
+    params: dict[str, Any] = {"by": "entry_page", "limit": 2, **MARCH}
+    first = (await client.get(url, params=params, headers=bearer(token))).json()
+    assert [row["value"] for row in first["data"]] == ["(none)", "/blog"]
+    second = (
+        await client.get(url, params={**params, "after": first["next"]}, headers=bearer(token))
+    ).json()
+    assert second == {
+        "data": [
+            {"value": "/home", "conversions": 1, "unique_conversions": 1, "revenue": 10.0,
+             "conversion_rate": 0.5},
+        ],
+        "next": None,
+    }  # fmt: skip
+
+
+async def test_filters_apply_to_breakdown_and_stats(
+    client: Client, db: Database, site: str, token: str
+) -> None:
+    goal = await arranged(client, db, site, token)
+    filtered = [("filter", "source:is_not:google"), ("filter", "device:is:mobile|(unknown)")]
+    stats = await client.get(
+        f"{BASE}/{site}/goals/{goal}/stats",
+        params=[*MARCH.items(), *filtered],
+        headers=bearer(token),
+    )
+    assert stats.json() == {"data": {"conversions": 2, "unique_conversions": 2, "revenue": 6.0}}
+    rows = await client.get(
+        f"{BASE}/{site}/goals/{goal}/breakdown",
+        params=[("by", "device"), *MARCH.items(), *filtered],
+        headers=bearer(token),
+    )
+    assert [(r["value"], r["conversions"]) for r in rows.json()["data"]] == [
+        ("(unknown)", 1),
+        ("Mobile", 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "fields"),
+    [
+        ({"by": "colour"}, ["by"]),
+        ({}, ["by"]),
+        ({"by": "source", "limit": "ten"}, ["limit"]),
+        ({"by": "source", "limit": 0}, ["limit"]),
+        ({"by": "source", "after": "nonsense"}, ["after"]),
+        ({"by": "source", "filter": "country:is:XX"}, ["filter"]),
+        ({"by": "source", "filter": "source"}, ["filter"]),
+        ({"by": "source", "filter": "source:like:x"}, ["filter"]),
+    ],
+)
+async def test_bad_breakdown_parameters_are_422_naming_the_field(
+    client: Client, db: Database, site: str, token: str, params: dict[str, Any], fields: list[str]
+) -> None:
+    goal = await arranged(client, db, site, token)
+    response = await client.get(
+        f"{BASE}/{site}/goals/{goal}/breakdown", params=params, headers=bearer(token)
+    )
+    assert response.status_code == 422, response.text
+    body = response.json()["error"]
+    assert body["code"] == "validation_error"
+    assert list(body["fields"]) == fields
+
+
+async def test_unknown_by_names_the_dimensions(
+    client: Client, db: Database, site: str, token: str
+) -> None:
+    goal = await arranged(client, db, site, token)
+    response = await client.get(
+        f"{BASE}/{site}/goals/{goal}/breakdown", params={"by": "colour"}, headers=bearer(token)
+    )
+    assert response.json() == error(
+        "validation_error",
+        "by is not valid",
+        {
+            "by": "must be one of source, referrer_domain, utm_source, utm_medium, "
+            "utm_campaign, utm_content, utm_term, page, entry_page, country, device, "
+            "browser, os"
+        },
+    )
+
+
+async def test_breakdown_needs_a_token_with_read_scope_on_the_site(
+    client: Client, db: Database, site: str, token: str
+) -> None:
+    goal = await arranged(client, db, site, token)
+    url = f"{BASE}/{site}/goals/{goal}/breakdown?by=source"
+    assert (await client.get(url)).status_code == 401
+    writer = await make_token(db, WRITE)
+    forbidden = await client.get(url, headers=bearer(writer))
+    assert forbidden.status_code == 403
+    assert forbidden.json() == error(
+        "forbidden", "this token lacks the analytics:read scope", {"scope": "analytics:read"}
+    )
+    other = await make_site(db, "sk_other_site")
+    elsewhere = await make_token(db, READ, sites=[other])
+    hidden = await client.get(url, headers=bearer(elsewhere))
+    assert hidden.status_code == 404
+    assert hidden.json() == error("not_found", "site not found")

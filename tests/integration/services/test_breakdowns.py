@@ -1,0 +1,235 @@
+"""Breakdowns and filters on a real database: ordering, paging, revenue, rates, entry pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from goalgate.domain.dimensions import Dimension
+from goalgate.domain.filters import FilterOperator, filter_clause, parse_clause, stats_filter
+from goalgate.domain.periods import resolve_period
+from goalgate.errors import ValidationFailed
+from goalgate.services import breakdowns, insights, rates
+from goalgate.services import stats as stats_service
+from goalgate.services.group_commit import NewEvent, write_events
+from goalgate.services.matching import KeyIndex
+from goalgate.services.stats import StatsQuery
+from goalgate.storage import sites as site_store
+from goalgate.storage.db import Database
+from goalgate.storage.records import SiteRecord
+from tests.factories import make_site
+from tests.integration.services.test_insights import goal_on
+
+NOW = datetime(2024, 4, 15, 12, tzinfo=UTC)
+RATES = "date,currency,rate\n2024-03-01,USD,1.1\n2024-03-02,USD,1.2\n"
+D = Dimension
+
+
+def ms(text: str) -> int:
+    return int(datetime.fromisoformat(f"{text}+00:00").timestamp() * 1000)
+
+
+def event(
+    site: SiteRecord,
+    kind: str,
+    value: str,
+    at: str,
+    visitor: int,
+    revenue: tuple[int, str] | None = None,
+    **dimensions: str,
+) -> NewEvent:
+    dims = tuple((Dimension(name), v) for name, v in dimensions.items())
+    if kind == "pageview":
+        dims = ((Dimension.PAGE, value), *dims)
+    return NewEvent(
+        site_id=site.id,
+        kind=kind,
+        value=value,
+        ts=ms(at),
+        visitor=visitor,
+        revenue_micros=revenue[0] if revenue else None,
+        revenue_currency=revenue[1] if revenue else None,
+        dimensions=dims,
+    )
+
+
+async def write_sample(db: Database, site_key: str) -> None:
+    """Four visitors in March 2024 (UTC) converting on "buy" from Google, Twitter
+    and nowhere; a Bing conversion in April (outside the period); rates EUR-based."""
+    site = await site_store.site_by_key(db.reader, site_key)
+    assert site is not None
+    await rates.import_rates(db, RATES.splitlines(keepends=True), base="eur")
+    g, tw = "Google", "Twitter"
+    events = [
+        event(site, "pageview", "/home", "2024-03-05T09:00:00", 1, source=g),
+        event(site, "pageview", "/pricing", "2024-03-05T10:00:00", 1, source=g),
+        event(
+            site, "goal", "buy", "2024-03-05T10:05:00", 1, (10_000_000, "USD"),
+            source=g, page="/pricing", country="DE", device="Desktop",
+        ),
+        event(site, "pageview", "/blog", "2024-03-05T11:00:00", 2, source=tw),
+        # 5 EUR on 5 March: 6 USD at that day's rate (1.2).
+        event(site, "goal", "buy", "2024-03-05T11:05:00", 2, (5_000_000, "EUR"), source=tw,
+              page="/blog", device="Mobile"),
+        event(site, "goal", "buy", "2024-03-06T08:00:00", 3),
+        event(site, "pageview", "/home", "2024-03-06T09:00:00", 4, source=tw),
+        event(site, "goal", "buy", "2024-03-07T12:00:00", 1, (2_000_000, "USD"), source=g,
+              page="/pricing"),
+        # Outside the period.
+        event(site, "goal", "buy", "2024-04-02T12:00:00", 5, source="Bing"),
+    ]  # fmt: skip
+    async with db.write() as session:
+        await write_events(session, events)
+
+
+async def arrange(db: Database, currency: str | None = "USD") -> tuple[KeyIndex, StatsQuery]:
+    key = await make_site(db)
+    _, goal = await goal_on(
+        db, key, name="Buy", type="custom", match_type="exact", match_value="buy", currency=currency
+    )
+    await write_sample(db, key)
+    site = await site_store.site_by_key(db.reader, key)
+    assert site is not None
+    rng = resolve_period("custom", timezone="UTC", now=NOW, first="2024-03-01", last="2024-03-31")
+    return KeyIndex(db.reader), StatsQuery(site=site, goal=goal, range=rng)
+
+
+def rows(result: breakdowns.Breakdown) -> list[tuple[Any, ...]]:
+    return [(r.value, r.conversions, r.unique_conversions, r.revenue) for r in result.rows]
+
+
+async def breakdown(
+    db: Database, keys: KeyIndex, query: StatsQuery, dimension: Dimension, **page: Any
+) -> breakdowns.Breakdown:
+    asked = breakdowns.BreakdownQuery(stats=query, dimension=dimension, **page)
+    [result] = await breakdowns.breakdowns_for(db, keys, [asked])
+    return result
+
+
+async def test_breakdown_by_source_orders_by_conversions_then_value_with_none_bucket(
+    db: Database,
+) -> None:
+    keys, query = await arrange(db)
+    result = await breakdown(db, keys, query, D.SOURCE)
+    assert rows(result) == [
+        ("Google", 2, 1, Decimal("12")),
+        ("(none)", 1, 1, Decimal("0")),
+        ("Twitter", 1, 1, Decimal("6")),
+    ]
+    assert result.has_next_page is False
+    asked = [(result.query, row.value_id) for row in result.rows]
+    assert await breakdowns.value_visitors(db, keys, asked) == [1, 1, 2]
+
+
+async def test_breakdown_pages_follow_the_cursor_and_end(db: Database) -> None:
+    keys, query = await arrange(db)
+    seen = []
+    after = None
+    pages = 0
+    while True:
+        result = await breakdown(db, keys, query, D.SOURCE, first=1, after=after)
+        pages += 1
+        seen += rows(result)
+        if not result.has_next_page:
+            break
+        after = breakdowns.decode_cursor(result.end_cursor)
+    assert pages == 3
+    assert [value for value, *_ in seen] == ["Google", "(none)", "Twitter"]
+
+
+async def test_breakdown_revenue_is_null_when_the_goal_tracks_none(db: Database) -> None:
+    keys, query = await arrange(db, currency=None)
+    result = await breakdown(db, keys, query, D.SOURCE)
+    assert rows(result) == [("Google", 2, 1, None), ("(none)", 1, 1, None), ("Twitter", 1, 1, None)]
+
+
+async def test_breakdown_by_page_and_entry_page(db: Database) -> None:
+    keys, query = await arrange(db)
+    pages = await breakdown(db, keys, query, D.PAGE)
+    assert [(v, n) for v, n, *_ in rows(pages)] == [("/pricing", 2), ("(none)", 1), ("/blog", 1)]
+    entries = await breakdown(db, keys, query, D.ENTRY_PAGE)
+    # Visitor 1's first pageview of 5 March is /home; on 7 March, and for
+    # visitor 3, there is none.
+    assert [(v, n) for v, n, *_ in rows(entries)] == [("(none)", 2), ("/blog", 1), ("/home", 1)]
+
+
+async def test_breakdown_by_country_and_device_show_unknown(db: Database) -> None:
+    keys, query = await arrange(db)
+    countries = await breakdown(db, keys, query, D.COUNTRY)
+    assert [(v, n) for v, n, *_ in rows(countries)] == [("(unknown)", 3), ("DE", 1)]
+
+
+def clauses(*texts: str) -> Any:
+    return stats_filter([parse_clause(text) for text in texts])
+
+
+@pytest.mark.parametrize(
+    ("texts", "conversions", "revenue"),
+    [
+        (("source:is:google|TWITTER",), 3, Decimal("18")),
+        (("source:is_not:Google",), 2, Decimal("6")),  # keeps the event without a source
+        (("source:is:(none)",), 1, Decimal("0")),
+        (("source:is_not:(none)|Twitter",), 2, Decimal("12")),
+        (("source:contains:OOG",), 2, Decimal("12")),
+        (("page:contains:PRIC",), 2, Decimal("12")),
+        (("entry_page:is:/home",), 1, Decimal("10")),
+        (("entry_page:is_not:/home",), 3, Decimal("8")),
+        (("country:is:de",), 1, Decimal("10")),
+        (("device:is:mobile", "source:is:Twitter"), 1, Decimal("6")),
+        (("source:is:Bing",), 0, Decimal("0")),
+        (("source:is:Nowhere",), 0, Decimal("0")),
+    ],
+)
+async def test_filters_apply_to_stats(
+    db: Database, texts: tuple[str, ...], conversions: int, revenue: Decimal
+) -> None:
+    keys, query = await arrange(db)
+    filtered = StatsQuery(
+        site=query.site, goal=query.goal, range=query.range, filter=clauses(*texts)
+    )
+    [stats] = await stats_service.stats_for(db, keys, [filtered])
+    assert (stats.conversions, stats.revenue) == (conversions, revenue)
+
+
+async def test_filters_apply_to_breakdowns_and_visitors(db: Database) -> None:
+    keys, query = await arrange(db)
+    only = clauses("device:is:desktop")
+    filtered = StatsQuery(site=query.site, goal=query.goal, range=query.range, filter=only)
+    result = await breakdown(db, keys, filtered, D.SOURCE)
+    assert rows(result) == [("Google", 1, 1, Decimal("10"))]
+    assert await breakdowns.value_visitors(db, keys, [(result.query, result.rows[0].value_id)]) == [
+        1
+    ]
+    # The site's visitors with the filter: only visitor 1 had a desktop event.
+    assert await insights.visitors_for(
+        db, [(query.site, query.range)], keys=keys, filters=[only]
+    ) == [1]
+    assert await insights.visitors_for(db, [(query.site, query.range)]) == [4]
+
+
+def test_filter_values_that_can_never_exist_are_faults_naming_the_filter() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_clause("device:is:fridge")
+    assert caught.value.fields == {
+        "filter": "device: 'fridge' must be one of desktop, mobile, tablet"
+    }
+    with pytest.raises(ValidationFailed) as caught:
+        parse_clause("colour:is:red")
+    assert list(caught.value.fields) == ["filter"]
+    with pytest.raises(ValidationFailed):
+        filter_clause(Dimension.SOURCE, FilterOperator.IS, [])
+    with pytest.raises(ValidationFailed):
+        filter_clause(Dimension.SOURCE, FilterOperator.IS, ["x"] * 51)
+    with pytest.raises(ValidationFailed):
+        stats_filter([parse_clause(f"source:is:S{n}") for n in range(11)])
+
+
+def test_cursor_round_trip_and_garbage() -> None:
+    row = breakdowns.BreakdownRow("Ünïcode|x", 3, 2, None, 7)
+    assert breakdowns.decode_cursor(breakdowns.encode_cursor(row)) == (3, "Ünïcode|x")
+    with pytest.raises(ValidationFailed) as caught:
+        breakdowns.decode_cursor("nonsense")
+    assert caught.value.fields == {"after": "not a cursor given by this API"}
