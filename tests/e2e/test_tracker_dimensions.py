@@ -17,7 +17,9 @@ the referrer's domain and its source name from the referrer list, the two UTM
 tags, and device, browser and OS parsed from the browser's User-Agent (a fixed
 Chrome-on-Windows string), and the country only when GeoIP is on. And
 ``other=secret`` must be stored nowhere: not in a key, not in the database
-file's bytes, not even in what the browser sent.
+file's bytes, not even in what the browser sent. Then the read API must show
+the purchase under each of those values: a GraphQL ``Goal.breakdown`` by every
+dimension, with filters, and the REST ``/breakdown`` route.
 """
 
 from __future__ import annotations
@@ -183,6 +185,68 @@ def geoip_database(path: Path) -> Path:
     return path
 
 
+BREAKDOWN = """
+query Breakdown($site: String!, $id: ID!, $by: Dimension!, $filter: [StatsFilter!]) {
+  goal(siteKey: $site, id: $id) {
+    breakdown(by: $by, period: LAST_7_DAYS, filter: $filter) {
+      nodes { value conversions uniqueConversions revenue { amount currency } conversionRate }
+    }
+  }
+}
+"""
+
+
+def assert_breakdowns(client: httpx.Client, goal: str, values: dict[str, str | None]) -> None:
+    """The purchase, broken down by every dimension over GraphQL (and REST), with filters."""
+    purchase = {
+        "conversions": 1,
+        "uniqueConversions": 1,
+        "revenue": {"amount": "49.90", "currency": "USD"},
+        "conversionRate": 1.0,  # the one visitor with that value converted
+    }
+
+    def breakdown(by: str, clauses: list[dict[str, Any]] | None = None) -> Any:
+        variables = {"site": SITE, "id": goal, "by": by.upper(), "filter": clauses}
+        response = client.post("/graphql", json={"query": BREAKDOWN, "variables": variables})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]["goal"]["breakdown"]["nodes"]
+
+    for by, value in values.items():
+        empty = "(unknown)" if by in ("country", "device", "browser", "os") else "(none)"
+        assert breakdown(by) == [{"value": value or empty, **purchase}], by
+
+    # Filters: the visit's own values keep it, others do not.
+    newsletter = {"dimension": "UTM_SOURCE", "operator": "IS", "values": ["Newsletter"]}
+    google = {"dimension": "SOURCE", "operator": "IS", "values": ["Google"]}
+    hacker = {"dimension": "SOURCE", "operator": "CONTAINS", "values": ["hacker"]}
+    assert breakdown("utm_campaign", [newsletter, hacker]) == [{"value": "spring", **purchase}]
+    assert breakdown("utm_campaign", [newsletter, google]) == []
+
+    response = client.get(
+        f"/api/v1/analytics/sites/{SITE}/goals/{goal}/breakdown",
+        params=[
+            ("by", "referrer_domain"),
+            ("period", "7d"),
+            ("filter", "utm_source:is:newsletter"),
+        ],
+    )
+    assert response.status_code == 200, response.text
+    assert json.loads(response.text, parse_float=Decimal) == {
+        "data": [
+            {
+                "value": REFERRER_HOST,
+                "conversions": 1,
+                "unique_conversions": 1,
+                "revenue": Decimal("49.90"),
+                "conversion_rate": 1.0,
+            }
+        ],
+        "next": None,
+    }
+
+
 @pytest.mark.parametrize("geoip", [False, True], ids=["geoip-off", "geoip-on"])
 def test_utm_tags_and_referrer_reach_the_stored_events(
     mapped_browser: Any, tmp_path: Path, geoip: bool
@@ -276,8 +340,9 @@ def test_utm_tags_and_referrer_reach_the_stored_events(
             {"kind": "goal", "value": "purchase", **dimensions},
         ]
 
-        # The read API counts them (stats, until breakdowns land here).
+        # The read API counts them: stats, breakdowns and filters, exactly.
         with httpx.Client(base_url=server.base_url, headers=bearer(read_token)) as client:
+            assert_breakdowns(client, goals["Purchase"], {**dimensions, "entry_page": "/shop"})
             for name, revenue in (("Shop", None), ("Purchase", Decimal("49.90"))):
                 response = client.get(
                     f"/api/v1/analytics/sites/{SITE}/goals/{goals[name]}/stats",
