@@ -155,6 +155,8 @@ def known_name(value: str) -> str:
     found = _known_names().get(value.casefold())
     if found is not None:
         return found
+    if " " not in value and "." in value:
+        return value.lower()  # a domain (an unlisted referrer) is its own, lower-case name
     if value == value.lower() or value == value.upper():
         return " ".join(word[:1].upper() + word[1:].lower() for word in value.split(" "))
     return value

@@ -28,6 +28,9 @@ from goalgate.domain.dimensions import Dimension, canonical
         (Dimension.SOURCE, "newsletter", "Newsletter"),
         (Dimension.SOURCE, "spring mailing", "Spring Mailing"),
         (Dimension.SOURCE, "ProductHunt", "ProductHunt"),
+        # A domain not on the referrer list stays a domain.
+        (Dimension.SOURCE, "Dev.to", "dev.to"),
+        (Dimension.SOURCE, "producthunt.com", "producthunt.com"),
         # Runs of white space are one space.
         (Dimension.UTM_TERM, "running   shoes", "running shoes"),
     ],
