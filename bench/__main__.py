@@ -137,6 +137,10 @@ def stats_rows(args: argparse.Namespace) -> list[Row]:
     on_large = stats_bench.measure(large, rounds=args.rounds, per_round=args.per_round)
     exact, regex = on_large["exact_event_30d"], on_large["regex_pageview_12mo"]
     scale = exact["seconds"] / on_small["exact_event_30d"]["seconds"]
+    attribution = stats_bench.measure_attribution(
+        large, rounds=args.rounds, per_round=args.per_round
+    )
+    breakdown, filtered = attribution["breakdown_source_30d"], attribution["filtered_stats_30d"]
     return [
         Row(
             f"(a) stats, exact event goal, 30d, {large.events:,} events "
@@ -164,6 +168,24 @@ def stats_rows(args: argparse.Namespace) -> list[Row]:
             scale,
             "≤ 1.5",
             scale <= 1.5,
+        ),
+        Row(
+            f"(d) breakdown by source, exact event goal, 30d, {large.events:,} events "
+            f"({int(breakdown['conversions']):,} conversions), HTTP vs raw sqlite3",
+            _ms(breakdown["seconds"]),
+            _ms(breakdown["floor"]),
+            breakdown["ratio"],
+            "≤ 3",
+            breakdown["ratio"] <= 3,
+        ),
+        Row(
+            f"(d) stats filtered by source = Google, exact event goal, 30d, {large.events:,} "
+            f"events ({int(filtered['conversions']):,} matching), HTTP vs raw sqlite3",
+            _ms(filtered["seconds"]),
+            _ms(filtered["floor"]),
+            filtered["ratio"],
+            "≤ 3",
+            filtered["ratio"] <= 3,
         ),
     ]
 

@@ -4,12 +4,22 @@ The floor is the least work that can give the same three numbers: a table that
 holds nothing but the goal's matching events, with a covering index that leads
 on the timestamp, queried in-process with no HTTP, no auth and no matching.
 Each HTTP answer is also checked against the floor's numbers.
+
+Breakdowns and filtered stats (issue #14) have their own floors: the same
+work written by hand in raw sqlite3 on goalgate's own file and indexes, with
+the goal's key id already known (no HTTP, no auth, no matching, no JSON):
+
+- breakdown by source: the top 11 sources by conversions, with unique
+  conversions and revenue, their labels, and the site's visitors of each of
+  those sources over the period (the conversion rate's denominator);
+- filtered stats: the goal's three numbers over its source = Google events.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +61,108 @@ def _floor_db(source: Path, kind: str, match: str, regex: bool) -> sqlite3.Conne
     conn.execute("CREATE INDEX floor_ts ON floor (ts, visitor, revenue_micros)")
     conn.execute("DETACH DATABASE src")
     return conn
+
+
+_BREAKDOWN_FLOOR = (
+    "SELECT e.source_id, COALESCE(k.value, '(none)') AS label, e.n, e.u, e.r FROM "
+    "(SELECT source_id, count(*) AS n, count(DISTINCT visitor) AS u, sum(revenue_micros) AS r "
+    " FROM events WHERE site_id = ? AND key_id = ? AND ts >= ? AND ts < ? GROUP BY source_id) "
+    "AS e LEFT JOIN event_keys AS k ON k.id = e.source_id ORDER BY e.n DESC, label LIMIT 11"
+)
+_VISITORS_FLOOR = (
+    "SELECT source_id, count(DISTINCT visitor) FROM events WHERE site_id = ? AND ts >= ? "
+    "AND ts < ? AND (source_id IS NULL OR source_id IN ({ids})) GROUP BY source_id"
+)
+_FILTERED_FLOOR = (
+    "SELECT count(*), count(DISTINCT visitor), sum(revenue_micros) FROM events "
+    "WHERE site_id = ? AND key_id = ? AND ts >= ? AND ts < ? AND source_id = ?"
+)
+
+
+def _ids(source: Path, kind: str, value: str) -> tuple[int, int]:
+    """(site id, key id) of one dictionary entry of the bench site."""
+    conn = sqlite3.connect(source)
+    try:
+        row = conn.execute(
+            "SELECT k.site_id, k.id FROM event_keys AS k JOIN sites AS s ON s.id = k.site_id "
+            "WHERE s.key = ? AND k.kind = ? AND k.value = ?",
+            (SITE_KEY, kind, value),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+    finally:
+        conn.close()
+
+
+def measure_attribution(
+    database: BenchDatabase, *, rounds: int, per_round: int
+) -> dict[str, dict[str, float]]:
+    """Breakdown by source and stats filtered by source, each against its raw-SQL floor."""
+    start, end = _window("30d")
+    site_id, signup = _ids(database.path, "event", "signup")
+    _, google = _ids(database.path, "source", "Google")
+    floor = sqlite3.connect(database.path)
+    goal = database.goal_ids["exact_event"]
+    base_url = f"/api/v1/analytics/sites/{SITE_KEY}/goals/{goal}"
+    results: dict[str, dict[str, float]] = {}
+    with serving(database.url) as base, httpx.Client(base_url=base, timeout=30) as client:
+        headers = {"Authorization": f"Bearer {database.token}"}
+
+        def breakdown_call() -> list[dict[str, object]]:
+            response = client.get(
+                f"{base_url}/breakdown",
+                params={"by": "source", "period": "30d", "limit": 10},
+                headers=headers,
+            )
+            response.raise_for_status()
+            return response.json()["data"]  # type: ignore[no-any-return]
+
+        def breakdown_floor() -> list[tuple[str, int, int, int]]:
+            top = floor.execute(_BREAKDOWN_FLOOR, (site_id, signup, start, end)).fetchall()
+            ids = ", ".join(str(int(row[0])) for row in top if row[0] is not None) or "NULL"
+            visitors = dict(
+                floor.execute(_VISITORS_FLOOR.format(ids=ids), (site_id, start, end)).fetchall()
+            )
+            return [(str(label), int(n), int(u), int(visitors[v])) for v, label, n, u, _ in top]
+
+        def filtered_call() -> dict[str, object]:
+            response = client.get(
+                f"{base_url}/stats",
+                params={"period": "30d", "filter": "source:is:Google"},
+                headers=headers,
+            )
+            response.raise_for_status()
+            return response.json()["data"]  # type: ignore[no-any-return]
+
+        def filtered_floor() -> tuple[int, int, int | None]:
+            args = (site_id, signup, start, end, google)
+            return floor.execute(_FILTERED_FLOOR, args).fetchone()  # type: ignore[no-any-return]
+
+        rows, expected_rows = breakdown_call(), breakdown_floor()
+        got = [(r["value"], r["conversions"], r["unique_conversions"]) for r in rows]
+        if got != [row[:3] for row in expected_rows[:10]]:
+            raise AssertionError(f"breakdown: HTTP says {got}, the floor says {expected_rows}")
+        answer, expected = filtered_call(), filtered_floor()
+        if (answer["conversions"], answer["unique_conversions"]) != expected[:2]:
+            raise AssertionError(f"filtered stats: HTTP says {answer}, the floor says {expected}")
+        cases: tuple[tuple[str, Callable[[], object], Callable[[], object], int], ...] = (
+            (
+                "breakdown_source_30d",
+                breakdown_call,
+                breakdown_floor,
+                sum(r[1] for r in expected_rows),
+            ),
+            ("filtered_stats_30d", filtered_call, filtered_floor, expected[0]),
+        )
+        for name, call, floor_call, size in cases:
+            measured, floor_s = interleaved(call, floor_call, rounds=rounds, per_round=per_round)
+            results[name] = {
+                "seconds": measured,
+                "floor": floor_s,
+                "ratio": measured / floor_s,
+                "conversions": float(size),
+            }
+    floor.close()
+    return results
 
 
 def _window(period: str) -> tuple[int, int]:

@@ -245,10 +245,13 @@ async def visitors_by_value(
         f"SELECT r.g AS g, ev.visitor AS visitor, "
         f"COALESCE({value_expression(dimension)}, {NO_VALUE}) AS v "
         f"{join} AND ev.ts >= r.s AND ev.ts < r.e{filter_sql(where)}) AS x "
-        "WHERE EXISTS (SELECT 1 FROM w WHERE w.g = x.g AND w.v = x.v) GROUP BY x.g, x.v"
+        # Uncorrelated: the wanted values are read once (SQLite builds an index
+        # of them), not once per event; pairs nobody asked for are dropped below.
+        "WHERE x.v IN (SELECT w.v FROM w) GROUP BY x.g, x.v"
     )
     params = {"rows": rows, "wanted": _wanted(values)}
     for tag, value, visitors in await reader.heavy_rows(statement, params):
         key = (int(tag), None if int(value) == NO_VALUE else int(value))
-        found[key] = int(visitors)
+        if key in found:
+            found[key] = int(visitors)
     return found
