@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from goalgate.domain.dimensions import Dimension
+from goalgate.storage import dialect
 from goalgate.storage import stats as stats_store
 from goalgate.storage.conditions import EventFilter, filter_sql, value_expression
 from goalgate.storage.db import Reader
@@ -54,64 +55,61 @@ class ValueAggregate:
     aggregate: stats_store.Aggregate
 
 
-_ROWS = {
-    "sqlite": """
-    WITH m AS (
-        SELECT json_extract(value, '$.g') AS g, json_extract(value, '$.site') AS site,
-               json_extract(value, '$.k') AS k, json_extract(value, '$.s') AS s,
-               json_extract(value, '$.e') AS e, json_extract(value, '$.cur') AS cur
-        FROM json_each(:rows)
-    ),
-    p AS (
-        SELECT json_extract(value, '$.g') AS g, json_extract(value, '$.lim') AS lim,
-               json_extract(value, '$.an') AS an, json_extract(value, '$.av') AS av
-        FROM json_each(:pages)
-    )""",
-    "postgresql": """
-    WITH m AS (
-        SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb))
-            AS x(g int, site int, k int, s bigint, e bigint, cur text)
-    ),
-    p AS (
-        SELECT * FROM jsonb_to_recordset(CAST(:pages AS jsonb))
-            AS y(g int, lim int, an bigint, av text)
-    )""",
-}
+# Each goal's page, from a second JSON parameter: how many rows, and the
+# (conversions, label) of the last row before them.
+_PAGE_FIELDS = (
+    ("tag", "int"),
+    ("row_limit", "int"),
+    ("after_conversions", "bigint"),
+    ("after_label", "text"),
+)
+# The (goal tag, value id) pairs whose revenue or visitors are asked.
+_WANTED_FIELDS = (("tag", "int"), ("value_id", "bigint"))
 # SQLite compares text byte by byte already; PostgreSQL by the database's locale.
 _BYTES = {"sqlite": "", "postgresql": ' COLLATE "C"'}
 _EMPTY = {"sqlite": ":empty", "postgresql": "CAST(:empty AS text)"}
 
 
-def _events(dialect: str, dimension: Dimension, where: EventFilter, condition: str = "") -> str:
-    """The goals' matching events with their value of ``dimension`` as ``v``."""
+def _events(
+    dialect_name: str, dimension: Dimension, where: EventFilter, condition: str = ""
+) -> str:
+    """The goals' matching events with their value id of ``dimension`` as ``value_id``."""
     return (
-        "(SELECT m.g AS g, m.cur AS cur, ev.visitor AS visitor, ev.ts AS ts, "
+        "(SELECT gk.tag AS tag, gk.currency AS currency, ev.visitor AS visitor, ev.ts AS ts, "
         "ev.revenue_currency AS revenue_currency, ev.revenue_micros AS revenue_micros, "
-        f"{value_expression(dimension)} AS v "
-        f"{stats_store._JOIN[dialect]}{filter_sql(where)} {condition}) AS ev"
+        f"{value_expression(dimension)} AS value_id "
+        f"{stats_store.goal_events(dialect_name)}{filter_sql(where)} {condition}) AS ev"
     )
 
 
-def _breakdown_statement(dialect: str, dimension: Dimension, where: EventFilter) -> str:
+def _breakdown_statement(dialect_name: str, dimension: Dimension, where: EventFilter) -> str:
     # Built from constants and dictionary ids; every other value is a bound parameter.
-    revenue = stats_store._OWN_REVENUE.format(cur="ev.cur")
-    parts = stats_store._exact_sum(dialect, revenue).split(", ")
-    named = ", ".join(f"{part} AS r{n}" for n, part in enumerate(parts))
-    columns = ", ".join(f"r.r{n}" for n in range(len(parts)))
-    collate = _BYTES[dialect]
+    family = dialect.family(dialect_name)
+    revenue = stats_store.OWN_REVENUE.format(cur="ev.currency")
+    parts = stats_store.exact_sum(family, revenue).split(", ")
+    named = ", ".join(f"{part} AS revenue{n}" for n, part in enumerate(parts))
+    columns = ", ".join(f"ranked.revenue{n}" for n in range(len(parts)))
+    collate = _BYTES[family]
+    pages = dialect.json_rows(family, "pages", "pages", _PAGE_FIELDS)
     return (
-        f"{_ROWS[dialect]}, "  # noqa: S608
-        "a AS (SELECT ev.g AS g, ev.v AS v, count(*) AS n, count(DISTINCT ev.visitor) AS u, "
-        "sum(CASE WHEN ev.revenue_currency IS NOT NULL AND (ev.cur IS NULL OR "
-        f"ev.revenue_currency <> ev.cur) THEN 1 ELSE 0 END) AS f, {named} "
-        f"FROM {_events(dialect, dimension, where)} GROUP BY ev.g, ev.v), "
-        f"l AS (SELECT a.*, COALESCE(k.value, {_EMPTY[dialect]}) AS label "
-        "FROM a LEFT JOIN event_keys AS k ON k.id = a.v), "
-        "r AS (SELECT l.*, ROW_NUMBER() OVER (PARTITION BY l.g "
-        f"ORDER BY l.n DESC, l.label{collate}) AS rn FROM l JOIN p ON p.g = l.g "
-        f"WHERE p.an IS NULL OR l.n < p.an OR (l.n = p.an AND l.label{collate} > p.av)) "
-        f"SELECT r.g, r.v, r.label, r.n, r.u, r.f, {columns} FROM r JOIN p ON p.g = r.g "
-        "WHERE r.rn <= p.lim ORDER BY r.g, r.rn"
+        f"WITH {stats_store.goal_keys_cte(family)}, {pages}, "  # noqa: S608
+        "totals AS (SELECT ev.tag AS tag, ev.value_id AS value_id, count(*) AS conversions, "
+        "count(DISTINCT ev.visitor) AS uniques, "
+        "sum(CASE WHEN ev.revenue_currency IS NOT NULL AND (ev.currency IS NULL OR "
+        f"ev.revenue_currency <> ev.currency) THEN 1 ELSE 0 END) AS foreign_events, {named} "
+        f"FROM {_events(family, dimension, where)} GROUP BY ev.tag, ev.value_id), "
+        f"labelled AS (SELECT totals.*, COALESCE(k.value, {_EMPTY[family]}) AS label "
+        "FROM totals LEFT JOIN event_keys AS k ON k.id = totals.value_id), "
+        "ranked AS (SELECT labelled.*, ROW_NUMBER() OVER (PARTITION BY labelled.tag "
+        f"ORDER BY labelled.conversions DESC, labelled.label{collate}) AS position "
+        "FROM labelled JOIN pages AS pg ON pg.tag = labelled.tag "
+        "WHERE pg.after_conversions IS NULL OR labelled.conversions < pg.after_conversions "
+        "OR (labelled.conversions = pg.after_conversions "
+        f"AND labelled.label{collate} > pg.after_label)) "
+        "SELECT ranked.tag, ranked.value_id, ranked.label, ranked.conversions, "
+        f"ranked.uniques, ranked.foreign_events, {columns} "
+        "FROM ranked JOIN pages AS pg ON pg.tag = ranked.tag "
+        "WHERE ranked.position <= pg.row_limit ORDER BY ranked.tag, ranked.position"
     )
 
 
@@ -127,49 +125,44 @@ async def breakdown_goals(
     """
     found: dict[int, list[ValueAggregate]] = {r.tag: [] for r in requests}
     page_of = {page.tag: page for page in pages}
-    dialect = stats_store._family(reader)
+    family = dialect.family(reader.dialect)
     for where, asking in stats_store.by_filter(requests).items():
         wanted = [page_of[r.tag] for r in asking if page_of[r.tag].limit > 0]
         if not wanted:
             continue
         params = {
-            "rows": stats_store._goal_rows(asking),
+            "rows": stats_store.goal_rows(asking),
             "pages": json.dumps(
                 [
                     {
-                        "g": page.tag,
-                        "lim": page.limit,
-                        "an": None if page.after is None else page.after[0],
-                        "av": None if page.after is None else page.after[1],
+                        "tag": page.tag,
+                        "row_limit": page.limit,
+                        "after_conversions": None if page.after is None else page.after[0],
+                        "after_label": None if page.after is None else page.after[1],
                     }
                     for page in wanted
                 ]
             ),
             "empty": dimension.empty_label,
         }
-        statement = _breakdown_statement(dialect, dimension, where)
+        statement = _breakdown_statement(family, dimension, where)
         for tag, value_id, label, *measures in await reader.heavy_rows(statement, params):
             found[int(tag)].append(
                 ValueAggregate(
                     None if value_id is None else int(value_id),
                     str(label),
-                    stats_store._aggregate(measures),
+                    stats_store.aggregate_of(measures),
                 )
             )
     return found
 
 
-def _wanted_values(dialect: str) -> str:
-    if dialect == "sqlite":
-        return (
-            "w AS (SELECT json_extract(value, '$.g') AS g, json_extract(value, '$.v') AS v "
-            "FROM json_each(:wanted))"
-        )
-    return "w AS (SELECT * FROM jsonb_to_recordset(CAST(:wanted AS jsonb)) AS z(g int, v bigint))"
+def _wanted_values(dialect_name: str) -> str:
+    return dialect.json_rows(dialect_name, "wanted", "wanted", _WANTED_FIELDS)
 
 
 def _wanted(values: Sequence[tuple[int, int | None]]) -> str:
-    return json.dumps([{"g": tag, "v": NO_VALUE if v is None else v} for tag, v in values])
+    return json.dumps([{"tag": tag, "value_id": NO_VALUE if v is None else v} for tag, v in values])
 
 
 async def foreign_revenue_by_value(
@@ -182,30 +175,31 @@ async def foreign_revenue_by_value(
     ``bucket``: the value id, ``NO_VALUE`` for none), for the (tag, value id) asked."""
     if not values:
         return []
-    dialect = stats_store._family(reader)
+    family = dialect.family(reader.dialect)
     foreign = (
-        "AND ev.revenue_currency IS NOT NULL AND (m.cur IS NULL OR ev.revenue_currency <> m.cur)"
+        "AND ev.revenue_currency IS NOT NULL "
+        "AND (gk.currency IS NULL OR ev.revenue_currency <> gk.currency)"
     )
-    sums = stats_store._exact_sum(dialect, "ev.revenue_micros")
+    sums = stats_store.exact_sum(family, "ev.revenue_micros")
     found: list[stats_store.ForeignRevenue] = []
     for where, asking in stats_store.by_filter(requests).items():
         tags = {r.tag for r in asking}
         statement = (
-            f"{stats_store._ROWS_SQLITE if dialect == 'sqlite' else stats_store._ROWS_POSTGRES}"  # noqa: S608
-            f", {_wanted_values(dialect)} "
-            f"SELECT ev.g, ev.revenue_currency, ev.ts / {stats_store._DAY_MS} AS d, "
-            f"COALESCE(ev.v, {NO_VALUE}) AS b, count(*), {sums} "
-            f"FROM {_events(dialect, dimension, where, foreign)} "
-            f"WHERE EXISTS (SELECT 1 FROM w WHERE w.g = ev.g AND w.v = COALESCE(ev.v, {NO_VALUE})) "
-            "GROUP BY ev.g, ev.revenue_currency, d, b"
+            f"WITH {stats_store.goal_keys_cte(family)}, {_wanted_values(family)} "  # noqa: S608
+            f"SELECT ev.tag, ev.revenue_currency, ev.ts / {stats_store.DAY_MS} AS day, "
+            f"COALESCE(ev.value_id, {NO_VALUE}) AS bucket, count(*), {sums} "
+            f"FROM {_events(family, dimension, where, foreign)} "
+            "WHERE EXISTS (SELECT 1 FROM wanted AS w WHERE w.tag = ev.tag "
+            f"AND w.value_id = COALESCE(ev.value_id, {NO_VALUE})) "
+            "GROUP BY ev.tag, ev.revenue_currency, day, bucket"
         )
         params = {
-            "rows": stats_store._goal_rows(asking),
+            "rows": stats_store.goal_rows(asking),
             "wanted": _wanted([(tag, v) for tag, v in values if tag in tags]),
         }
         found.extend(
             stats_store.ForeignRevenue(
-                int(g), str(c), int(d), int(b), int(n), stats_store._combine(parts) or 0
+                int(g), str(c), int(d), int(b), int(n), stats_store.combine(parts) or 0
             )
             for g, c, d, b, n, *parts in await reader.heavy_rows(statement, params)
         )
@@ -224,31 +218,20 @@ async def visitors_by_value(
     found: dict[tuple[int, int | None], int] = dict.fromkeys(values, 0)
     if not values:
         return found
-    dialect = stats_store._family(reader)
-    rows = json.dumps([{"g": t, "site": site, "s": s, "e": e} for t, site, s, e in ranges])
-    if dialect == "sqlite":
-        head = (
-            "WITH r AS (SELECT json_extract(value, '$.g') AS g, "
-            "json_extract(value, '$.site') AS site, json_extract(value, '$.s') AS s, "
-            "json_extract(value, '$.e') AS e FROM json_each(:rows))"
-        )
-        join = "FROM r CROSS JOIN events AS ev WHERE ev.site_id = r.site"
-    else:
-        head = (
-            "WITH r AS (SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
-            "AS x(g int, site int, s bigint, e bigint))"
-        )
-        join = "FROM r JOIN events AS ev ON ev.site_id = r.site"
+    family = dialect.family(reader.dialect)
+    join = "CROSS JOIN" if family == "sqlite" else "JOIN"
     statement = (
-        f"{head}, {_wanted_values(dialect)} "  # noqa: S608
-        "SELECT x.g, x.v, count(DISTINCT x.visitor) FROM ("
-        f"SELECT r.g AS g, ev.visitor AS visitor, "
-        f"COALESCE({value_expression(dimension)}, {NO_VALUE}) AS v "
-        f"{join} AND ev.ts >= r.s AND ev.ts < r.e{filter_sql(where)}) AS x "
+        f"WITH {stats_store.site_ranges_cte(family)}, {_wanted_values(family)} "  # noqa: S608
+        "SELECT x.tag, x.value_id, count(DISTINCT x.visitor) FROM ("
+        "SELECT sr.tag AS tag, ev.visitor AS visitor, "
+        f"COALESCE({value_expression(dimension)}, {NO_VALUE}) AS value_id "
+        f"FROM site_ranges AS sr {join} events AS ev ON ev.site_id = sr.site "
+        f"AND ev.ts >= sr.start_ms AND ev.ts < sr.end_ms{filter_sql(where)}) AS x "
         # Uncorrelated: the wanted values are read once (SQLite builds an index
         # of them), not once per event; pairs nobody asked for are dropped below.
-        "WHERE x.v IN (SELECT w.v FROM w) GROUP BY x.g, x.v"
+        "WHERE x.value_id IN (SELECT w.value_id FROM wanted AS w) GROUP BY x.tag, x.value_id"
     )
+    rows = stats_store.site_range_rows(ranges)
     params = {"rows": rows, "wanted": _wanted(values)}
     for tag, value, visitors in await reader.heavy_rows(statement, params):
         key = (int(tag), None if int(value) == NO_VALUE else int(value))

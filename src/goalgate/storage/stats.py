@@ -28,21 +28,31 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from goalgate.storage import dialect
 from goalgate.storage.conditions import NO_CONDITIONS, EventFilter, filter_sql
 from goalgate.storage.db import Reader
 
 __all__ = [
     "EMPTY",
+    "GOAL_KEY_FIELDS",
     "Aggregate",
     "AggregateRequest",
     "ForeignRevenue",
     "aggregate_buckets",
     "aggregate_goals",
+    "aggregate_of",
     "by_filter",
+    "combine",
     "conversions_by_key",
+    "exact_sum",
+    "goal_events",
+    "goal_keys_cte",
+    "goal_rows",
     "key_values",
     "keys_after",
     "revenue_in_other_currencies",
+    "site_range_rows",
+    "site_ranges_cte",
     "site_visitors",
 ]
 
@@ -91,36 +101,47 @@ _KEYS_AFTER = (
     "ORDER BY id"
 )
 
-# The goal rows, one per (goal tag, key), from one JSON parameter.
-_ROWS_SQLITE = """
-    WITH m AS (
-        SELECT json_extract(value, '$.g') AS g, json_extract(value, '$.site') AS site,
-               json_extract(value, '$.k') AS k, json_extract(value, '$.s') AS s,
-               json_extract(value, '$.e') AS e, json_extract(value, '$.cur') AS cur
-        FROM json_each(:rows)
+# The goal rows, one per (goal tag, key), from one JSON parameter: CTE
+# ``goal_keys``, read as ``gk`` (see ``goal_rows``).
+GOAL_KEY_FIELDS = (
+    ("tag", "int"),
+    ("site", "int"),
+    ("key_id", "int"),
+    ("start_ms", "bigint"),
+    ("end_ms", "bigint"),
+    ("currency", "text"),
+)
+
+
+def goal_keys_cte(dialect_name: str) -> str:
+    """``goal_keys AS (...)``, the goal rows bound to ``:rows``."""
+    return dialect.json_rows(dialect_name, "goal_keys", "rows", GOAL_KEY_FIELDS)
+
+
+def goal_events(dialect_name: str) -> str:
+    """FROM/WHERE of each goal row's events: its key's index range over its period.
+
+    SQLite: CROSS JOIN makes the goal rows the outer loop, so each probes the index.
+    """
+    if dialect.family(dialect_name) == "sqlite":
+        return (
+            "FROM goal_keys AS gk CROSS JOIN events AS ev WHERE ev.site_id = gk.site "
+            "AND ev.key_id = gk.key_id AND ev.ts >= gk.start_ms AND ev.ts < gk.end_ms"
+        )
+    return (
+        "FROM goal_keys AS gk JOIN events AS ev ON ev.site_id = gk.site "
+        "AND ev.key_id = gk.key_id AND ev.ts >= gk.start_ms AND ev.ts < gk.end_ms"
     )
-"""
-_ROWS_POSTGRES = """
-    WITH m AS (
-        SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb))
-            AS x(g int, site int, k int, s bigint, e bigint, cur text)
-    )
-"""
-# SQLite: CROSS JOIN makes the goal rows the outer loop, so each probes the index.
-_JOIN = {
-    "sqlite": "FROM m CROSS JOIN events AS ev WHERE ev.site_id = m.site AND ev.key_id = m.k "
-    "AND ev.ts >= m.s AND ev.ts < m.e",
-    "postgresql": "FROM m JOIN events AS ev ON ev.site_id = m.site AND ev.key_id = m.k "
-    "AND ev.ts >= m.s AND ev.ts < m.e",
-}
+
+
 # ``{cur}``: the goal's currency, a column of the goal rows or a parameter.
 _COUNTS = (
     "count(*), count(DISTINCT ev.visitor), "
     "sum(CASE WHEN ev.revenue_currency IS NOT NULL AND ({cur} IS NULL OR "
     "ev.revenue_currency <> {cur}) THEN 1 ELSE 0 END)"
 )
-_OWN_REVENUE = "CASE WHEN ev.revenue_currency = {cur} THEN ev.revenue_micros END"
-_DAY_MS = 86_400_000
+OWN_REVENUE = "CASE WHEN ev.revenue_currency = {cur} THEN ev.revenue_micros END"
+DAY_MS = 86_400_000
 # SQLite: an amount's base-10^5 digits, least significant first (truncating
 # division and remainder, so that the parts add back to any int64, negative too).
 _PART_BASE = 100_000
@@ -132,15 +153,15 @@ _SQLITE_PARTS = (
 )
 
 
-def _exact_sum(dialect: str, value: str) -> str:
+def exact_sum(dialect_name: str, value: str) -> str:
     """Select-list SQL for the exact sum of ``value`` (micros): one column or four."""
-    if dialect != "sqlite":
+    if dialect.family(dialect_name) != "sqlite":
         return f"sum({value})"  # numeric on PostgreSQL: exact, never overflows
     return ", ".join(f"sum({part.format(v=value)})" for part in _SQLITE_PARTS)
 
 
-def _combine(parts: Sequence[object]) -> int | None:
-    """The exact sum from the columns of ``_exact_sum``; None when nothing was summed."""
+def combine(parts: Sequence[object]) -> int | None:
+    """The exact sum from the columns of ``exact_sum``; None when nothing was summed."""
     if parts[0] is None:
         return None
     return sum(
@@ -149,15 +170,17 @@ def _combine(parts: Sequence[object]) -> int | None:
     )
 
 
-def _measures(dialect: str, cur: str = "m.cur") -> str:
+def _measures(dialect_name: str, cur: str = "gk.currency") -> str:
     """Conversions, unique visitors, foreign-revenue events, then the revenue sum columns."""
-    return f"{_COUNTS.format(cur=cur)}, {_exact_sum(dialect, _OWN_REVENUE.format(cur=cur))}"
+    own = OWN_REVENUE.format(cur=cur)
+    return f"{_COUNTS.format(cur=cur)}, {exact_sum(dialect_name, own)}"
 
 
-def _statement(dialect: str, select: str, group: str, condition: str = "") -> str:
-    rows = _ROWS_SQLITE if dialect == "sqlite" else _ROWS_POSTGRES
-    join = _JOIN["sqlite" if dialect == "sqlite" else "postgresql"]
-    return f"{rows} SELECT {select} {join} {condition} GROUP BY {group}"
+def _statement(dialect_name: str, select: str, group: str, condition: str = "") -> str:
+    return (
+        f"WITH {goal_keys_cte(dialect_name)} SELECT {select} "
+        f"{goal_events(dialect_name)} {condition} GROUP BY {group}"
+    )
 
 
 # One goal: its keys as a JSON array, probed in the stats index one by one.
@@ -172,12 +195,13 @@ _ONE_GOAL_KEYS = {
 _CUR_PARAMETER = {"sqlite": ":cur", "postgresql": "CAST(:cur AS text)"}
 
 
-def _one_goal_statement(dialect: str, where: EventFilter = NO_CONDITIONS) -> str:
+def _one_goal_statement(dialect_name: str, where: EventFilter = NO_CONDITIONS) -> str:
     # Built from constants and dictionary ids; every other value is a bound parameter.
+    family = dialect.family(dialect_name)
     return (
-        f"SELECT {_measures(dialect, cur=_CUR_PARAMETER[dialect])} FROM events AS ev "  # noqa: S608
-        f"WHERE ev.site_id = :site AND ev.key_id IN {_ONE_GOAL_KEYS[dialect]} "
-        f"AND ev.ts >= :s AND ev.ts < :e{filter_sql(where)}"
+        f"SELECT {_measures(family, cur=_CUR_PARAMETER[family])} FROM events AS ev "  # noqa: S608
+        f"WHERE ev.site_id = :site AND ev.key_id IN {_ONE_GOAL_KEYS[family]} "
+        f"AND ev.ts >= :start_ms AND ev.ts < :end_ms{filter_sql(where)}"
     )
 
 
@@ -192,19 +216,20 @@ def by_filter(
     return groups
 
 
-def _goal_rows(requests: Sequence[AggregateRequest]) -> str:
+def goal_rows(requests: Sequence[AggregateRequest]) -> str:
+    """The ``:rows`` parameter of ``goal_keys_cte``: one object per (request, key)."""
     return json.dumps(
         [
             {
-                "g": r.tag,
+                "tag": r.tag,
                 "site": r.site_id,
-                "k": k,
-                "s": r.start_ms,
-                "e": r.end_ms,
-                "cur": r.currency,
+                "key_id": key_id,
+                "start_ms": r.start_ms,
+                "end_ms": r.end_ms,
+                "currency": r.currency,
             }
             for r in requests
-            for k in r.key_ids
+            for key_id in r.key_ids
         ]
     )
 
@@ -255,24 +280,26 @@ async def aggregate_goals(
 ) -> dict[int, Aggregate]:
     """Conversions, unique visitors and revenue per request tag, in one statement."""
     found = {r.tag: EMPTY for r in requests}
-    dialect = _family(reader)
+    backend = reader.dialect
     for where, asking in by_filter(requests).items():
         if len(asking) == 1:
             [one] = asking
             params = {
                 "keys": json.dumps(list(one.key_ids)),
                 "site": one.site_id,
-                "s": one.start_ms,
-                "e": one.end_ms,
+                "start_ms": one.start_ms,
+                "end_ms": one.end_ms,
                 "cur": one.currency,
             }
-            [measures] = await reader.heavy_rows(_one_goal_statement(dialect, where), params)
-            found[one.tag] = _aggregate(measures)
+            [measures] = await reader.heavy_rows(_one_goal_statement(backend, where), params)
+            found[one.tag] = aggregate_of(measures)
             continue
-        statement = _statement(dialect, f"m.g, {_measures(dialect)}", "m.g", filter_sql(where))
-        result = await reader.heavy_rows(statement, {"rows": _goal_rows(asking)})
+        statement = _statement(
+            backend, f"gk.tag, {_measures(backend)}", "gk.tag", filter_sql(where)
+        )
+        result = await reader.heavy_rows(statement, {"rows": goal_rows(asking)})
         for tag, *measures in result:
-            found[int(tag)] = _aggregate(measures)
+            found[int(tag)] = aggregate_of(measures)
     return found
 
 
@@ -287,15 +314,18 @@ async def aggregate_buckets(
     found: dict[int, dict[int, Aggregate]] = {r.tag: {} for r in requests}
     if not starts:
         return found
-    dialect = _family(reader)
+    backend = reader.dialect
     bucket = _bucket_expression(starts)
     for where, asking in by_filter(requests).items():
         statement = _statement(
-            dialect, f"m.g, {bucket} AS b, {_measures(dialect)}", "m.g, b", filter_sql(where)
+            backend,
+            f"gk.tag, {bucket} AS bucket, {_measures(backend)}",
+            "gk.tag, bucket",
+            filter_sql(where),
         )
-        result = await reader.heavy_rows(statement, {"rows": _goal_rows(asking)})
+        result = await reader.heavy_rows(statement, {"rows": goal_rows(asking)})
         for tag, index, *measures in result:
-            found[int(tag)][int(index)] = _aggregate(measures)
+            found[int(tag)][int(index)] = aggregate_of(measures)
     return found
 
 
@@ -308,23 +338,24 @@ async def revenue_in_other_currencies(
 
     The caller converts it with the rates of each day; one statement per batch.
     """
-    dialect = _family(reader)
+    backend = reader.dialect
     bucket = _bucket_expression(starts) if starts else "NULL"
     select = (
-        f"m.g, ev.revenue_currency, ev.ts / {_DAY_MS} AS d, {bucket} AS b, "
-        f"count(*), {_exact_sum(dialect, 'ev.revenue_micros')}"
+        f"gk.tag, ev.revenue_currency, ev.ts / {DAY_MS} AS day, {bucket} AS bucket, "
+        f"count(*), {exact_sum(backend, 'ev.revenue_micros')}"
     )
     found: list[ForeignRevenue] = []
     for where, asking in by_filter(requests).items():
         condition = (
             "AND ev.revenue_currency IS NOT NULL AND "
-            f"(m.cur IS NULL OR ev.revenue_currency <> m.cur){filter_sql(where)}"
+            f"(gk.currency IS NULL OR ev.revenue_currency <> gk.currency){filter_sql(where)}"
         )
-        statement = _statement(dialect, select, "m.g, ev.revenue_currency, d, b", condition)
-        result = await reader.heavy_rows(statement, {"rows": _goal_rows(asking)})
+        group = "gk.tag, ev.revenue_currency, day, bucket"
+        statement = _statement(backend, select, group, condition)
+        result = await reader.heavy_rows(statement, {"rows": goal_rows(asking)})
         found.extend(
             ForeignRevenue(
-                int(g), str(c), int(d), None if b is None else int(b), int(n), _combine(parts) or 0
+                int(g), str(c), int(d), None if b is None else int(b), int(n), combine(parts) or 0
             )
             for g, c, d, b, n, *parts in result
         )
@@ -337,9 +368,11 @@ async def conversions_by_key(
     """The keys of one request with the most conversions: (key id, conversions)."""
     if not request.key_ids:
         return []
-    statement = _statement(_family(reader), "m.k, count(*) AS n", "m.k", filter_sql(request.where))
-    statement = f"{statement} ORDER BY n DESC, m.k LIMIT {int(limit)}"
-    result = await reader.heavy_rows(statement, {"rows": _goal_rows([request])})
+    statement = _statement(
+        reader.dialect, "gk.key_id, count(*) AS n", "gk.key_id", filter_sql(request.where)
+    )
+    statement = f"{statement} ORDER BY n DESC, gk.key_id LIMIT {int(limit)}"
+    result = await reader.heavy_rows(statement, {"rows": goal_rows([request])})
     return [(int(key), int(count)) for key, count in result]
 
 
@@ -353,39 +386,41 @@ async def site_visitors(
     found = {tag: 0 for tag, *_ in requests}
     if not requests:
         return found
-    rows = json.dumps([{"g": t, "site": site, "s": s, "e": e} for t, site, s, e in requests])
-    condition = filter_sql(where)
-    if reader.dialect == "sqlite":
-        source = (
-            "WITH r AS (SELECT json_extract(value, '$.g') AS g, "  # noqa: S608 (ids, constants)
-            "json_extract(value, '$.site') AS site, json_extract(value, '$.s') AS s, "
-            "json_extract(value, '$.e') AS e FROM json_each(:rows)) "
-            "SELECT r.g, count(DISTINCT ev.visitor) FROM r CROSS JOIN events AS ev "
-            f"WHERE ev.site_id = r.site AND ev.ts >= r.s AND ev.ts < r.e{condition} GROUP BY r.g"
-        )
-    else:
-        source = (
-            "WITH r AS (SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "  # noqa: S608
-            "AS x(g int, site int, s bigint, e bigint)) "
-            "SELECT r.g, count(DISTINCT ev.visitor) FROM r JOIN events AS ev "
-            f"ON ev.site_id = r.site AND ev.ts >= r.s AND ev.ts < r.e{condition} GROUP BY r.g"
-        )
+    family = dialect.family(reader.dialect)
+    join = "CROSS JOIN" if family == "sqlite" else "JOIN"
+    source = (
+        f"WITH {site_ranges_cte(family)} SELECT sr.tag, count(DISTINCT ev.visitor) "  # noqa: S608
+        f"FROM site_ranges AS sr {join} events AS ev ON ev.site_id = sr.site "
+        f"AND ev.ts >= sr.start_ms AND ev.ts < sr.end_ms{filter_sql(where)} GROUP BY sr.tag"
+    )
+    rows = site_range_rows(requests)
     result = await reader.heavy_rows(source, {"rows": rows})
     for tag, visitors in result:
         found[int(tag)] = int(visitors)
     return found
 
 
-def _family(reader: Reader) -> str:
-    return "sqlite" if reader.dialect == "sqlite" else "postgresql"
+_SITE_RANGE_FIELDS = (("tag", "int"), ("site", "int"), ("start_ms", "bigint"), ("end_ms", "bigint"))
 
 
-def _aggregate(measures: Sequence[object]) -> Aggregate:
+def site_ranges_cte(dialect_name: str) -> str:
+    """``site_ranges AS (...)``: (tag, site, start_ms, end_ms) rows bound to ``:rows``."""
+    return dialect.json_rows(dialect_name, "site_ranges", "rows", _SITE_RANGE_FIELDS)
+
+
+def site_range_rows(ranges: Sequence[tuple[int, int, int, int]]) -> str:
+    """The ``:rows`` parameter of ``site_ranges_cte`` from (tag, site, start, end)."""
+    return json.dumps(
+        [{"tag": t, "site": site, "start_ms": s, "end_ms": e} for t, site, s, e in ranges]
+    )
+
+
+def aggregate_of(measures: Sequence[object]) -> Aggregate:
     """An Aggregate from the columns of ``_measures``."""
     conversions, uniques, foreign, *revenue = measures
     return Aggregate(
         int(conversions),  # type: ignore[call-overload]
         int(uniques),  # type: ignore[call-overload]
-        _combine(revenue),
+        combine(revenue),
         int(foreign or 0),  # type: ignore[call-overload]
     )
