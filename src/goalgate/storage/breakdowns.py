@@ -219,14 +219,12 @@ async def visitors_by_value(
     if not values:
         return found
     family = dialect.family(reader.dialect)
-    join = "CROSS JOIN" if family == "sqlite" else "JOIN"
     statement = (
         f"WITH {stats_store.site_ranges_cte(family)}, {_wanted_values(family)} "  # noqa: S608
         "SELECT x.tag, x.value_id, count(DISTINCT x.visitor) FROM ("
         "SELECT sr.tag AS tag, ev.visitor AS visitor, "
         f"COALESCE({value_expression(dimension)}, {NO_VALUE}) AS value_id "
-        f"FROM site_ranges AS sr {join} events AS ev ON ev.site_id = sr.site "
-        f"AND ev.ts >= sr.start_ms AND ev.ts < sr.end_ms{filter_sql(where)}) AS x "
+        f"{stats_store.site_events(family)}{filter_sql(where)}) AS x "
         # Uncorrelated: the wanted values are read once (SQLite builds an index
         # of them), not once per event; pairs nobody asked for are dropped below.
         "WHERE x.value_id IN (SELECT w.value_id FROM wanted AS w) GROUP BY x.tag, x.value_id"

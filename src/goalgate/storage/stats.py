@@ -51,6 +51,7 @@ __all__ = [
     "key_values",
     "keys_after",
     "revenue_in_other_currencies",
+    "site_events",
     "site_range_rows",
     "site_ranges_cte",
     "site_visitors",
@@ -387,11 +388,9 @@ async def site_visitors(
     if not requests:
         return found
     family = dialect.family(reader.dialect)
-    join = "CROSS JOIN" if family == "sqlite" else "JOIN"
     source = (
-        f"WITH {site_ranges_cte(family)} SELECT sr.tag, count(DISTINCT ev.visitor) "  # noqa: S608
-        f"FROM site_ranges AS sr {join} events AS ev ON ev.site_id = sr.site "
-        f"AND ev.ts >= sr.start_ms AND ev.ts < sr.end_ms{filter_sql(where)} GROUP BY sr.tag"
+        f"WITH {site_ranges_cte(family)} SELECT sr.tag, count(DISTINCT ev.visitor) "
+        f"{site_events(family)}{filter_sql(where)} GROUP BY sr.tag"
     )
     rows = site_range_rows(requests)
     result = await reader.heavy_rows(source, {"rows": rows})
@@ -406,6 +405,15 @@ _SITE_RANGE_FIELDS = (("tag", "int"), ("site", "int"), ("start_ms", "bigint"), (
 def site_ranges_cte(dialect_name: str) -> str:
     """``site_ranges AS (...)``: (tag, site, start_ms, end_ms) rows bound to ``:rows``."""
     return dialect.json_rows(dialect_name, "site_ranges", "rows", _SITE_RANGE_FIELDS)
+
+
+def site_events(dialect_name: str) -> str:
+    """FROM/ON of each site range's events (``ix_events_site_ts``), conditions to follow."""
+    join = "CROSS JOIN" if dialect.family(dialect_name) == "sqlite" else "JOIN"
+    return (
+        f"FROM site_ranges AS sr {join} events AS ev ON ev.site_id = sr.site "
+        "AND ev.ts >= sr.start_ms AND ev.ts < sr.end_ms"
+    )
 
 
 def site_range_rows(ranges: Sequence[tuple[int, int, int, int]]) -> str:
