@@ -147,6 +147,9 @@ async def test_breakdown_needs_a_token_with_read_scope_on_the_site(
     assert forbidden.json() == error(
         "forbidden", "this token lacks the analytics:read scope", {"scope": "analytics:read"}
     )
+    # The scope is checked before any parameter: no 422 about a filter first.
+    malformed = await client.get(url + "&filter=colour:is:red", headers=bearer(writer))
+    assert (malformed.status_code, malformed.json()) == (403, forbidden.json())
     other = await make_site(db, "sk_other_site")
     elsewhere = await make_token(db, READ, sites=[other])
     hidden = await client.get(url, headers=bearer(elsewhere))

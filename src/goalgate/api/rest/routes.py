@@ -33,13 +33,14 @@ from goalgate.api.rest.schemas import (
 )
 from goalgate.domain import filters, periods
 from goalgate.domain.dimensions import Dimension
-from goalgate.domain.tokens import Principal
+from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import PreconditionFailed
 from goalgate.runtime import Runtime
 from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
+from goalgate.services.tokens import require
 from goalgate.storage.records import GoalRecord
 
 __all__ = ["GoalsController"]
@@ -146,8 +147,13 @@ After = Annotated[
 ]
 
 
-def _stats_filter(clauses: list[str] | None) -> filters.StatsFilter:
-    """The filter of the ``filter`` parameters (ValidationFailed naming ``filter``)."""
+def _stats_filter(principal: Principal, clauses: list[str] | None) -> filters.StatsFilter:
+    """The filter of the ``filter`` parameters (ValidationFailed naming ``filter``).
+
+    Read only for a caller that may read analytics: a token without the scope
+    hears 403 whatever its parameters, never a 422 about them first.
+    """
+    require(principal, Scope.ANALYTICS_READ)
     return filters.stats_filter([filters.parse_clause(text) for text in clauses or ()])
 
 
@@ -373,7 +379,7 @@ class GoalsController(Controller):
             period=period,
             start_date=first,
             end_date=last,
-            stats_filter=_stats_filter(filter),
+            stats_filter=_stats_filter(principal, filter),
         )
         return Response(stats_json(stats), media_type=MediaType.JSON)
 
@@ -421,7 +427,7 @@ class GoalsController(Controller):
             end_date=last,
             limit=limit,
             after=after,
-            stats_filter=_stats_filter(filter),
+            stats_filter=_stats_filter(principal, filter),
         )
         return Response(breakdown_json(breakdown, rates), media_type=MediaType.JSON)
 
@@ -464,6 +470,6 @@ class GoalsController(Controller):
             period=period,
             start_date=first,
             end_date=last,
-            stats_filter=_stats_filter(filter),
+            stats_filter=_stats_filter(principal, filter),
         )
         return Response(preview_json(preview), media_type=MediaType.JSON)
