@@ -880,7 +880,7 @@ def test_goals_whose_stats_goalgate_refuses_keep_their_rows_with_the_reason(
     tab.shot("desktop-goals-stats-unavailable")
 
     # a goal's own page, over the same period, says the same and keeps its
-    # definition and controls (the list's links do not carry the period: the address does)
+    # definition and controls (opened by its address, with the period in it)
     name = nodes[0]["name"]
     page.evaluate(
         "hash => { location.hash = hash; }",
