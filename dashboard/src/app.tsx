@@ -8,7 +8,8 @@ import { SignIn } from "./components/SignIn";
 import { Toolbar } from "./components/Toolbar";
 import { WriteOnlyPage } from "./components/WriteOnlyPage";
 import { Dashboard, type DashboardContext, type SiteInfo } from "./context";
-import { type GoalFieldsFragment, type StatsInterval, ViewerDocument } from "./gql/operations";
+import { type Dimension, type GoalFieldsFragment, type StatsInterval, ViewerDocument } from "./gql/operations";
+import type { Filter } from "./lib/filters";
 import type { Period } from "./lib/period";
 import { type Route, type View, formatRoute, parseRoute } from "./lib/route";
 import { READ, WRITE, capabilities } from "./lib/scopes";
@@ -161,6 +162,10 @@ export function App() {
       go,
       setPeriod: (period: Period) => navigate(formatRoute({ ...route, site: siteKey, period })),
       setInterval: (interval: StatsInterval) => navigate(formatRoute({ ...route, site: siteKey, interval }), true),
+      setBreakdown: (by: Dimension) => navigate(formatRoute({ ...route, site: siteKey, by }), true),
+      // A history entry per filter change: Back takes a filter off again.
+      setFilters: (filters: Filter[]) => navigate(formatRoute({ ...route, site: siteKey, filters })),
+      href: (view: View) => formatRoute({ site: siteKey, period: route.period, interval: null, by: null, filters: [], view }),
       notify,
       expire: (message: string) => signOut(message),
       sessionGoals: siteKey ? (sessionGoals[siteKey] ?? []) : [],
@@ -218,7 +223,7 @@ export function App() {
       </a>
       <header class="topbar">
         <div class="brand">
-          <a href={`#/goals?site=${encodeURIComponent(siteKey ?? "")}`} class="brand-link">
+          <a href={ctx.href({ name: "goals" })} class="brand-link">
             goalgate
           </a>
           <span class="muted">dashboard</span>

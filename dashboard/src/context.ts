@@ -1,7 +1,8 @@
 import { createContext } from "preact";
 import { useContext, useEffect } from "preact/hooks";
 import { ApiError } from "./api/client";
-import type { StatsInterval } from "./gql/operations";
+import type { Dimension, StatsInterval } from "./gql/operations";
+import type { Filter } from "./lib/filters";
 import type { Capabilities } from "./lib/scopes";
 import type { Period } from "./lib/period";
 import type { Route, View } from "./lib/route";
@@ -22,6 +23,12 @@ export interface DashboardContext {
   go: (view: View, changes?: Partial<Pick<Route, "site" | "period" | "interval">>) => void;
   setPeriod: (period: Period) => void;
   setInterval: (interval: StatsInterval) => void;
+  /** A goal's page: break it down by another dimension. */
+  setBreakdown: (by: Dimension) => void;
+  /** A goal's page: filter its numbers, chart and breakdown. */
+  setFilters: (filters: Filter[]) => void;
+  /** The address of a view of this site over the current period. */
+  href: (view: View) => string;
   notify: (message: string) => void;
   /** The token stopped working (revoked): back to the sign-in form. */
   expire: (message: string) => void;

@@ -300,6 +300,81 @@ describe("the dashboard", () => {
     expect(seen.map((s) => s.operation)).toEqual(["Viewer", "GoalDetail", "PreviewGoal"]);
   });
 
+  it("breaks a goal down, pages through it, and filters by a value, keeping the filter in the address", async () => {
+    history.replaceState(null, "", "/dashboard/#/goals/id-Signup?site=sk_demo&by=country&filter=source:is:Google");
+    const bucket = (date: string, conversions: number) => ({ date, conversions, uniqueConversions: conversions, revenue: null });
+    const detailStats = (conversions: number) => ({
+      ...goal("Signup", conversions).stats,
+      visitors: 100,
+      revenueByCurrency: [],
+      unconvertedConversions: 0,
+      timeseries: [bucket("2024-03-01", conversions)],
+      previous: { from: "2024-01-31", to: "2024-02-29", conversions: 1, uniqueConversions: 1, conversionRate: 0.01, revenue: null, timeseries: [bucket("2024-01-31", 1)] },
+    });
+    const row = (value: string, conversions: number) => ({ value, conversions, uniqueConversions: conversions, conversionRate: 0.125, revenue: null });
+    const { impl, seen } = api(["analytics:read"], {
+      GoalDetail: (variables) => {
+        const filters = (variables.filter ?? []) as unknown[];
+        return {
+          data: {
+            goal: {
+              ...goal("Signup", 0),
+              stats: detailStats(filters.length === 1 ? 40 : 7),
+              breakdown: { nodes: [row("DE", 30), row("FR", 10)], pageInfo: { hasNextPage: true, endCursor: "c1" } },
+            },
+          },
+        };
+      },
+      GoalBreakdown: () => ({
+        data: { goal: { id: "id-Signup", breakdown: { nodes: [row("(unknown)", 2)], pageInfo: { hasNextPage: false, endCursor: "c2" } } } },
+      }),
+      PreviewGoal: () => ({ data: { previewGoal: { stats: null, topMatches: [], userErrors: [] } } }),
+    });
+    vi.stubGlobal("fetch", impl);
+    render(<App />, root);
+    await signIn("gg_read");
+    await settle(() => root.querySelector("table.breakdown-table") !== null);
+    const first = seen.find((s) => s.operation === "GoalDetail")!;
+    expect(first.variables).toMatchObject({ by: "COUNTRY", filter: [{ dimension: "SOURCE", operator: "IS", values: ["Google"] }] });
+    expect(seen.find((s) => s.operation === "PreviewGoal")?.variables.filter).toEqual(first.variables.filter);
+    expect(root.querySelector(".chip-text")?.textContent).toBe("Source is Google");
+    expect(root.querySelector("[data-figure=conversions]")?.textContent).toBe("40");
+    expect(root.querySelector<HTMLSelectElement>("#breakdown-select")?.value).toBe("COUNTRY");
+    const values = () => [...root.querySelectorAll("table.breakdown-table tbody th button")].map((b) => b.textContent);
+    expect(values()).toEqual(["Germany", "France"]);
+    expect(root.querySelector("table.breakdown-table [data-column=conversionRate]")?.textContent).toBe("12.50%");
+    expect(root.querySelector("table.breakdown-table caption")?.textContent).toBe("Signup: conversions by country, where Source is Google");
+
+    // More: the next page alone, after the cursor, under the same filter
+    const more = [...root.querySelectorAll<HTMLButtonElement>(".breakdown button")].find((b) => b.textContent?.startsWith("More"))!;
+    await act(async () => more.click());
+    await settle(() => values().length === 3);
+    expect(values()).toEqual(["Germany", "France", "(unknown)"]);
+    const paged = seen.find((s) => s.operation === "GoalBreakdown")!;
+    expect(paged.variables).toMatchObject({ id: "id-Signup", by: "COUNTRY", after: "c1", filter: first.variables.filter });
+    expect(root.querySelector(".breakdown button.small")).toBeNull();
+
+    // a value becomes a clause of the filter, in the address, and the page asks again
+    await act(async () => root.querySelector<HTMLButtonElement>("tr[data-value=DE] button")!.click());
+    await settle(() => location.hash.includes("filter=country%3Ais%3ADE"));
+    expect(location.hash).toContain("filter=source%3Ais%3AGoogle");
+    await settle(() => root.querySelectorAll(".chip").length === 2);
+    expect([...root.querySelectorAll(".chip-text")].map((c) => c.textContent)).toEqual(["Source is Google", "Country is Germany"]);
+    await settle(() => root.querySelector("[data-figure=conversions]")?.textContent === "7");
+    expect(seen.filter((s) => s.operation === "GoalDetail").at(-1)?.variables.filter).toEqual([
+      { dimension: "SOURCE", operator: "IS", values: ["Google"] },
+      { dimension: "COUNTRY", operator: "IS", values: ["DE"] },
+    ]);
+
+    // a chip's button takes its clause away
+    await act(async () => {
+      (labelled("Remove the filter Source is Google")[0] as HTMLButtonElement).click();
+    });
+    await settle(() => !location.hash.includes("source"));
+    expect(location.hash).toContain("filter=country%3Ais%3ADE");
+    await settle(() => root.querySelectorAll(".chip").length === 1);
+  });
+
   it("lets a write-only token create a goal, asking for no stats, even if the payload comes back in part", async () => {
     history.replaceState(null, "", "/dashboard/#/new?site=sk_demo");
     const created = { ...goal("Blind", 0), stats: undefined };

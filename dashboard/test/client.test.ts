@@ -73,7 +73,7 @@ describe("request", () => {
   });
 });
 
-const DETAIL = { site: "sk_demo", id: "g1", period: "LAST_30_DAYS" as const, interval: "DAY" as const };
+const DETAIL = { site: "sk_demo", id: "g1", period: "LAST_30_DAYS" as const, interval: "DAY" as const, by: "SOURCE" as const };
 const GOAL = {
   id: "g1",
   name: "Signup",

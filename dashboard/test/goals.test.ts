@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GOALS_FALLBACK, STATS_FALLBACK, loadGoalDetail, loadGoalsOverview } from "../src/api/goals";
+import { BREAKDOWN_FALLBACK, GOALS_FALLBACK, STATS_FALLBACK, loadBreakdown, loadGoalDetail, loadGoalsOverview } from "../src/api/goals";
 
 type Body = Record<string, unknown>;
 
@@ -58,6 +58,7 @@ function page(nodes: unknown[], next: string | null) {
 }
 
 const VARIABLES = { period: "LAST_30_DAYS" as const, from: null, to: null, interval: "DAY" as const };
+const DETAIL = { ...VARIABLES, by: "SOURCE" as const, filters: [] };
 const FAULT = "the stats of this goal could not be computed";
 
 describe("the goals overview, answered in part", () => {
@@ -153,7 +154,7 @@ describe("a goal's page, answered in part", () => {
       GoalDetail: [{ data: { goal: node("a", null) }, errors: [{ message: FAULT, path: ["goal", "stats"] }] }],
       PreviewGoal: [{ data: matches }],
     });
-    const detail = await loadGoalDetail("sk_demo", "a", VARIABLES, options);
+    const detail = await loadGoalDetail("sk_demo", "a", DETAIL, options);
     expect(detail.goal?.name).toBe("Goal a");
     expect(detail.statsError).toBe(FAULT);
     expect(detail.matches).toEqual([{ value: "a", conversions: 2 }]);
@@ -165,7 +166,7 @@ describe("a goal's page, answered in part", () => {
       GoalDetail: [{ data: { goal: node("a", 4) } }],
       PreviewGoal: [{ data: null, errors: [{ message: "the preview timed out", path: ["previewGoal"] }] }],
     });
-    const detail = await loadGoalDetail("sk_demo", "a", VARIABLES, options);
+    const detail = await loadGoalDetail("sk_demo", "a", DETAIL, options);
     expect(detail.goal?.stats?.conversions).toBe(4);
     expect(detail.statsError).toBeNull();
     expect(detail.matches).toEqual([]);
@@ -177,13 +178,127 @@ describe("a goal's page, answered in part", () => {
       GoalDetail: [{ data: { goal: node("a", 4) } }],
       PreviewGoal: [{ data: null, errors: [{ message: "the token is invalid or revoked", extensions: { code: "UNAUTHENTICATED" } }] }],
     });
-    await expect(loadGoalDetail("sk_demo", "a", VARIABLES, options)).rejects.toMatchObject({ unauthenticated: true });
+    await expect(loadGoalDetail("sk_demo", "a", DETAIL, options)).rejects.toMatchObject({ unauthenticated: true });
   });
 
   it("is no goal, without asking for a preview, when there is none", async () => {
     const { options, sent } = script({ GoalDetail: [{ data: { goal: null } }] });
-    const detail = await loadGoalDetail("sk_demo", "gone", VARIABLES, options);
+    const detail = await loadGoalDetail("sk_demo", "gone", DETAIL, options);
     expect(detail.goal).toBeNull();
     expect(sent.map((s) => s.operation)).toEqual(["GoalDetail"]);
+  });
+});
+
+function breakdown(values: [string, number][], next: string | null = null) {
+  return {
+    nodes: values.map(([value, conversions]) => ({
+      value,
+      conversions,
+      uniqueConversions: conversions,
+      conversionRate: 0.25,
+      revenue: null,
+    })),
+    pageInfo: { hasNextPage: next !== null, endCursor: next },
+  };
+}
+
+describe("a goal's breakdown and filter", () => {
+  const preview = { previewGoal: { stats: null, topMatches: [], userErrors: [] } };
+  const germany = { dimension: "COUNTRY" as const, operator: "IS" as const, values: ["DE"] };
+
+  it("asks for the stats and the breakdown in one request, under one filter, and the preview under it too", async () => {
+    const { options, sent } = script({
+      GoalDetail: [{ data: { goal: { ...node("a", 4), breakdown: breakdown([["Google", 3], ["(none)", 1]], "c1") } } }],
+      PreviewGoal: [{ data: preview }],
+    });
+    const detail = await loadGoalDetail("sk_demo", "a", { ...DETAIL, by: "COUNTRY", filters: [germany] }, options);
+    expect(sent.map((s) => s.operation)).toEqual(["GoalDetail", "PreviewGoal"]);
+    expect(sent[0]?.variables).toEqual({
+      site: "sk_demo",
+      id: "a",
+      period: "LAST_30_DAYS",
+      from: null,
+      to: null,
+      interval: "DAY",
+      by: "COUNTRY",
+      filter: [{ dimension: "COUNTRY", operator: "IS", values: ["DE"] }],
+    });
+    expect(sent[1]?.variables.filter).toEqual([germany]);
+    expect(detail.by).toBe("COUNTRY");
+    expect(detail.breakdown?.rows.map((r) => r.value)).toEqual(["Google", "(none)"]);
+    expect(detail.breakdown?.next).toBe("c1");
+    expect(detail.breakdownError).toBeNull();
+  });
+
+  it("sends no filter at all when there is none", async () => {
+    const { options, sent } = script({
+      GoalDetail: [{ data: { goal: { ...node("a", 4), breakdown: breakdown([], null) } } }],
+      PreviewGoal: [{ data: preview }],
+    });
+    const detail = await loadGoalDetail("sk_demo", "a", DETAIL, options);
+    expect(sent[0]?.variables.filter).toBeNull();
+    expect(sent[0]?.variables.by).toBe("SOURCE");
+    expect(detail.breakdown).toEqual({ by: "SOURCE", rows: [], next: null });
+  });
+
+  it("keeps the stats when the breakdown alone fails, and says why", async () => {
+    const { options } = script({
+      GoalDetail: [
+        {
+          data: { goal: { ...node("a", 4), breakdown: null } },
+          errors: [{ message: "first must be between 1 and 100", path: ["goal", "breakdown"], extensions: { code: "BAD_USER_INPUT" } }],
+        },
+      ],
+      PreviewGoal: [{ data: preview }],
+    });
+    const detail = await loadGoalDetail("sk_demo", "a", DETAIL, options);
+    expect(detail.goal?.stats?.conversions).toBe(4);
+    expect(detail.breakdown).toBeNull();
+    expect(detail.breakdownError).toBe("first must be between 1 and 100");
+    expect(detail.otherErrors).toEqual([]);
+  });
+
+  it("puts a bad filter's error beside the stats and the breakdown it nulled", async () => {
+    const message = "filter is not valid: country: 'XX' must be an ISO 3166-1 alpha-2 country code, e.g. DE";
+    const { options } = script({
+      GoalDetail: [
+        {
+          data: { goal: { ...node("a", null), breakdown: null } },
+          errors: [
+            { message, path: ["goal", "stats"], extensions: { code: "BAD_USER_INPUT" } },
+            { message, path: ["goal", "breakdown"], extensions: { code: "BAD_USER_INPUT" } },
+          ],
+        },
+      ],
+      PreviewGoal: [{ data: preview }],
+    });
+    const detail = await loadGoalDetail("sk_demo", "a", DETAIL, options);
+    expect(detail.statsError).toBe(message);
+    expect(detail.breakdownError).toBe(message);
+    expect(detail.breakdownError === BREAKDOWN_FALLBACK).toBe(false);
+  });
+
+  it("loads another dimension, or the page after a cursor, alone", async () => {
+    const { options, sent } = script({
+      GoalBreakdown: [
+        { data: { goal: { id: "a", breakdown: breakdown([["Mobile", 2]], null) } } },
+        { data: { goal: { id: "a", breakdown: null } }, errors: [{ message: "after is not a cursor of this breakdown", path: ["goal", "breakdown"] }] },
+      ],
+    });
+    const page = await loadBreakdown("sk_demo", "a", { period: "LAST_7_DAYS", from: null, to: null, by: "DEVICE", filters: [germany], after: "c1" }, options);
+    expect(page).toEqual({ by: "DEVICE", rows: breakdown([["Mobile", 2]]).nodes, next: null });
+    expect(sent[0]?.variables).toEqual({
+      site: "sk_demo",
+      id: "a",
+      period: "LAST_7_DAYS",
+      from: null,
+      to: null,
+      by: "DEVICE",
+      filter: [germany],
+      after: "c1",
+    });
+    await expect(
+      loadBreakdown("sk_demo", "a", { period: "LAST_7_DAYS", from: null, to: null, by: "DEVICE", filters: [], after: "bad" }, options),
+    ).rejects.toThrow("after is not a cursor of this breakdown");
   });
 });

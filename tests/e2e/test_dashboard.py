@@ -513,6 +513,196 @@ def day(iso: str) -> str:
     return f"{value.strftime('%b')} {value.day}, {value.year}"
 
 
+BREAKDOWN_QUERY = """
+query($site: String!, $id: ID!, $by: Dimension!, $filter: [StatsFilter!], $after: String) {
+  goal(siteKey: $site, id: $id) {
+    stats(period: LAST_30_DAYS, compare: PREVIOUS_PERIOD, filter: $filter) {
+      conversions uniqueConversions conversionRate visitors revenue { amount currency }
+      timeseries(interval: DAY) { date conversions } }
+    breakdown(by: $by, period: LAST_30_DAYS, first: 10, after: $after, filter: $filter) {
+      nodes { value conversions uniqueConversions conversionRate revenue { amount currency } }
+      pageInfo { hasNextPage endCursor } } }
+}
+"""
+
+
+def breakdown_rows(page: Any) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = page.evaluate(
+        """() => [...document.querySelectorAll('table.breakdown-table tbody tr')].map((row) => ({
+          value: row.dataset.value,
+          conversions: row.querySelector('[data-column=conversions]').textContent,
+          uniqueConversions: row.querySelector('[data-column=uniqueConversions]').textContent,
+          revenue: row.querySelector('[data-column=revenue]')?.textContent ?? null,
+        }))"""
+    )
+    return rows
+
+
+def breakdown_rates(page: Any) -> list[str]:
+    rates: list[str] = page.locator(
+        "table.breakdown-table tbody [data-column=conversionRate]"
+    ).all_inner_texts()
+    return rates
+
+
+def expected_breakdown(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "value": node["value"],
+            "conversions": count(node["conversions"]),
+            "uniqueConversions": count(node["uniqueConversions"]),
+            "revenue": money(node["revenue"]) if node["revenue"] else None,
+        }
+        for node in nodes
+    ]
+
+
+def test_a_goal_breaks_down_by_country_and_filters_by_a_value(tab: Tab, goalgate: Goalgate) -> None:
+    """Issue 14: the breakdown panel, its paging, a value as a filter (in the
+    address), and the goal's numbers and chart under it: all exactly what the
+    GraphQL API answers for the same query."""
+    goal_id = goalgate.goal_id("Purchase")
+    assert goal_id is not None
+
+    def api(by: str, filter: list[dict[str, Any]] | None = None, after: str | None = None) -> Any:
+        variables = {"site": SITE, "id": goal_id, "by": by, "filter": filter, "after": after}
+        return goalgate.gql(BREAKDOWN_QUERY, variables)["goal"]
+
+    def figure(name: str) -> str:
+        return str(page.locator(f"[data-figure={name}]").inner_text())
+
+    def figures() -> dict[str, str]:
+        return {name: figure(name) for name in ("conversions", "uniqueConversions", "revenue")}
+
+    def expected_figures(stats: dict[str, Any]) -> dict[str, str]:
+        return {
+            "conversions": count(stats["conversions"]),
+            "uniqueConversions": count(stats["uniqueConversions"]),
+            "revenue": money(stats["revenue"]),
+        }
+
+    def assert_breakdown(nodes: list[dict[str, Any]]) -> None:
+        expected = expected_breakdown(nodes)
+        assert wait_for(lambda: breakdown_rows(page), expected) == expected
+        for shown, node in zip(breakdown_rates(page), nodes, strict=True):
+            assert near(percent(shown), node["conversionRate"], 2), (shown, node)
+
+    def assert_stats(stats: dict[str, Any]) -> None:
+        expected = expected_figures(stats)
+        assert wait_for(figures, expected) == expected
+        assert near(percent(figure("conversionRate")), stats["conversionRate"], 2)
+        assert f"of {count(stats['visitors'])} visitors" in page.locator(".cards").inner_text()
+        buckets = [[day(b["date"]), count(b["conversions"])] for b in stats["timeseries"]]
+        shown = page.locator("details.numbers tbody tr").evaluate_all(
+            "rows => rows.map(r => [...r.cells].slice(0, 2).map(c => c.textContent))"
+        )
+        assert shown == buckets
+
+    tab.sign_in(goalgate.tokens["demo"])
+    page = tab.page
+    page.get_by_role("link", name="Purchase", exact=True).click()
+    page.get_by_role("heading", name="Purchase", level=1).wait_for()
+    assert "period=30d" in page.url  # the list's links carry the period
+    panel = page.get_by_role("region", name="Where conversions come from")
+    panel.wait_for()
+    page.get_by_text("Show the numbers").click()
+
+    # by source first, with revenue (the goal tracks it)
+    whole = api("SOURCE")
+    assert_breakdown(whole["breakdown"]["nodes"])
+    assert_stats(whole["stats"])
+    headings = panel.locator("thead th").all_inner_texts()
+    assert headings == [
+        "Source",
+        "Conversions",
+        "Unique conversions",
+        "Conversion rate",
+        "Revenue",
+    ]
+
+    # by country: the top 10, then 10 more through the cursor
+    page.get_by_label("Break down by", exact=True).select_option("COUNTRY")
+    by_country = api("COUNTRY")["breakdown"]
+    assert len(by_country["nodes"]) == 10
+    assert_breakdown(by_country["nodes"])
+    assert "by=country" in page.url
+    assert by_country["pageInfo"]["hasNextPage"]
+    more = api("COUNTRY", after=by_country["pageInfo"]["endCursor"])["breakdown"]
+    panel.get_by_role("button", name=re.compile("^More")).click()
+    assert_breakdown(by_country["nodes"] + more["nodes"])
+    tab.shot("desktop-goal-breakdown")
+
+    # a value as a filter: a chip, the address, and the goal's numbers under it
+    top = next(n for n in by_country["nodes"] if n["value"] != "(unknown)")
+    button = panel.locator(f"tr[data-value={top['value']}] th button")
+    name = button.inner_text()
+    button.click()
+    chip = page.locator(".chip")
+    chip.wait_for()
+    assert chip.locator(".chip-text").inner_text() == f"Country is {name}"
+    assert f"filter=country%3Ais%3A{top['value']}" in page.url
+    clause = [{"dimension": "COUNTRY", "operator": "IS", "values": [top["value"]]}]
+    filtered = api("COUNTRY", clause)
+    assert filtered["stats"]["conversions"] == top["conversions"]
+    assert filtered["stats"]["conversions"] < whole["stats"]["conversions"]
+    assert_stats(filtered["stats"])
+    assert_breakdown(filtered["breakdown"]["nodes"])
+    assert [n["value"] for n in filtered["breakdown"]["nodes"]] == [top["value"]]
+    tab.shot("desktop-goal-filtered")
+
+    # the address carries it: a reload shows the same
+    page.reload()
+    page.locator(".chip").wait_for()
+    page.get_by_text("Show the numbers").click()
+    assert_stats(filtered["stats"])
+    assert page.get_by_label("Break down by", exact=True).input_value() == "COUNTRY"
+
+    # by source under the filter
+    page.get_by_label("Break down by", exact=True).select_option("SOURCE")
+    assert_breakdown(api("SOURCE", clause)["breakdown"]["nodes"])
+
+    # removing the chip brings the whole numbers back
+    page.get_by_role("button", name=f"Remove the filter Country is {name}").click()
+    chip.wait_for(state="detached")
+    assert "filter=" not in page.url
+    assert_stats(whole["stats"])
+    assert_breakdown(whole["breakdown"]["nodes"])
+    assert page.evaluate("document.activeElement.id") == "page-title"
+
+    # a filter goalgate refuses (BAD_USER_INPUT): its message where the numbers
+    # and the breakdown would be, and the chip still takes it away
+    refused = httpx.post(
+        f"{goalgate.base_url}/graphql",
+        json={
+            "query": BREAKDOWN_QUERY,
+            "variables": {
+                "site": SITE,
+                "id": goal_id,
+                "by": "SOURCE",
+                "filter": [{"dimension": "COUNTRY", "operator": "IS", "values": ["XX1"]}],
+            },
+        },
+        headers={"Authorization": f"Bearer {goalgate.tokens['demo']}"},
+        timeout=30,
+    ).json()
+    messages = {tuple(e["path"]): e["message"] for e in refused["errors"]}
+    assert {e["extensions"]["code"] for e in refused["errors"]} == {"BAD_USER_INPUT"}
+    page.evaluate(
+        "hash => { location.hash = hash; }",
+        f"#/goals/{goal_id}?site={SITE}&period=30d&filter=country:is:XX1",
+    )
+    box = page.locator("[data-stats=unavailable]")
+    box.wait_for()
+    assert box.locator(".unavailable-reason").inner_text() == messages[("goal", "stats")]
+    breakdown_error = panel.locator("[data-error=breakdown]")
+    breakdown_error.wait_for()
+    assert messages[("goal", "breakdown")] in breakdown_error.inner_text()
+    page.get_by_role("button", name="Remove the filter Country is XX1").click()
+    page.locator("[data-figure=conversions]").wait_for()
+    page.get_by_text("Show the numbers").click()
+    assert_stats(whole["stats"])
+
+
 def test_create_with_a_live_preview_then_rename_and_delete(tab: Tab, goalgate: Goalgate) -> None:
     tab.sign_in(goalgate.tokens["demo"])
     page = tab.page
@@ -690,7 +880,7 @@ def test_goals_whose_stats_goalgate_refuses_keep_their_rows_with_the_reason(
     tab.shot("desktop-goals-stats-unavailable")
 
     # a goal's own page, over the same period, says the same and keeps its
-    # definition and controls (the list's links do not carry the period: the address does)
+    # definition and controls (opened by its address, with the period in it)
     name = nodes[0]["name"]
     page.evaluate(
         "hash => { location.hash = hash; }",

@@ -235,6 +235,7 @@ def test_every_operation_of_the_dashboard_fits_the_served_schema() -> None:
         "GoalsOverview",
         "GoalDefinition",
         "GoalDetail",
+        "GoalBreakdown",
         "PreviewGoal",
         "CreateGoal",
         "UpdateGoal",

@@ -4,6 +4,9 @@
 // and everything else comes back as usual. These loaders keep what came and put
 // each error beside the field it nulled, so the pages can show both.
 import {
+  type BreakdownPageFragment,
+  type Dimension,
+  GoalBreakdownDocument,
   GoalDetailDocument,
   type GoalDetailQuery,
   GoalsOverviewDocument,
@@ -24,6 +27,7 @@ import {
   request,
   requestPartial,
 } from "./client";
+import { type Filter, filterVariable } from "../lib/filters";
 
 export type OverviewSite = NonNullable<GoalsOverviewQuery["site"]>;
 export type OverviewConnection = NonNullable<OverviewSite["goals"]>;
@@ -89,6 +93,17 @@ export async function loadGoalsOverview(site: string, variables: OverviewVariabl
 
 export type DetailGoal = NonNullable<GoalDetailQuery["goal"]>;
 export type TopMatch = NonNullable<PreviewGoalQuery["previewGoal"]>["topMatches"][number];
+export type BreakdownRow = BreakdownPageFragment["nodes"][number];
+
+export const BREAKDOWN_FALLBACK = "goalgate sent no breakdown for this goal.";
+
+/** One page (or several, after "More") of a goal's breakdown by one dimension. */
+export interface Breakdown {
+  by: Dimension;
+  rows: readonly BreakdownRow[];
+  /** The cursor of the next page; null when this is the last. */
+  next: string | null;
+}
 
 export interface GoalDetail {
   /** null: no such goal, or one this token may not see. */
@@ -97,27 +112,56 @@ export interface GoalDetail {
   statsError: string | null;
   /** Errors on other fields (the comparison, ...) that left the rest of the stats. */
   otherErrors: readonly string[];
+  /** The dimension the breakdown was asked for. */
+  by: Dimension;
+  /** The first page of the breakdown asked for; null when it failed. */
+  breakdown: Breakdown | null;
+  /** Why the breakdown is missing; the rest of the page stands without it. */
+  breakdownError: string | null;
   matches: readonly TopMatch[];
   /** Why the top matches could not be loaded; the rest of the page stands without them. */
   matchesError: string | null;
 }
 
-/** One goal with its stats, and its top matching values (from its preview). */
-export async function loadGoalDetail(
-  site: string,
-  id: string,
-  variables: { period: OverviewVariables["period"]; from: string | null; to: string | null; interval: OverviewVariables["interval"] },
-  options: RequestOptions,
-): Promise<GoalDetail> {
-  const { data, errors } = await requestPartial(GoalDetailDocument, { site, id, ...variables }, options);
+export interface DetailVariables {
+  period: OverviewVariables["period"];
+  from: string | null;
+  to: string | null;
+  interval: OverviewVariables["interval"];
+  by: Dimension;
+  filters: readonly Filter[];
+}
+
+function page(by: Dimension, connection: BreakdownPageFragment): Breakdown {
+  return { by, rows: connection.nodes, next: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null };
+}
+
+/**
+ * One goal with its stats and the first page of its breakdown by `by`, all
+ * under `filters`, in one request; then its top matching values (from its
+ * preview, which needs the goal's definition first).
+ */
+export async function loadGoalDetail(site: string, id: string, variables: DetailVariables, options: RequestOptions): Promise<GoalDetail> {
+  const filter = filterVariable(variables.filters);
+  const { data, errors } = await requestPartial(
+    GoalDetailDocument,
+    { site, id, period: variables.period, from: variables.from, to: variables.to, interval: variables.interval, by: variables.by, filter },
+    options,
+  );
   const goal = data.goal;
-  if (!goal) return { goal: null, statsError: null, otherErrors: [], matches: [], matchesError: null };
+  if (!goal) {
+    return { goal: null, statsError: null, otherErrors: [], by: variables.by, breakdown: null, breakdownError: null, matches: [], matchesError: null };
+  }
   const pending = new Set(errors);
   const underStats = take(pending, ["goal", "stats"]);
+  const underBreakdown = take(pending, ["goal", "breakdown"]);
   const statsError = goal.stats === null ? describeFieldErrors(underStats, STATS_FALLBACK) : null;
-  const otherErrors = [...(goal.stats === null ? [] : underStats), ...pending].map((e) => e.message);
-  // The top matching values come from previewGoal: the API has no per-value breakdown of a saved goal yet.
-  // Without them the page still stands: their failure is said in their place.
+  const breakdown = goal.breakdown ? page(variables.by, goal.breakdown) : null;
+  const breakdownError = breakdown ? null : describeFieldErrors(underBreakdown, BREAKDOWN_FALLBACK);
+  const otherErrors = [...(goal.stats === null ? [] : underStats), ...(breakdown ? underBreakdown : []), ...pending].map((e) => e.message);
+  // The top matching values come from previewGoal (a breakdown by PAGE is the page
+  // an event fired on, not its name). Without them the page still stands: their
+  // failure is said in their place.
   let matches: readonly TopMatch[] = [];
   let matchesError: string | null = null;
   try {
@@ -129,6 +173,7 @@ export async function loadGoalDetail(
         period: variables.period,
         from: variables.from,
         to: variables.to,
+        filter,
       },
       options,
     );
@@ -138,5 +183,38 @@ export async function loadGoalDetail(
     if (error instanceof ApiError && error.unauthenticated) throw error;
     matchesError = describeError(error);
   }
-  return { goal, statsError, otherErrors: [...new Set(otherErrors)], matches, matchesError };
+  return { goal, statsError, otherErrors: [...new Set(otherErrors)], by: variables.by, breakdown, breakdownError, matches, matchesError };
+}
+
+/**
+ * A goal's breakdown by `by` alone: the first page, or the one `after` a cursor.
+ * Rejects (with goalgate's message) when the breakdown is null.
+ */
+export async function loadBreakdown(
+  site: string,
+  id: string,
+  variables: Omit<DetailVariables, "interval"> & { after: string | null },
+  options: RequestOptions,
+): Promise<Breakdown> {
+  const { data, errors } = await requestPartial(
+    GoalBreakdownDocument,
+    {
+      site,
+      id,
+      period: variables.period,
+      from: variables.from,
+      to: variables.to,
+      by: variables.by,
+      filter: filterVariable(variables.filters),
+      after: variables.after,
+    },
+    options,
+  );
+  const connection = data.goal?.breakdown;
+  if (!data.goal) throw new ApiError("This goal does not exist (any more), or this token may not see it.", "graphql");
+  if (!connection) {
+    const found = errorsUnder(errors, ["goal", "breakdown"]);
+    throw new ApiError(describeFieldErrors(found, BREAKDOWN_FALLBACK), "graphql", found);
+  }
+  return page(variables.by, connection);
 }

@@ -267,7 +267,7 @@ export function GoalEditor({ id }: { id: string | null }) {
           {loadError}
         </p>
         <p>
-          <a href={`#/goals?site=${encodeURIComponent(siteKey)}`}>← All goals</a>
+          <a href={ctx.href({ name: "goals" })}>← All goals</a>
         </p>
       </section>
     );
@@ -286,7 +286,7 @@ export function GoalEditor({ id }: { id: string | null }) {
   const fieldError = (name: keyof Form | "form") => errors[name] ?? previewErrors[name];
   const described = (name: keyof Form, hint?: boolean) =>
     [fieldError(name) ? `${name}-error` : null, hint ? `${name}-hint` : null].filter(Boolean).join(" ") || undefined;
-  const back = id !== null && ctx.caps.read ? `#/goals/${encodeURIComponent(id)}?site=${encodeURIComponent(siteKey)}` : `#/goals?site=${encodeURIComponent(siteKey)}`;
+  const back = id !== null && ctx.caps.read ? ctx.href({ name: "goal", id }) : ctx.href({ name: "goals" });
 
   return (
     <section aria-labelledby="page-title">
@@ -306,7 +306,7 @@ export function GoalEditor({ id }: { id: string | null }) {
               Reload the goal
             </button>
           ) : (
-            <a class="button" href={`#/goals?site=${encodeURIComponent(siteKey)}`}>
+            <a class="button" href={ctx.href({ name: "goals" })}>
               Back to the goals
             </a>
           )}

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
 import { describeError } from "../api/client";
 import { type DetailGoal, STATS_FALLBACK, type TopMatch, loadGoalDetail } from "../api/goals";
 import { useDashboard, useSignOutOnRevokedToken } from "../context";
@@ -6,6 +6,8 @@ import type { BucketFragment, StatsInterval } from "../gql/operations";
 import { GOAL_TYPE_LABELS, describeMatch, formatCount, formatDay, formatMoney, formatRange, formatRate } from "../lib/format";
 import { defaultInterval, periodLabel, periodVariables } from "../lib/period";
 import { useQuery } from "../lib/useQuery";
+import { DEFAULT_DIMENSION, type Filter, describeFilter, removeFilter } from "../lib/filters";
+import { BreakdownPanel } from "./BreakdownPanel";
 import { Change } from "./Change";
 import { Chart, type Point } from "./Chart";
 import { useDeleteGoal } from "./useDeleteGoal";
@@ -33,10 +35,21 @@ export function GoalPage({ id }: { id: string }) {
   const siteKey = ctx.site?.key ?? "";
   const interval = ctx.route.interval ?? defaultInterval(ctx.period);
   const variables = periodVariables(ctx.period);
+  const by = ctx.route.by ?? DEFAULT_DIMENSION;
+  const filters = ctx.route.filters;
+  const filterKey = JSON.stringify(filters);
+  // The page's request asks for the breakdown shown when it starts; picking
+  // another dimension afterwards asks for that breakdown alone (BreakdownPanel).
+  const byRef = useRef(by);
+  byRef.current = by;
   const detail = useQuery(
-    (signal) => loadGoalDetail(siteKey, id, { interval, ...variables }, { token: ctx.token, signal }),
-    [ctx.token, siteKey, id, interval, variables.period, variables.from, variables.to],
+    (signal) => loadGoalDetail(siteKey, id, { interval, ...variables, by: byRef.current, filters }, { token: ctx.token, signal }),
+    [ctx.token, siteKey, id, interval, variables.period, variables.from, variables.to, filterKey],
     Boolean(siteKey),
+  );
+  const initialBreakdown = useMemo(
+    () => (detail.data ? { by: detail.data.by, breakdown: detail.data.breakdown, error: detail.data.breakdownError } : null),
+    [detail.data],
   );
   const [metric, setMetric] = useState<Metric>("conversions");
   useSignOutOnRevokedToken(detail.error);
@@ -47,7 +60,7 @@ export function GoalPage({ id }: { id: string }) {
     return (
       <section>
         <p>
-          <a href={`#/goals?site=${encodeURIComponent(siteKey)}`}>← All goals</a>
+          <a href={ctx.href({ name: "goals" })}>← All goals</a>
         </p>
         <h1 id="page-title" tabIndex={-1}>
           Goal
@@ -65,7 +78,7 @@ export function GoalPage({ id }: { id: string }) {
     return (
       <section>
         <p>
-          <a href={`#/goals?site=${encodeURIComponent(siteKey)}`}>← All goals</a>
+          <a href={ctx.href({ name: "goals" })}>← All goals</a>
         </p>
         <h1 id="page-title" tabIndex={-1}>
           Goal not found
@@ -80,7 +93,7 @@ export function GoalPage({ id }: { id: string }) {
     return (
       <section aria-busy="true">
         <p>
-          <a href={`#/goals?site=${encodeURIComponent(siteKey)}`}>← All goals</a>
+          <a href={ctx.href({ name: "goals" })}>← All goals</a>
         </p>
         <h1 id="page-title" tabIndex={-1}>
           Loading the goal…
@@ -96,7 +109,7 @@ export function GoalPage({ id }: { id: string }) {
   return (
     <section aria-labelledby="page-title" aria-busy={loading ? "true" : "false"} class={loading ? "stale" : undefined}>
       <p>
-        <a href={`#/goals?site=${encodeURIComponent(siteKey)}`}>← All goals</a>
+        <a href={ctx.href({ name: "goals" })}>← All goals</a>
       </p>
       <div class="page-head">
         <div>
@@ -116,10 +129,11 @@ export function GoalPage({ id }: { id: string }) {
             )}
             {stats?.previous && <> · compared with {formatRange(stats.previous.from, stats.previous.to)}</>}
           </p>
+          <FilterChips filters={filters} />
         </div>
         {ctx.caps.write && (
           <div class="page-actions">
-            <a class="button" href={`#/goals/${encodeURIComponent(goal.id)}/edit?site=${encodeURIComponent(siteKey)}`} aria-label={`Edit ${goal.name}`}>
+            <a class="button" href={ctx.href({ name: "edit", id: goal.id })} aria-label={`Edit ${goal.name}`}>
               Edit
             </a>
             <button type="button" class="danger-outline" aria-label={`Delete ${goal.name}`} onClick={() => remover.ask(goal)}>
@@ -147,12 +161,52 @@ export function GoalPage({ id }: { id: string }) {
         </div>
       )}
 
+      {initialBreakdown && (
+        <BreakdownPanel goal={goal} initial={initialBreakdown} pageLoading={loading} by={by} filters={filters} />
+      )}
+
       <div class="two-columns">
         {stats && <RevenuePanel goal={goal} stats={stats} />}
         <MatchesPanel goal={goal} matches={data?.matches ?? []} error={data?.matchesError ?? null} />
       </div>
       {remover.dialog}
     </section>
+  );
+}
+
+/** The filter on the page, one removable chip per clause ("Source is Google ×"). */
+function FilterChips({ filters }: { filters: readonly Filter[] }) {
+  const ctx = useDashboard();
+  if (filters.length === 0) return null;
+  const remove = (next: Filter[]) => {
+    ctx.setFilters(next);
+    // The chip and its button are gone: the page's heading takes the focus.
+    requestAnimationFrame(() => document.getElementById("page-title")?.focus());
+  };
+  return (
+    <div class="filters" role="group" aria-labelledby="filters-title">
+      <span id="filters-title" class="muted">
+        Only conversions where
+      </span>
+      <ul class="chips">
+        {filters.map((filter, index) => {
+          const text = describeFilter(filter);
+          return (
+            <li key={`${filter.dimension}:${filter.operator}`} class="chip" data-filter={`${filter.dimension}:${filter.operator}`}>
+              <span class="chip-text">{text}</span>
+              <button type="button" class="chip-remove" aria-label={`Remove the filter ${text}`} onClick={() => remove(removeFilter(filters, index))}>
+                ×
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      {filters.length > 1 && (
+        <button type="button" class="link" onClick={() => remove([])}>
+          Clear all
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -349,7 +403,7 @@ function MatchesPanel({ goal, matches, error }: { goal: Goal; matches: readonly 
           </tbody>
         </table>
       )}
-      <p class="hint">The 10 values with the most conversions, from the goal's preview (the API has no breakdowns yet).</p>
+      <p class="hint">The 10 values with the most conversions, from the goal's preview, under the page's filter.</p>
     </section>
   );
 }

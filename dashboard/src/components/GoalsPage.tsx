@@ -111,7 +111,7 @@ export function GoalsPage() {
             {loading ? "Loading…" : "Refresh"}
           </button>
           {ctx.caps.write && (
-            <a class="button primary" href={`#/new?site=${encodeURIComponent(siteKey)}`}>
+            <a class="button primary" href={ctx.href({ name: "new" })}>
               New goal
             </a>
           )}
@@ -191,7 +191,7 @@ export function GoalsPage() {
               {rows.map(({ goal }) => (
                 <tr key={goal.id} data-goal-id={goal.id} data-stats={goal.stats ? undefined : "unavailable"}>
                   <th scope="row" class="col-name">
-                    <a href={`#/goals/${encodeURIComponent(goal.id)}?site=${encodeURIComponent(siteKey)}`}>{goal.name}</a>
+                    <a href={ctx.href({ name: "goal", id: goal.id })}>{goal.name}</a>
                     <span class="definition">{describeMatch(goal)}</span>
                   </th>
                   {goal.stats ? (
@@ -226,7 +226,7 @@ export function GoalsPage() {
                   )}
                   {ctx.caps.write && (
                     <td class="col-actions">
-                      <a class="button small" href={`#/goals/${encodeURIComponent(goal.id)}/edit?site=${encodeURIComponent(siteKey)}`} aria-label={`Edit ${goal.name}`}>
+                      <a class="button small" href={ctx.href({ name: "edit", id: goal.id })} aria-label={`Edit ${goal.name}`}>
                         Edit
                       </a>
                       <button type="button" class="small danger-outline" aria-label={`Delete ${goal.name}`} onClick={() => remover.ask(goal)}>

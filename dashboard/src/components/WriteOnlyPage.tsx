@@ -20,7 +20,7 @@ export function WriteOnlyPage() {
         </h1>
         {siteKey && (
           <div class="page-actions">
-            <a class="button primary" href={`#/new?site=${encodeURIComponent(siteKey)}`}>
+            <a class="button primary" href={ctx.href({ name: "new" })}>
               New goal
             </a>
           </div>
@@ -42,7 +42,7 @@ export function WriteOnlyPage() {
                 <strong>{goal.name}</strong> <span class="muted">{describeMatch(goal)}</span>
               </span>
               <span>
-                <a class="button small" href={`#/goals/${encodeURIComponent(goal.id)}/edit?site=${encodeURIComponent(siteKey)}`} aria-label={`Edit ${goal.name}`}>
+                <a class="button small" href={ctx.href({ name: "edit", id: goal.id })} aria-label={`Edit ${goal.name}`}>
                   Edit
                 </a>{" "}
                 <button type="button" class="small danger-outline" aria-label={`Delete ${goal.name}`} onClick={() => remover.ask(goal)}>

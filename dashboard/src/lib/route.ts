@@ -1,9 +1,11 @@
 // Hash routes, so that the server serves one page and a reload keeps the view:
 //   #/goals?site=sk_demo&period=30d          the goals of a site
 //   #/goals/<id>?site=...&period=...&interval=WEEK   one goal
+//   #/goals/<id>?...&by=country&filter=source:is:Google   its breakdown and filter (lib/filters.ts)
 //   #/new?site=...                            create a goal
 //   #/goals/<id>/edit?site=...                edit a goal
-import type { StatsInterval } from "../gql/operations";
+import type { Dimension, StatsInterval } from "../gql/operations";
+import { type Filter, filtersFromParams, filtersToParams, parseDimension } from "./filters";
 import { type Period, periodFromParams, periodToParam } from "./period";
 
 export type View =
@@ -17,6 +19,10 @@ export interface Route {
   site: string | null;
   period: Period;
   interval: StatsInterval | null;
+  /** A goal's page: the dimension of its breakdown (null: the default). */
+  by: Dimension | null;
+  /** A goal's page: the filter on its numbers, chart and breakdown. */
+  filters: Filter[];
 }
 
 const INTERVALS: readonly StatsInterval[] = ["DAY", "WEEK", "MONTH"];
@@ -36,6 +42,8 @@ export function parseRoute(hash: string): Route {
     site: params.get("site") || null,
     period: periodFromParams(params),
     interval: INTERVALS.find((i) => i === interval) ?? null,
+    by: parseDimension(params.get("by")),
+    filters: filtersFromParams(params),
   };
 }
 
@@ -52,6 +60,10 @@ export function formatRoute(route: Route): string {
   const params = new URLSearchParams();
   if (route.site) params.set("site", route.site);
   for (const [key, value] of Object.entries(periodToParam(route.period))) params.set(key, value);
-  if (route.interval && view.name === "goal") params.set("interval", route.interval);
+  if (view.name === "goal") {
+    if (route.interval) params.set("interval", route.interval);
+    if (route.by) params.set("by", route.by.toLowerCase());
+    for (const value of filtersToParams(route.filters)) params.append("filter", value);
+  }
   return `#${path}?${params.toString()}`;
 }
