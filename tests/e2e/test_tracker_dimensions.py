@@ -243,7 +243,6 @@ def assert_breakdowns(client: httpx.Client, goal: str, values: dict[str, str | N
                 "conversion_rate": 1.0,
             }
         ],
-        "next": None,
     }
 
 

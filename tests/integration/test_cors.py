@@ -17,7 +17,9 @@ from tests.factories import bearer, make_site, make_token
 Client = AsyncTestClient[Litestar]
 ALLOWED = "https://app.example.com"
 GOALS = "/api/v1/analytics/sites/sk_abc123def456/goals"
-EXPOSE = "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
+EXPOSE = (
+    "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Link, X-Request-ID"
+)
 
 
 @pytest.fixture

@@ -32,7 +32,11 @@ OPEN_PATHS = frozenset({"/api/v1/analytics/events", "/js/ka.js"})
 MAX_AGE_S = 7200
 ALLOW_HEADERS = "Authorization, Content-Type, If-Match"
 # ETag must be readable for a later If-Match; Retry-After to back off after a 429.
-EXPOSE_HEADERS = "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
+# What a browser's script may read: ETag (If-Match), the rate-limit state, the
+# next page of a breakdown (Link) and the id to quote in a bug report.
+EXPOSE_HEADERS = (
+    "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Link, X-Request-ID"
+)
 _OPEN_METHODS = "GET, POST, OPTIONS"
 _RESTRICTED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 

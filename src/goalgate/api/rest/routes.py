@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
@@ -147,6 +149,13 @@ After = Annotated[
 ]
 
 
+def _next_page_link(request: Request[Any, Any, Any], cursor: str) -> str:
+    """``<path?same query, after=cursor>; rel="next"``: the next page of a breakdown."""
+    kept = parse_qsl(request.url.query, keep_blank_values=True)
+    query = [(k, v) for k, v in kept if k != "after"] + [("after", cursor)]
+    return f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+
+
 def _stats_filter(principal: Principal, clauses: list[str] | None) -> filters.StatsFilter:
     """The filter of the ``filter`` parameters (ValidationFailed naming ``filter``).
 
@@ -207,7 +216,6 @@ _BREAKDOWN_EXAMPLE = {
             "conversion_rate": 0.0233,
         },
     ],
-    "next": None,
 }
 _STATS_EXAMPLE = {"data": {"conversions": 436, "unique_conversions": 412, "revenue": 21384.00}}
 _PREVIEW_EXAMPLE = {
@@ -388,6 +396,14 @@ class GoalsController(Controller):
         summary="Get goal breakdown",
         operation_id="getGoalBreakdown",
         operation_class=documented(example=_BREAKDOWN_EXAMPLE),
+        response_headers=[
+            ResponseHeader(
+                name="Link",
+                description='The next page, when there is one: <...&after=CURSOR>; rel="next" '
+                "(RFC 8288). No Link header: this is the last page.",
+                documentation_only=True,
+            )
+        ],
         responses={
             200: ResponseSpec(
                 data_container=BreakdownEnvelope,
@@ -399,6 +415,7 @@ class GoalsController(Controller):
     )
     async def goal_breakdown(
         self,
+        request: Request[Any, Any, Any],
         key: str,
         goal_id: str,
         runtime: Runtime,
@@ -412,8 +429,8 @@ class GoalsController(Controller):
         filter: Filter = None,
     ) -> Response[bytes]:
         """Conversions, unique conversions, revenue and conversion rate per value of a
-        dimension (by), most conversions first, ties by value; pages follow next.
-        Scope: analytics:read."""
+        dimension (by), most conversions first, ties by value; the Link header
+        names the next page. Scope: analytics:read."""
         breakdown, rates = await breakdown_service.goal_breakdown(
             runtime.db,
             runtime.keys,
@@ -429,7 +446,12 @@ class GoalsController(Controller):
             after=after,
             stats_filter=_stats_filter(principal, filter),
         )
-        return Response(breakdown_json(breakdown, rates), media_type=MediaType.JSON)
+        headers = {}
+        if breakdown.has_next_page and breakdown.end_cursor is not None:
+            headers["Link"] = _next_page_link(request, breakdown.end_cursor)
+        return Response(
+            breakdown_json(breakdown, rates), media_type=MediaType.JSON, headers=headers
+        )
 
     @post(
         "/preview",

@@ -212,15 +212,8 @@ class BreakdownRowOut:
 
 @dataclass(frozen=True, slots=True)
 class BreakdownEnvelope:
-    # Most conversions first, ties by value.
+    # Most conversions first, ties by value; the next page is in the Link header.
     data: list[BreakdownRowOut]
-    next: Annotated[
-        str | None,
-        field_doc(
-            None,
-            description="Pass as after= for the next page; null on the last page.",
-        ),
-    ]
 
 
 def breakdown_json(breakdown: Breakdown, rates: list[float]) -> bytes:
@@ -237,8 +230,7 @@ def breakdown_json(breakdown: Breakdown, rates: list[float]) -> bytes:
         }
         for row, rate in zip(breakdown.rows, rates, strict=True)
     ]
-    after = breakdown.end_cursor if breakdown.has_next_page else None
-    return _STATS_ENCODER.encode({"data": rows, "next": after})
+    return _STATS_ENCODER.encode({"data": rows})
 
 
 def goal_out(goal: GoalRecord) -> GoalOut:
