@@ -37,7 +37,7 @@ COLUMNS = (
 def upgrade() -> None:
     with op.batch_alter_table("events") as batch:
         for name in COLUMNS:
-            batch.add_column(sa.Column(name, sa.BigInteger(), nullable=True))
+            batch.add_column(sa.Column(name, sa.Integer(), nullable=True))
     op.create_index(
         "ix_events_site_visitor_ts",
         "events",
