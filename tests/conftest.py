@@ -1,4 +1,7 @@
-"""Shared fixtures: a real database file per test, and the app built on it."""
+"""Shared fixtures: a real database file per test, the app built on it, and a browser.
+
+Plain helpers live in tests/helpers; this file holds only fixtures.
+"""
 
 from __future__ import annotations
 
@@ -15,28 +18,18 @@ from litestar.testing import AsyncTestClient
 from goalgate.app import create_app
 from goalgate.settings import Settings
 from goalgate.storage.db import Database, open_database
-from tests.factories import make_site, make_token
-
-POSTGRES_URL = os.environ.get("GOALGATE_TEST_POSTGRES_URL")
-REDIS_URL = os.environ.get("GOALGATE_TEST_REDIS_URL")
-# CI sets this: a missing service is then a failure, never a silent skip.
-STRICT = os.environ.get("GOALGATE_TEST_STRICT") == "1"
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip with a visible reason on a developer's machine; fail under CI."""
-    if STRICT:
-        pytest.fail(f"GOALGATE_TEST_STRICT=1 but {reason}")
-    pytest.skip(reason)
+from tests.helpers.data import make_site, make_token
+from tests.helpers.env import POSTGRES_URL, REDIS_URL, skip_or_fail
+from tests.helpers.ka import Capture
 
 
 @pytest.fixture(scope="session")
 def postgres_session_url() -> Iterator[str]:
-    """A PostgreSQL database created and migrated once per session (see tests/pg.py)."""
+    """A PostgreSQL database created and migrated once per session (see tests/helpers/pg.py)."""
     if POSTGRES_URL is None:
         skip_or_fail("GOALGATE_TEST_POSTGRES_URL is not set: PostgreSQL not tested")
     assert POSTGRES_URL is not None
-    from tests.pg import migrated_database
+    from tests.helpers.pg import migrated_database
 
     with migrated_database(POSTGRES_URL, f"gg_test_{uuid.uuid4().hex[:12]}") as url:
         yield url
@@ -74,7 +67,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         yield f"sqlite+aiosqlite:///{target}"
         return
-    from tests.pg import empty_database
+    from tests.helpers.pg import empty_database
 
     yield empty_database(request.getfixturevalue("postgres_session_url"))
 
@@ -135,3 +128,50 @@ def redis_url() -> Iterator[str]:
         client.flushdb()
     finally:
         client.close()
+
+
+# --- the browser tests (tests/e2e, and the tracker's retries in tests/security)
+# Debian's Chromium (``apt-get install chromium``) driven by the Python
+# Playwright package. Playwright's own browser download is never used:
+# ``playwright install`` must not be run; we point it at /usr/bin/chromium.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module; skips visibly when unavailable.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running
+    in this thread while it is open, which would break later tests that call
+    asyncio.run().
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail(
+            "playwright not importable: pip install playwright (never run `playwright install`)"
+        )
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail("Chromium not found at /usr/bin/chromium: apt-get install chromium")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def capture() -> Iterator[Capture]:
+    """The ka.js tests' capture server (tests/helpers/ka.py)."""
+    server = Capture()
+    yield server
+    server.close()

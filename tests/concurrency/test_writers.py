@@ -26,8 +26,9 @@ from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import goals as goal_service
 from goalgate.storage.db import Database
 from tests.concurrency.writer import SHARED_EACH, batch_size
-from tests.factories import EVENTS_URL, bearer, goal_body, make_site, make_token, sites_of
-from tests.server import Server
+from tests.helpers.data import make_site, make_token, sites_of
+from tests.helpers.http import EVENTS_URL, bearer, goal_body
+from tests.helpers.server import Server
 
 PROCESSES = 4
 GOALS_EACH = 25

@@ -39,7 +39,8 @@ from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import goals as goal_service
 from goalgate.settings import Settings
 from goalgate.storage.db import open_database
-from tests.factories import bearer, make_site, make_token, sites_of
+from tests.helpers.data import make_site, make_token, sites_of
+from tests.helpers.http import bearer
 
 SITE = "sk_abc123def456"
 EXCLUDED = [schemathesis.checks.positive_data_acceptance]

@@ -4,7 +4,6 @@ period comparison, revenue by currency; exact numbers, batched loaders."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,14 +14,10 @@ from goalgate.services import insights as insight_service
 from goalgate.services import rates
 from goalgate.services import stats as stats_service
 from goalgate.storage.db import Database
-from tests.factories import READ, WRITE, bearer, insert_events, make_site, make_token
-from tests.integration.graphql.conftest import CREATE, Client, codes, create_goal, gql
-from tests.integration.graphql.test_stats import counting_statements
-
-
-def ms(text: str) -> int:
-    """Epoch milliseconds of an ISO instant with its offset, e.g. 2024-03-31T22:00:00+00:00."""
-    return int(datetime.fromisoformat(text).timestamp() * 1000)
+from tests.helpers.data import READ, WRITE, insert_events, make_site, make_token
+from tests.helpers.graphql import CREATE, codes, counting_statements, create_goal, gql
+from tests.helpers.http import Client, bearer
+from tests.helpers.time import ms
 
 
 def money(amount: str, currency: str) -> dict[str, str]:

@@ -25,9 +25,10 @@ from websockets.exceptions import ConnectionClosed
 from goalgate.services import goals as goal_service
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
-from tests.conftest import skip_or_fail
-from tests.factories import READ, bearer, make_site, make_token, sites_of
-from tests.server import Server
+from tests.helpers.data import READ, make_site, make_token, sites_of
+from tests.helpers.env import skip_or_fail
+from tests.helpers.http import bearer
+from tests.helpers.server import Server
 
 SUBSCRIPTION = """
 subscription Live($site: String!, $goal: ID) {

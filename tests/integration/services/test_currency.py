@@ -7,8 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from typer.testing import CliRunner
 
 from goalgate.cli import app as cli
@@ -21,7 +19,9 @@ from goalgate.services import tokens as token_service
 from goalgate.services.matching import KeyIndex
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
-from tests.factories import bearer, insert_events, make_site, make_token, sites_of
+from tests.helpers.data import insert_events, make_site, make_token, sites_of
+from tests.helpers.http import Client, bearer
+from tests.helpers.time import ms
 
 RATES = """date,currency,rate
 2024-03-01,USD,1.1
@@ -30,12 +30,8 @@ RATES = """date,currency,rate
 """
 
 
-def ms(text: str) -> int:
-    return int(datetime.fromisoformat(text).timestamp() * 1000)
-
-
 async def test_foreign_revenue_is_converted_at_the_rate_of_its_day(
-    client: AsyncTestClient[Litestar], db: Database
+    client: Client, db: Database
 ) -> None:
     report = await rates.import_rates(db, RATES.splitlines(keepends=True), base="eur")
     assert (report.accepted, report.rejected) == (3, [])

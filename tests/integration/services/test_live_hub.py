@@ -12,7 +12,7 @@ import os
 import pytest
 
 from goalgate.services.live import LiveEvent, LiveHub, _decode, _encode, open_hub
-from tests.conftest import skip_or_fail
+from tests.helpers.env import skip_or_fail
 
 
 def event(n: int, site_id: int = 1) -> LiveEvent:

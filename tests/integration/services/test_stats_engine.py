@@ -16,7 +16,8 @@ from goalgate.services.matching import KeyIndex
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
 from goalgate.storage.tables import Event, EventKey
-from tests.factories import bearer, make_token, sites_of
+from tests.helpers.data import make_token, sites_of
+from tests.helpers.http import bearer
 
 DAY = date(2024, 5, 10)
 NOON_MS = int(datetime(2024, 5, 10, 12, tzinfo=UTC).timestamp() * 1000)

@@ -1,4 +1,4 @@
-"""Small builders for tests: sites, tokens and goals straight through the services."""
+"""Test data through the product's own services: sites, tokens and events, and reading them back."""
 
 from __future__ import annotations
 
@@ -45,29 +45,6 @@ async def make_token(
             session, name=name, scopes=list(scopes or (READ, WRITE)), site_keys=sites
         )
     return secret
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def goal_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "Signup",
-        "type": "event",
-        "match_type": "exact",
-        "match_value": "signup",
-    }
-    body.update(overrides)
-    return body
-
-
-EVENTS_URL = "/api/v1/analytics/events"
-
-
-def error(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    """The documented REST error body."""
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
 async def stored_events(db: Database) -> list[dict[str, Any]]:
