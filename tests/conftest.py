@@ -57,13 +57,23 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where each test's SQLite database lives: one path for the session, so that
+    tests with the same settings can share one built app (see ``app``)."""
+    return tmp_path_factory.mktemp("db") / "goalgate.db"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty database for one test, already at the latest schema (so the app's
-    migration step finds nothing to do): a copy of the session's migrated SQLite
-    file, or PostgreSQL's session database with every table emptied."""
+    migration step finds nothing to do): a fresh copy of the session's migrated
+    SQLite file, or PostgreSQL's session database with every table emptied."""
     if request.param == "sqlite":
-        target = tmp_path / "goalgate.db"
+        target: Path = request.getfixturevalue("sqlite_path")
+        # The last test's write-ahead log must not be replayed into the new copy.
+        for leftover in ("-wal", "-shm", "-journal"):
+            target.with_name(target.name + leftover).unlink(missing_ok=True)
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         yield f"sqlite+aiosqlite:///{target}"
         return
@@ -77,9 +87,24 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url)
 
 
+@pytest.fixture(scope="session")
+def built_apps() -> dict[str, Litestar]:
+    return {}
+
+
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+def app(settings: Settings, built_apps: dict[str, Litestar]) -> Litestar:
+    """The app for these settings, built once per session and reused.
+
+    Building one costs tens of milliseconds (Litestar's routes and signature
+    models, the GraphQL schema), most of a short test's set-up. It connects to
+    nothing: each test's client runs its lifespan, which opens a new runtime
+    (engine, caches, committer) on the test's emptied database and closes it.
+    """
+    key = settings.model_dump_json()
+    if key not in built_apps:
+        built_apps[key] = create_app(settings)
+    return built_apps[key]
 
 
 @pytest.fixture
