@@ -11,15 +11,24 @@ from typing import Any, TypeVar
 from sqlalchemy import text
 
 from goalgate.domain import money
-from goalgate.domain.tokens import Scope
+from goalgate.domain.tokens import Principal, Scope
+from goalgate.services import goals as goal_service
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database, open_database
+from goalgate.storage.records import GoalRecord
 
 T = TypeVar("T")
 
 READ = Scope.ANALYTICS_READ.value
 WRITE = Scope.ANALYTICS_WRITE.value
+# The caller of services in arrange steps: the first token, both scopes, every site.
+EVERY_SITE = Principal(
+    token_id=1,
+    name="tests",
+    scopes=frozenset({Scope.ANALYTICS_READ, Scope.ANALYTICS_WRITE}),
+    site_keys=None,
+)
 
 
 async def make_site(
@@ -45,6 +54,36 @@ async def make_token(
             session, name=name, scopes=list(scopes or (READ, WRITE)), site_keys=sites
         )
     return secret
+
+
+async def make_goal(
+    db: Database, site_key: str, *, principal: Principal = EVERY_SITE, **fields: Any
+) -> GoalRecord:
+    """A goal through the goals service (its rules, its unique names): an event
+    goal "Signup" matching "signup" unless ``fields`` say otherwise."""
+    spec: dict[str, Any] = {
+        "name": "Signup",
+        "type": "event",
+        "match_type": "exact",
+        "match_value": "signup",
+    }
+    spec.update(fields)
+    async with db.write() as session:
+        return await goal_service.create_goal(session, sites_of(db), principal, site_key, **spec)
+
+
+async def site_token_and_goal(url: str, site_key: str) -> tuple[str, str]:
+    """Migrate the database at ``url`` and give it a site, a token with both
+    scopes (its secret) and one goal (its id); for apps built outside fixtures."""
+    db = open_database(url)
+    try:
+        await db.migrate()
+        await make_site(db, site_key)
+        token = await make_token(db)
+        goal = await make_goal(db, site_key)
+        return token, goal.id
+    finally:
+        await db.close()
 
 
 async def stored_events(db: Database) -> list[dict[str, Any]]:

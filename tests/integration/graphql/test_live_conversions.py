@@ -22,10 +22,9 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from goalgate.services import goals as goal_service
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
-from tests.helpers.data import READ, make_site, make_token, sites_of
+from tests.helpers.data import READ, make_goal, make_site, make_token
 from tests.helpers.env import skip_or_fail
 from tests.helpers.http import bearer
 from tests.helpers.server import Server
@@ -59,23 +58,20 @@ async def arrange(db: Database) -> tuple[str, dict[str, str]]:
     writer = await make_token(db)
     principal = await token_service.authenticate(db, bearer(writer)["Authorization"])
     ids = {}
-    async with db.write() as session:
-        for name, kind, value in (
-            ("Thanks", "pageview", "/thank-you"),
-            ("Purchase", "custom", "purchase"),
-        ):
-            goal = await goal_service.create_goal(
-                session,
-                sites_of(db),
-                principal,
-                "sk_live",
-                name=name,
-                type=kind,
-                match_type="exact",
-                match_value=value,
-                currency="USD" if kind == "custom" else None,
-            )
-            ids[name] = goal.id
+    for name, kind, value in (
+        ("Thanks", "pageview", "/thank-you"),
+        ("Purchase", "custom", "purchase"),
+    ):
+        goal = await make_goal(
+            db,
+            "sk_live",
+            principal=principal,
+            name=name,
+            type=kind,
+            match_value=value,
+            currency="USD" if kind == "custom" else None,
+        )
+        ids[name] = goal.id
     return secret, ids
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from goalgate.domain.periods import Interval, resolve_period
-from goalgate.services import goals as goal_service
 from goalgate.services import insights
 from goalgate.services import tokens as token_service
 from goalgate.services.matching import KeyIndex
@@ -17,7 +16,7 @@ from goalgate.services.stats import StatsQuery
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
 from goalgate.storage.tables import Goal, Site
-from tests.helpers.data import READ, insert_events, make_site, make_token, sites_of
+from tests.helpers.data import READ, insert_events, make_goal, make_site, make_token
 from tests.helpers.http import Client, bearer
 from tests.helpers.time import ms
 
@@ -27,9 +26,8 @@ NOW = datetime(2024, 4, 15, 12, tzinfo=UTC)
 async def goal_on(db: Database, site_key: str, **spec: Any) -> tuple[Site, Goal]:
     secret = await make_token(db)
     principal = await token_service.authenticate(db, bearer(secret)["Authorization"])
-    async with db.write() as session:
-        goal = await goal_service.create_goal(session, sites_of(db), principal, site_key, **spec)
-        site = await site_store.site_by_key(db.reader, site_key)
+    goal = await make_goal(db, site_key, principal=principal, **spec)
+    site = await site_store.site_by_key(db.reader, site_key)
     assert site is not None
     return site, goal
 
