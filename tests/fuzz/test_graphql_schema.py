@@ -19,10 +19,8 @@ parsing and answered with ``BAD_USER_INPUT``, which the schema cannot express.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import graphql
@@ -34,9 +32,7 @@ from schemathesis.python import asgi
 from schemathesis.specs.graphql.schemas import GraphQLSchema
 
 from goalgate.api.graphql.schema import build_schema
-from goalgate.app import create_app
-from goalgate.settings import Settings
-from tests.helpers.data import site_token_and_goal
+from tests.helpers.data import unlimited_app_with_a_goal
 from tests.helpers.http import bearer
 
 SITE = "sk_abc123def456"
@@ -60,10 +56,7 @@ def root_fields() -> list[str]:
 def fuzz_target(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[GraphQLSchema, str, str]]:
-    path: Path = tmp_path_factory.mktemp("gqlfuzz") / "fuzz.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    token, goal_id = asyncio.run(site_token_and_goal(url, SITE))
-    app = create_app(Settings(database_url=url, rate_limit_token="0"))
+    app, token, goal_id = unlimited_app_with_a_goal(tmp_path_factory.mktemp("gqlfuzz"), SITE)
     yield schemathesis.graphql.from_asgi("/graphql", app), token, goal_id
     asgi.shutdown_lifespans()
 

@@ -8,10 +8,8 @@ document declares, error bodies included.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -20,9 +18,7 @@ from schemathesis import Case
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from goalgate.app import create_app
-from goalgate.settings import Settings
-from tests.helpers.data import site_token_and_goal
+from tests.helpers.data import unlimited_app_with_a_goal
 from tests.helpers.http import bearer
 
 SITE = "sk_abc123def456"
@@ -39,11 +35,7 @@ MAX_EXAMPLES = 30
 def fuzz_target(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[OpenApiSchema, str, str]]:
-    path: Path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    token, goal_id = asyncio.run(site_token_and_goal(url, SITE))
-    # No rate limit: the fuzzer sends hundreds of requests with one token.
-    app = create_app(Settings(database_url=url, rate_limit_token="0"))
+    app, token, goal_id = unlimited_app_with_a_goal(tmp_path_factory.mktemp("fuzz"), SITE)
     yield schemathesis.openapi.from_asgi("/schema/openapi.json", app), token, goal_id
     # Schemathesis keeps the app's lifespan running until exit; end it with the module,
     # so that the database closes while its temporary directory still exists.

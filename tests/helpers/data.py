@@ -6,15 +6,19 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
+from litestar import Litestar
 from sqlalchemy import text
 
+from goalgate.app import create_app
 from goalgate.domain import money
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import goals as goal_service
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
+from goalgate.settings import Settings
 from goalgate.storage.db import Database, open_database
 from goalgate.storage.records import GoalRecord
 
@@ -84,6 +88,15 @@ async def site_token_and_goal(url: str, site_key: str) -> tuple[str, str]:
         return token, goal.id
     finally:
         await db.close()
+
+
+def unlimited_app_with_a_goal(directory: Path, site_key: str) -> tuple[Litestar, str, str]:
+    """An app without a token rate limit (a fuzzer sends hundreds of requests with
+    one token) on a new SQLite file in ``directory`` that holds a site, a token
+    with both scopes and one goal: (the app, the token's secret, the goal's id)."""
+    url = f"sqlite+aiosqlite:///{directory / 'goalgate.db'}"
+    token, goal_id = asyncio.run(site_token_and_goal(url, site_key))
+    return create_app(Settings(database_url=url, rate_limit_token="0")), token, goal_id
 
 
 async def stored_events(db: Database) -> list[dict[str, Any]]:
