@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,7 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
 from tests.helpers.data import READ, make_goal, make_site, make_token
-from tests.helpers.env import skip_or_fail
+from tests.helpers.env import REDIS_URL, skip_or_fail
 from tests.helpers.http import bearer
 from tests.helpers.server import Server
 
@@ -147,11 +146,12 @@ async def test_conversions_reach_a_subscriber_on_another_worker_via_postgres(
     await run_across_two_servers(database_url, db, tmp_path, {})
 
 
+@pytest.mark.xdist_group("redis-pubsub")
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_conversions_reach_a_subscriber_on_another_worker_via_redis(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
-    redis_url = os.environ.get("GOALGATE_TEST_REDIS_URL")
+    redis_url = REDIS_URL
     if not redis_url:
         skip_or_fail("GOALGATE_TEST_REDIS_URL is not set: Redis pub/sub not tested")
         return
