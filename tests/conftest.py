@@ -20,6 +20,7 @@ from goalgate.settings import Settings
 from goalgate.storage.db import Database, open_database
 from tests.helpers.data import make_site, make_token
 from tests.helpers.env import POSTGRES_URL, REDIS_URL, skip_or_fail
+from tests.helpers.http import Client
 from tests.helpers.ka import Capture
 
 
@@ -108,13 +109,13 @@ def app(settings: Settings, built_apps: dict[str, Litestar]) -> Litestar:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def client(app: Litestar) -> AsyncIterator[Client]:
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
 
 
 @pytest.fixture
-async def db(client: AsyncTestClient[Litestar], settings: Settings) -> AsyncIterator[Database]:
+async def db(client: Client, settings: Settings) -> AsyncIterator[Database]:
     """A handle on the app's database for arranging and checking data.
 
     The test client serves the app on a loop of its own, so the test needs its
