@@ -1,4 +1,7 @@
-"""Shared fixtures: a real database file per test, and the app built on it."""
+"""Shared fixtures: a real database file per test, the app built on it, and a browser.
+
+Plain helpers live in tests/helpers; this file holds only fixtures.
+"""
 
 from __future__ import annotations
 
@@ -15,28 +18,19 @@ from litestar.testing import AsyncTestClient
 from goalgate.app import create_app
 from goalgate.settings import Settings
 from goalgate.storage.db import Database, open_database
-from tests.factories import make_site, make_token
-
-POSTGRES_URL = os.environ.get("GOALGATE_TEST_POSTGRES_URL")
-REDIS_URL = os.environ.get("GOALGATE_TEST_REDIS_URL")
-# CI sets this: a missing service is then a failure, never a silent skip.
-STRICT = os.environ.get("GOALGATE_TEST_STRICT") == "1"
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip with a visible reason on a developer's machine; fail under CI."""
-    if STRICT:
-        pytest.fail(f"GOALGATE_TEST_STRICT=1 but {reason}")
-    pytest.skip(reason)
+from tests.helpers.data import make_site, make_token
+from tests.helpers.env import POSTGRES_URL, REDIS_URL, skip_or_fail
+from tests.helpers.http import Client
+from tests.helpers.ka import Capture
 
 
 @pytest.fixture(scope="session")
 def postgres_session_url() -> Iterator[str]:
-    """A PostgreSQL database created and migrated once per session (see tests/pg.py)."""
+    """A PostgreSQL database created and migrated once per session (see tests/helpers/pg.py)."""
     if POSTGRES_URL is None:
         skip_or_fail("GOALGATE_TEST_POSTGRES_URL is not set: PostgreSQL not tested")
     assert POSTGRES_URL is not None
-    from tests.pg import migrated_database
+    from tests.helpers.pg import migrated_database
 
     with migrated_database(POSTGRES_URL, f"gg_test_{uuid.uuid4().hex[:12]}") as url:
         yield url
@@ -64,17 +58,27 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where each test's SQLite database lives: one path for the session, so that
+    tests with the same settings can share one built app (see ``app``)."""
+    return tmp_path_factory.mktemp("db") / "goalgate.db"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty database for one test, already at the latest schema (so the app's
-    migration step finds nothing to do): a copy of the session's migrated SQLite
-    file, or PostgreSQL's session database with every table emptied."""
+    migration step finds nothing to do): a fresh copy of the session's migrated
+    SQLite file, or PostgreSQL's session database with every table emptied."""
     if request.param == "sqlite":
-        target = tmp_path / "goalgate.db"
+        target: Path = request.getfixturevalue("sqlite_path")
+        # The last test's write-ahead log must not be replayed into the new copy.
+        for leftover in ("-wal", "-shm", "-journal"):
+            target.with_name(target.name + leftover).unlink(missing_ok=True)
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         yield f"sqlite+aiosqlite:///{target}"
         return
-    from tests.pg import empty_database
+    from tests.helpers.pg import empty_database
 
     yield empty_database(request.getfixturevalue("postgres_session_url"))
 
@@ -84,19 +88,34 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url)
 
 
-@pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+@pytest.fixture(scope="session")
+def built_apps() -> dict[str, Litestar]:
+    return {}
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+def app(settings: Settings, built_apps: dict[str, Litestar]) -> Litestar:
+    """The app for these settings, built once per session and reused.
+
+    Building one costs tens of milliseconds (Litestar's routes and signature
+    models, the GraphQL schema), most of a short test's set-up. It connects to
+    nothing: each test's client runs its lifespan, which opens a new runtime
+    (engine, caches, committer) on the test's emptied database and closes it.
+    """
+    key = settings.model_dump_json()
+    if key not in built_apps:
+        built_apps[key] = create_app(settings)
+    return built_apps[key]
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[Client]:
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
 
 
 @pytest.fixture
-async def db(client: AsyncTestClient[Litestar], settings: Settings) -> AsyncIterator[Database]:
+async def db(client: Client, settings: Settings) -> AsyncIterator[Database]:
     """A handle on the app's database for arranging and checking data.
 
     The test client serves the app on a loop of its own, so the test needs its
@@ -135,3 +154,50 @@ def redis_url() -> Iterator[str]:
         client.flushdb()
     finally:
         client.close()
+
+
+# --- the browser tests (tests/e2e, and the tracker's retries in tests/security)
+# Debian's Chromium (``apt-get install chromium``) driven by the Python
+# Playwright package. Playwright's own browser download is never used:
+# ``playwright install`` must not be run; we point it at /usr/bin/chromium.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module; skips visibly when unavailable.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running
+    in this thread while it is open, which would break later tests that call
+    asyncio.run().
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail(
+            "playwright not importable: pip install playwright (never run `playwright install`)"
+        )
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail("Chromium not found at /usr/bin/chromium: apt-get install chromium")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def capture() -> Iterator[Capture]:
+    """The ka.js tests' capture server (tests/helpers/ka.py)."""
+    server = Capture()
+    yield server
+    server.close()

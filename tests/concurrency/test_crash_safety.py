@@ -24,8 +24,9 @@ import httpx
 from sqlalchemy import text
 
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, make_site
-from tests.server import Server
+from tests.helpers.data import make_site
+from tests.helpers.http import EVENTS_URL
+from tests.helpers.server import Server
 
 CLIENTS = 8
 # Kill once this many batches are acknowledged (of all clients together).

@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 
 from goalgate.storage.db import Database
-from tests.factories import bearer, goal_body, make_site, make_token
-from tests.server import Server
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import bearer, goal_body
+from tests.helpers.server import Server
 
 CLIENTS = 40
 

@@ -19,8 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
 
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, bearer, make_site, make_token
-from tests.server import Server
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import EVENTS_URL, bearer
+from tests.helpers.server import Server
 
 BATCH = 40
 SUBSCRIPTION = 'subscription { conversions(siteKey: "sk_abc123def456") { value } }'

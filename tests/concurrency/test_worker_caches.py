@@ -16,8 +16,9 @@ import pytest
 
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
-from tests.factories import bearer, goal_body, make_site, make_token
-from tests.server import Server
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import bearer, goal_body
+from tests.helpers.server import Server
 
 
 async def _serving(database_url: str, tmp_path: Path, workers: int, **env: str) -> Server:

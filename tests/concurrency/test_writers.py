@@ -22,12 +22,12 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import goals as goal_service
 from goalgate.storage.db import Database
 from tests.concurrency.writer import SHARED_EACH, batch_size
-from tests.factories import EVENTS_URL, bearer, goal_body, make_site, make_token, sites_of
-from tests.server import Server
+from tests.helpers.data import EVERY_SITE, make_goal, make_site, make_token, sites_of
+from tests.helpers.http import EVENTS_URL, bearer, goal_body
+from tests.helpers.server import Server
 
 PROCESSES = 4
 GOALS_EACH = 25
@@ -98,23 +98,7 @@ async def test_concurrent_writer_processes_lose_nothing(
     await db.migrate()
     site = await make_site(db)
     token = await make_token(db)
-    principal = Principal(
-        token_id=1,
-        name="t",
-        scopes=frozenset({Scope.ANALYTICS_WRITE, Scope.ANALYTICS_READ}),
-        site_keys=None,
-    )
-    async with db.write() as session:
-        shared = await goal_service.create_goal(
-            session,
-            sites_of(db),
-            principal,
-            site,
-            name="Shared",
-            type="event",
-            match_type="exact",
-            match_value="shared",
-        )
+    shared = await make_goal(db, site, name="Shared", match_value="shared")
     server = Server(database_url, workers=2, cwd=tmp_path, env=NO_LIMITS)
     try:
         await asyncio.to_thread(server.wait_ready)
@@ -157,8 +141,7 @@ async def test_concurrent_writer_processes_lose_nothing(
     assert "database is locked" not in log
     assert "Traceback" not in log
 
-    async with db.read() as session:
-        goals = await goal_service.list_goals(db.reader, sites_of(db), principal, site)
+    goals = await goal_service.list_goals(db.reader, sites_of(db), EVERY_SITE, site)
     names = sorted(goal.name for goal in goals)
     expected = sorted(
         ["Shared"]

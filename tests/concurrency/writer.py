@@ -24,7 +24,7 @@ from goalgate.services import goals as goal_service
 from goalgate.services.attribution import Attribution, ClientTraits
 from goalgate.services.group_commit import GroupCommitter
 from goalgate.storage.db import open_database
-from tests.factories import sites_of
+from tests.helpers.data import sites_of
 
 PRINCIPAL = Principal(
     token_id=1,

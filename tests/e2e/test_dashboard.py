@@ -37,7 +37,7 @@ from unittest import mock
 import httpx
 import pytest
 
-from tests.server import ROOT, Server, child_env
+from tests.helpers.server import ROOT, Server, child_env
 
 pytestmark = pytest.mark.e2e
 
@@ -118,7 +118,7 @@ class Goalgate:
         self.server.kill()
 
     def start_again(self) -> None:
-        with mock.patch("tests.server.free_port", return_value=self.server.port):
+        with mock.patch("tests.helpers.server.free_port", return_value=self.server.port):
             self.server = Server(self.database_url, workers=1, cwd=self.cwd)
         self.server.wait_ready()
 

@@ -20,8 +20,8 @@ from urllib.parse import quote, urlparse
 import pytest
 
 from goalgate.storage.db import open_database
-from tests.factories import READ, make_token
-from tests.server import Server
+from tests.helpers.data import READ, make_token
+from tests.helpers.server import Server
 
 pytestmark = pytest.mark.e2e
 

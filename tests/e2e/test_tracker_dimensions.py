@@ -41,9 +41,10 @@ import pytest
 
 from goalgate.domain.dimensions import STORED
 from goalgate.storage.db import Database
-from tests.conftest import skip_or_fail
-from tests.factories import READ, WRITE, bearer, make_site, make_token, with_db
-from tests.server import Server
+from tests.helpers.data import READ, WRITE, make_site, make_token, with_db
+from tests.helpers.env import skip_or_fail
+from tests.helpers.http import bearer
+from tests.helpers.server import Server
 
 pytestmark = pytest.mark.e2e
 

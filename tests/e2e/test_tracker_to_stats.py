@@ -42,24 +42,24 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 
 from goalgate.storage.db import Database
-from tests.factories import READ, WRITE, bearer, make_site, make_token, with_db
-from tests.server import Server, child_env, free_port
+from tests.helpers.data import READ, WRITE, make_site, make_token, with_db
+from tests.helpers.http import bearer
+from tests.helpers.server import Server, child_env, free_port
+from tests.helpers.time import wait_until
 
 pytestmark = pytest.mark.e2e
 
-T = TypeVar("T")
 
 SITE = "sk_abc123def456"
 EVENTS_PATH = "/api/v1/analytics/events"
@@ -235,17 +235,6 @@ class PageServer:
 # helpers
 
 
-def wait_until(cond: Callable[[], T], timeout: float = 15.0, what: str = "condition") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}: last {value!r}")
-        time.sleep(0.05)  # poll interval, not a fixed wait
-
-
 def settle(page: Any, count: int) -> list[Any]:
     """Wait until the page has started exactly ``count`` sends and each got its 202."""
 
@@ -253,7 +242,7 @@ def settle(page: Any, count: int) -> list[Any]:
         log = page.evaluate("window.__ka")
         return len(log["statuses"]) >= count and len(log["sent"]) >= count
 
-    wait_until(done, what=f"{count} acknowledged send(s)")
+    wait_until(done, timeout=15.0, every=0.05, what=f"{count} acknowledged send(s)")
     log = page.evaluate("window.__ka")
     assert log["statuses"] == [202] * count
     assert [s["via"] for s in log["sent"]] == ["fetch"] * count
@@ -425,7 +414,7 @@ def test_browser_clicks_reach_rest_and_graphql_stats(
     # Each 202 means committed, so the first read should already be exact;
     # the deadline only bounds the wait if it is not.
     want = {name: rest_expected(name) for name in EXPECTED}
-    wait_until(lambda: api.rest() == want, what="exact REST stats")
+    wait_until(lambda: api.rest() == want, timeout=15.0, every=0.05, what="exact REST stats")
     api.assert_exact()
 
     # The same browser opts out: a second load (and more calls) adds nothing.

@@ -19,10 +19,8 @@ parsing and answered with ``BAD_USER_INPUT``, which the schema cannot express.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import graphql
@@ -34,12 +32,8 @@ from schemathesis.python import asgi
 from schemathesis.specs.graphql.schemas import GraphQLSchema
 
 from goalgate.api.graphql.schema import build_schema
-from goalgate.app import create_app
-from goalgate.domain.tokens import Principal, Scope
-from goalgate.services import goals as goal_service
-from goalgate.settings import Settings
-from goalgate.storage.db import open_database
-from tests.factories import bearer, make_site, make_token, sites_of
+from tests.helpers.data import unlimited_app_with_a_goal
+from tests.helpers.http import bearer
 
 SITE = "sk_abc123def456"
 EXCLUDED = [schemathesis.checks.positive_data_acceptance]
@@ -58,42 +52,11 @@ def root_fields() -> list[str]:
     return labels
 
 
-async def _arrange(url: str) -> tuple[str, str]:
-    db = open_database(url)
-    try:
-        await db.migrate()
-        await make_site(db, SITE)
-        token = await make_token(db)
-        principal = Principal(
-            token_id=1,
-            name="fuzz",
-            scopes=frozenset({Scope.ANALYTICS_READ, Scope.ANALYTICS_WRITE}),
-            site_keys=None,
-        )
-        async with db.write() as session:
-            goal = await goal_service.create_goal(
-                session,
-                sites_of(db),
-                principal,
-                SITE,
-                name="Signup",
-                type="event",
-                match_type="exact",
-                match_value="signup",
-            )
-        return token, goal.id
-    finally:
-        await db.close()
-
-
 @pytest.fixture(scope="module")
 def fuzz_target(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[GraphQLSchema, str, str]]:
-    path: Path = tmp_path_factory.mktemp("gqlfuzz") / "fuzz.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    token, goal_id = asyncio.run(_arrange(url))
-    app = create_app(Settings(database_url=url, rate_limit_token="0"))
+    app, token, goal_id = unlimited_app_with_a_goal(tmp_path_factory.mktemp("gqlfuzz"), SITE)
     yield schemathesis.graphql.from_asgi("/graphql", app), token, goal_id
     asgi.shutdown_lifespans()
 

@@ -8,10 +8,8 @@ document declares, error bodies included.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -20,12 +18,8 @@ from schemathesis import Case
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from goalgate.app import create_app
-from goalgate.domain.tokens import Principal, Scope
-from goalgate.services import goals as goal_service
-from goalgate.settings import Settings
-from goalgate.storage.db import open_database
-from tests.factories import bearer, make_site, make_token, sites_of
+from tests.helpers.data import unlimited_app_with_a_goal
+from tests.helpers.http import bearer
 
 SITE = "sk_abc123def456"
 # Every check except "positive data acceptance": the goal rules of domain.goals
@@ -37,43 +31,11 @@ EXCLUDED = [schemathesis.checks.positive_data_acceptance]
 MAX_EXAMPLES = 30
 
 
-async def _arrange(url: str) -> tuple[str, str]:
-    db = open_database(url)
-    try:
-        await db.migrate()
-        await make_site(db, SITE)
-        token = await make_token(db)
-        principal = Principal(
-            token_id=1,
-            name="fuzz",
-            scopes=frozenset({Scope.ANALYTICS_READ, Scope.ANALYTICS_WRITE}),
-            site_keys=None,
-        )
-        async with db.write() as session:
-            goal = await goal_service.create_goal(
-                session,
-                sites_of(db),
-                principal,
-                SITE,
-                name="Signup",
-                type="event",
-                match_type="exact",
-                match_value="signup",
-            )
-        return token, goal.id
-    finally:
-        await db.close()
-
-
 @pytest.fixture(scope="module")
 def fuzz_target(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[OpenApiSchema, str, str]]:
-    path: Path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    token, goal_id = asyncio.run(_arrange(url))
-    # No rate limit: the fuzzer sends hundreds of requests with one token.
-    app = create_app(Settings(database_url=url, rate_limit_token="0"))
+    app, token, goal_id = unlimited_app_with_a_goal(tmp_path_factory.mktemp("fuzz"), SITE)
     yield schemathesis.openapi.from_asgi("/schema/openapi.json", app), token, goal_id
     # Schemathesis keeps the app's lifespan running until exit; end it with the module,
     # so that the database closes while its temporary directory still exists.

@@ -6,15 +6,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from goalgate.app import create_app
 from goalgate.settings import Settings
 from goalgate.storage.db import open_database
-from tests.factories import bearer, make_site, make_token
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import Client, bearer
 
-Client = AsyncTestClient[Litestar]
 ALLOWED = "https://app.example.com"
 GOALS = "/api/v1/analytics/sites/sk_abc123def456/goals"
 EXPOSE = (

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from graphql import build_schema, parse, validate
 from graphql.language import DocumentNode
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from goalgate.api.dashboard.routes import IMMUTABLE, load_static
@@ -27,8 +26,7 @@ from goalgate.api.graphql.schema import sdl
 from goalgate.api.security_headers import DASHBOARD_CSP
 from goalgate.app import create_app
 from goalgate.settings import Settings
-
-Client = AsyncTestClient[Litestar]
+from tests.helpers.http import Client
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "dashboard"

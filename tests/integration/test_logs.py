@@ -18,7 +18,6 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from goalgate import logs
@@ -27,10 +26,10 @@ from goalgate.services import goals as goal_service
 from goalgate.services import tokens as token_service
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, bearer, make_site, make_token
-from tests.integration.test_ratelimit import pin_clock
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import EVENTS_URL, Client, bearer
+from tests.helpers.ratelimit import pin_clock
 
-Client = AsyncTestClient[Litestar]
 SITE = "sk_abc123def456"
 GOALS = f"/api/v1/analytics/sites/{SITE}/goals"
 ROUTE = "/api/v1/analytics/sites/{key}/goals"

@@ -7,16 +7,15 @@ test's own requests caused.
 from __future__ import annotations
 
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, bearer, error, make_site, make_token
-from tests.integration.test_ratelimit import pin_clock
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import EVENTS_URL, Client, bearer, error
+from tests.helpers.ratelimit import pin_clock
 
-Client = AsyncTestClient[Litestar]
 SITE = "sk_abc123def456"
 GOALS = f"/api/v1/analytics/sites/{SITE}/goals"
 METRICS_TOKEN = "m" * 24

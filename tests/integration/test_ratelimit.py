@@ -6,7 +6,6 @@ Retry-After values are exact whatever the time of the run.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,21 +16,14 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from goalgate.app import create_app
-from goalgate.services.ratelimit import RateLimiter
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
 from goalgate.storage.tables import RateCounter
-from tests.factories import bearer, make_site, make_token
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import Client, bearer
+from tests.helpers.ratelimit import NOW, limit_headers, pin_clock
 
-Client = AsyncTestClient[Litestar]
 GOALS = "/api/v1/analytics/sites/sk_abc123def456/goals"
-# 30 s into a real minute of this run: Redis expiries stay realistic.
-NOW = (int(time.time()) // 60) * 60 + 30.25
-
-
-def pin_clock(app: Litestar, now: float = NOW) -> None:
-    limiter: RateLimiter = app.state.runtime.limiter
-    limiter.clock = lambda: now
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -48,14 +40,6 @@ async def limited(limited_settings: Settings) -> AsyncIterator[tuple[Client, Lit
     async with AsyncTestClient(app=app) as client:
         pin_clock(app)
         yield client, app
-
-
-def limit_headers(response: Any) -> tuple[str | None, str | None, str | None]:
-    return (
-        response.headers.get("ratelimit-limit"),
-        response.headers.get("ratelimit-remaining"),
-        response.headers.get("ratelimit-reset"),
-    )
 
 
 async def test_requests_over_the_token_rate_get_429_with_retry_after(

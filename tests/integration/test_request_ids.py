@@ -10,15 +10,13 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from goalgate.app import create_app
 from goalgate.settings import Settings
-from tests.factories import EVENTS_URL, bearer
-from tests.integration.test_ratelimit import pin_clock
+from tests.helpers.http import EVENTS_URL, Client, bearer
+from tests.helpers.ratelimit import pin_clock
 
-Client = AsyncTestClient[Litestar]
 GENERATED = re.compile(r"[0-9a-f]{32}")
 GOALS = "/api/v1/analytics/sites/sk_abc123def456/goals"
 

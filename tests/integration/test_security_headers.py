@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from goalgate.api.security_headers import API_CSP, GRAPHIQL_CSP, OPENAPI_DOCS_CSP
 from goalgate.app import create_app
 from goalgate.settings import Settings
+from tests.helpers.http import Client
 
-Client = AsyncTestClient[Litestar]
 GOALS = "/api/v1/analytics/sites/sk_abc123def456/goals"
 
 

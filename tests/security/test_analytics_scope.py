@@ -13,13 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, READ, WRITE, bearer, make_token
-
-Client = AsyncTestClient[Litestar]
+from tests.helpers.data import READ, WRITE, make_token
+from tests.helpers.http import EVENTS_URL, Client, bearer
 
 LACKS_READ = "this token lacks the analytics:read scope"
 FORBIDDEN = {"code": "FORBIDDEN", "scope": "analytics:read"}

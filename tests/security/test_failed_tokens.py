@@ -14,16 +14,15 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from goalgate.app import create_app
 from goalgate.services.ratelimit import RateLimiter
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, bearer, error, make_site, make_token
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import EVENTS_URL, Client, bearer, error
 
-Client = AsyncTestClient[Litestar]
 GOALS = "/api/v1/analytics/sites/sk_abc123def456/goals"
 NOW = (int(time.time()) // 60) * 60 + 30.25
 INVALID = error("unauthenticated", "the token is invalid or revoked")

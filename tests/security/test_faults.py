@@ -34,10 +34,10 @@ from goalgate.runtime import Runtime
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
 from goalgate.storage.events import SQLiteAppender
-from tests.factories import EVENTS_URL, READ, bearer, error, make_site, make_token, stored_events
-from tests.security.conftest import early_in_a_minute, serving
-from tests.security.ws import opened, receive, run, subscribe
-from tests.server import free_port
+from tests.helpers.data import READ, make_site, make_token, stored_events
+from tests.helpers.http import EVENTS_URL, bearer, error
+from tests.helpers.server import early_in_a_minute, free_port, serving
+from tests.helpers.ws import opened, receive, run, subscribe
 
 SITE = "sk_faults"
 GOALS = f"/api/v1/analytics/sites/{SITE}/goals"

@@ -19,9 +19,9 @@ from goalgate.api.graphql.schema import build_schema
 from goalgate.app import create_app
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
-from tests.factories import make_site, make_token
-from tests.integration.graphql.conftest import create_goal, gql
-from tests.integration.graphql.test_stats import counting_statements
+from tests.helpers.data import make_site, make_token
+from tests.helpers.graphql import counting_statements, create_goal, gql
+from tests.helpers.http import Client
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = """
@@ -56,14 +56,14 @@ query Week($site: String!, $first: Int!) {
 @pytest.fixture
 async def small_budget(
     settings: Settings,
-) -> AsyncIterator[tuple[AsyncTestClient[Litestar], Litestar]]:
+) -> AsyncIterator[tuple[Client, Litestar]]:
     app = create_app(settings.model_copy(update={"graphql_max_cost": 100}))
     async with AsyncTestClient(app=app) as client:
         yield client, app
 
 
 async def test_20_goals_x_3660_daily_buckets_x_previous_x_3_aliases_is_refused_before_sql(
-    client: AsyncTestClient[Litestar], app: Litestar, db: Database, site: str, token: str
+    client: Client, app: Litestar, db: Database, site: str, token: str
 ) -> None:
     for n in range(20):
         await create_goal(client, token, site, name=f"Goal {n}", matchValue=f"e{n}")
@@ -88,7 +88,7 @@ async def test_20_goals_x_3660_daily_buckets_x_previous_x_3_aliases_is_refused_b
 
 
 async def test_an_operation_at_the_limit_runs_and_one_over_it_does_not(
-    small_budget: tuple[AsyncTestClient[Litestar], Litestar], db: Database
+    small_budget: tuple[Client, Litestar], db: Database
 ) -> None:
     client, _ = small_budget
     await make_site(db, "sk_cost")

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
@@ -23,9 +22,9 @@ from goalgate.app import create_app
 from goalgate.runtime import Runtime
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, READ, bearer, error, make_site, make_token, stored_events
+from tests.helpers.data import READ, make_site, make_token, stored_events
+from tests.helpers.http import EVENTS_URL, Client, bearer, error
 
-Client = AsyncTestClient[Litestar]
 # 30 s into a real minute: the windows (a minute, a UTC day) are exact.
 NOW = (int(time.time()) // 86_400) * 86_400 + 30.25
 

@@ -9,13 +9,11 @@ body, as REST routes already did. GraphQL is covered with its transport.
 from __future__ import annotations
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, error, stored_events
+from tests.helpers.data import stored_events
+from tests.helpers.http import EVENTS_URL, Client, error
 
-Client = AsyncTestClient[Litestar]
 DEPTH = 10_000
 
 

@@ -20,8 +20,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from typer.testing import CliRunner
 
 from goalgate.api.graphql import types as graphql_types
@@ -29,18 +27,9 @@ from goalgate.cli import app as cli_app
 from goalgate.services import stats as stats_service
 from goalgate.storage import stats as stats_store
 from goalgate.storage.db import Database
-from tests.factories import (
-    EVENTS_URL,
-    bearer,
-    error,
-    goal_body,
-    insert_events,
-    make_site,
-    stored_events,
-    with_db,
-)
+from tests.helpers.data import insert_events, make_site, stored_events, with_db
+from tests.helpers.http import EVENTS_URL, Client, bearer, error, goal_body
 
-Client = AsyncTestClient[Litestar]
 SITE = "sk_abc123def456"
 GOALS = f"/api/v1/analytics/sites/{SITE}/goals"
 TOO_MANY_DIGITS = "must have at most 12 digits before the point"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.server import Server
+from tests.helpers.server import Server
 
 # One of each kind of answer: plain route, readiness, a client error on each
 # face, an unknown route.

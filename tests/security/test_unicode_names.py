@@ -14,12 +14,9 @@ import json
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
-from tests.factories import bearer, error, goal_body
+from tests.helpers.http import Client, bearer, error, goal_body
 
-Client = AsyncTestClient[Litestar]
 SITE = "sk_abc123def456"
 GOALS = f"/api/v1/analytics/sites/{SITE}/goals"
 

@@ -20,9 +20,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from goalgate.storage.db import Database
-from tests.factories import bearer, make_site, make_token
-from tests.security.conftest import early_in_a_minute, serving
-from tests.security.ws import PROTOCOL, opened, run
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import bearer
+from tests.helpers.server import early_in_a_minute, serving
+from tests.helpers.ws import PROTOCOL, opened, run
 
 REFUSED = re.compile(r"too many requests: at most 20 per minute; retry in (\d+) s")
 

@@ -20,9 +20,9 @@ import pytest
 
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
-from tests.factories import READ, WRITE, make_site, make_token
-from tests.security.ws import opened, receive, run, subscribe
-from tests.server import Server
+from tests.helpers.data import READ, WRITE, make_site, make_token
+from tests.helpers.server import Server
+from tests.helpers.ws import opened, receive, run, subscribe
 
 SITE = "sk_revoked"
 LIVE = "subscription Live($site: String!) { conversions(siteKey: $site) { value } }"

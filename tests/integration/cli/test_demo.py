@@ -22,7 +22,7 @@ from goalgate.services.matching import KeyIndex
 from goalgate.storage import goals as goal_store
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
-from tests.factories import sites_of, stored_events, with_db
+from tests.helpers.data import sites_of, stored_events, with_db
 
 ADMIN = Principal(
     token_id=0, name="test", scopes=frozenset(Scope), site_keys=frozenset({DEMO_SITE_KEY})

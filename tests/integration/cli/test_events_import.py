@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from goalgate.cli import app
 from goalgate.domain.visitors import identified_visitor
-from tests.factories import make_site, stored_events, with_db
+from tests.helpers.data import make_site, stored_events, with_db
 
 SITE = "sk_abc123def456"
 

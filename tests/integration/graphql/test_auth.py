@@ -6,8 +6,9 @@ import pytest
 
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
-from tests.factories import READ, WRITE, make_token
-from tests.integration.graphql.conftest import CREATE, Client, codes, goal_input
+from tests.helpers.data import READ, WRITE, make_token
+from tests.helpers.graphql import CREATE, codes, goal_input
+from tests.helpers.http import Client
 
 # Each root field, with what the whole response's data is when it is refused.
 ROOT_FIELDS = [

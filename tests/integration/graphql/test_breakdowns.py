@@ -8,10 +8,10 @@ import pytest
 from litestar import Litestar
 
 from goalgate.storage.db import Database
-from tests.factories import READ, WRITE, make_site, make_token
-from tests.integration.graphql.conftest import Client, codes, create_goal, gql
-from tests.integration.graphql.test_stats import counting_statements
-from tests.integration.services.test_breakdowns import write_sample
+from tests.helpers.breakdowns import write_sample
+from tests.helpers.data import READ, WRITE, make_site, make_token
+from tests.helpers.graphql import codes, counting_statements, create_goal, gql
+from tests.helpers.http import Client
 
 BREAKDOWN = """
 query B($site: String!, $id: ID!, $by: Dimension!, $first: Int, $after: String,

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from goalgate.api.graphql import graphiql
-from tests.integration.graphql.conftest import Client
-from tests.server import ROOT
+from tests.helpers.http import Client
+from tests.helpers.server import ROOT
 
 FRONTEND = ROOT / "frontend" / "graphiql"
 STATIC = ROOT / "src" / "goalgate" / "api" / "graphql" / "static" / "graphiql"

@@ -11,8 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from goalgate.app import create_app
 from goalgate.settings import Settings
-from tests.factories import bearer
-from tests.integration.graphql.conftest import Client
+from tests.helpers.http import Client, bearer
 
 JSON = "application/json; charset=utf-8"
 GRAPHQL_RESPONSE = "application/graphql-response+json; charset=utf-8"

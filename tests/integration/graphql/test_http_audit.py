@@ -16,9 +16,9 @@ import subprocess
 from pathlib import Path
 
 from goalgate.storage.db import Database
-from tests.conftest import skip_or_fail
-from tests.factories import make_token
-from tests.server import ROOT, Server
+from tests.helpers.data import make_token
+from tests.helpers.env import skip_or_fail
+from tests.helpers.server import ROOT, Server
 
 SCRIPT = Path(__file__).with_name("graphql_http_audit.mjs")
 NODE_MODULES = ROOT / "tests" / "node_modules"

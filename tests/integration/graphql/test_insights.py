@@ -4,7 +4,6 @@ period comparison, revenue by currency; exact numbers, batched loaders."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,14 +14,11 @@ from goalgate.services import insights as insight_service
 from goalgate.services import rates
 from goalgate.services import stats as stats_service
 from goalgate.storage.db import Database
-from tests.factories import READ, WRITE, bearer, insert_events, make_site, make_token
-from tests.integration.graphql.conftest import CREATE, Client, codes, create_goal, gql
-from tests.integration.graphql.test_stats import counting_statements
-
-
-def ms(text: str) -> int:
-    """Epoch milliseconds of an ISO instant with its offset, e.g. 2024-03-31T22:00:00+00:00."""
-    return int(datetime.fromisoformat(text).timestamp() * 1000)
+from tests.helpers.currency import PURCHASES, RATES
+from tests.helpers.data import READ, WRITE, insert_events, make_site, make_token
+from tests.helpers.graphql import CREATE, codes, counting_statements, create_goal, gql
+from tests.helpers.http import Client, bearer
+from tests.helpers.time import ms
 
 
 def money(amount: str, currency: str) -> dict[str, str]:
@@ -348,12 +344,6 @@ async def test_a_compared_period_before_1970_is_bad_user_input(
 
 # --- multi-currency revenue -------------------------------------------------------
 
-RATES = """date,currency,rate
-2024-03-01,USD,1.1
-2024-03-01,JPY,160
-2024-03-02,USD,1.2
-"""
-
 
 async def test_revenue_in_other_currencies_is_converted_at_the_rate_of_its_day(
     client: Client, db: Database, site: str, token: str
@@ -363,24 +353,7 @@ async def test_revenue_in_other_currencies_is_converted_at_the_rate_of_its_day(
     goal = await create_goal(
         client, token, site, name="Buy", type="CUSTOM", matchValue="buy", currency="USD"
     )
-    await insert_events(
-        db,
-        site,
-        [
-            ("goal", "buy", ms("2024-03-01T10:00:00+00:00"), 1, (10_000_000, "USD")),
-            # 20 EUR on 1 March at 1.1: 22 USD.
-            ("goal", "buy", ms("2024-03-01T11:00:00+00:00"), 2, (20_000_000, "EUR")),
-            # 5 EUR on 2 March at 1.2: 6 USD.
-            ("goal", "buy", ms("2024-03-02T11:00:00+00:00"), 2, (5_000_000, "EUR")),
-            # 1600 JPY on 3 March, no rate that day: the nearest earlier ones,
-            # 160 JPY (1 March) and 1.2 USD (2 March): 12 USD.
-            ("goal", "buy", ms("2024-03-03T09:00:00+00:00"), 3, (1_600_000_000, "JPY")),
-            # No GBP rate at all, and JPY before its first rate: unconverted.
-            ("goal", "buy", ms("2024-03-03T09:30:00+00:00"), 4, (7_000_000, "GBP")),
-            ("goal", "buy", ms("2024-02-29T09:30:00+00:00"), 4, (100_000_000, "JPY")),
-            ("goal", "buy", ms("2024-03-03T10:00:00+00:00"), 5, None),
-        ],
-    )
+    await insert_events(db, site, PURCHASES)
     period = {"from": "2024-02-29", "to": "2024-03-03"}
     result = await goal_stats(
         client,

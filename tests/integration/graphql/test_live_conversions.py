@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,12 +21,12 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from goalgate.services import goals as goal_service
 from goalgate.services import tokens as token_service
 from goalgate.storage.db import Database
-from tests.conftest import skip_or_fail
-from tests.factories import READ, bearer, make_site, make_token, sites_of
-from tests.server import Server
+from tests.helpers.data import READ, make_goal, make_site, make_token
+from tests.helpers.env import REDIS_URL, skip_or_fail
+from tests.helpers.http import bearer
+from tests.helpers.server import Server
 
 SUBSCRIPTION = """
 subscription Live($site: String!, $goal: ID) {
@@ -58,23 +57,20 @@ async def arrange(db: Database) -> tuple[str, dict[str, str]]:
     writer = await make_token(db)
     principal = await token_service.authenticate(db, bearer(writer)["Authorization"])
     ids = {}
-    async with db.write() as session:
-        for name, kind, value in (
-            ("Thanks", "pageview", "/thank-you"),
-            ("Purchase", "custom", "purchase"),
-        ):
-            goal = await goal_service.create_goal(
-                session,
-                sites_of(db),
-                principal,
-                "sk_live",
-                name=name,
-                type=kind,
-                match_type="exact",
-                match_value=value,
-                currency="USD" if kind == "custom" else None,
-            )
-            ids[name] = goal.id
+    for name, kind, value in (
+        ("Thanks", "pageview", "/thank-you"),
+        ("Purchase", "custom", "purchase"),
+    ):
+        goal = await make_goal(
+            db,
+            "sk_live",
+            principal=principal,
+            name=name,
+            type=kind,
+            match_value=value,
+            currency="USD" if kind == "custom" else None,
+        )
+        ids[name] = goal.id
     return secret, ids
 
 
@@ -150,11 +146,12 @@ async def test_conversions_reach_a_subscriber_on_another_worker_via_postgres(
     await run_across_two_servers(database_url, db, tmp_path, {})
 
 
+@pytest.mark.xdist_group("redis-pubsub")
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_conversions_reach_a_subscriber_on_another_worker_via_redis(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
-    redis_url = os.environ.get("GOALGATE_TEST_REDIS_URL")
+    redis_url = REDIS_URL
     if not redis_url:
         skip_or_fail("GOALGATE_TEST_REDIS_URL is not set: Redis pub/sub not tested")
         return

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from goalgate.storage.db import Database
-from tests.factories import READ, make_site, make_token
-from tests.integration.graphql.conftest import GOAL_FIELDS, Client, codes, create_goal, gql
+from tests.helpers.data import READ, make_site, make_token
+from tests.helpers.graphql import GOAL_FIELDS, codes, create_goal, gql
+from tests.helpers.http import Client
 
 SITE = """
 query Site($key: String!) {

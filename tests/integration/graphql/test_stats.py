@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from litestar import Litestar
-from sqlalchemy import event
 
 from goalgate.services import stats as stats_service
 from goalgate.storage.db import Database
-from tests.factories import bearer, make_site, record_events
-from tests.integration.graphql.conftest import Client, create_goal, gql
+from tests.helpers.data import make_site, record_events
+from tests.helpers.graphql import counting_statements, create_goal, gql
+from tests.helpers.http import Client, bearer
 
 STATS = """
 query Stats($site: String!, $id: ID!, $period: StatsPeriod, $from: Date, $to: Date) {
@@ -321,46 +319,6 @@ query Many($key: String!) {
   site(key: $key) { goals(first: 100) { nodes { stats(period: LAST_12_MONTHS) { conversions } } } }
 }
 """
-
-
-@contextmanager
-def counting_statements(app: Litestar) -> Iterator[list[str]]:
-    """Every SQL statement the app sends while the block runs: through its
-    engine (sessions), and through its reader (hot reads)."""
-    db = app.state.runtime.db
-    engine, reader = db.engine.sync_engine, db.reader
-    seen: list[str] = []
-
-    def counted(sql: str) -> None:
-        # On their own schedule, not per request: the rate limiter's background
-        # sync (its transaction), and the principal cache's re-read (once a
-        # second per token). A request's reads open no transaction.
-        # SQLAlchemy's first connection also asks the server about itself
-        # (version, schema, settings): those name no table of ours.
-        background = ("rate_counters", "FROM api_tokens", "BEGIN")
-        ours = ("goals", "events", "event_keys", "sites")
-        if any(table in sql for table in ours) and not any(m in sql for m in background):
-            seen.append(sql)
-
-    def record(*args: Any) -> None:
-        counted(args[2])
-
-    def spy(read: Any) -> Any:
-        async def reading(sql: str, params: Any = None) -> Any:
-            counted(sql)
-            return await read(sql, params)
-
-        return reading
-
-    real_rows, real_heavy = reader.rows, reader.heavy_rows
-    event.listen(engine, "before_cursor_execute", record)
-    # The reader bypasses the engine (its own connections).
-    reader.rows, reader.heavy_rows = spy(real_rows), spy(real_heavy)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-        reader.rows, reader.heavy_rows = real_rows, real_heavy
 
 
 async def _add_goals(client: Client, token: str, site: str, start: int, stop: int) -> None:

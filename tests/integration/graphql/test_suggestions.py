@@ -10,7 +10,8 @@ from litestar.testing import AsyncTestClient
 
 from goalgate.app import create_app
 from goalgate.settings import Settings
-from tests.integration.graphql.conftest import Client, gql
+from tests.helpers.graphql import gql
+from tests.helpers.http import Client
 
 STATS = '{ goal(siteKey: "s", id: "g") { stats(period: %s) { conversions } } }'
 STATS_VARIABLE = (

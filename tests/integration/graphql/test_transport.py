@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 from goalgate.app import create_app
 from goalgate.services import sites as site_service
 from goalgate.settings import Settings
-from tests.factories import bearer
-from tests.integration.graphql.conftest import CREATE, Client, codes, goal_input, gql
+from tests.helpers.graphql import CREATE, codes, goal_input, gql
+from tests.helpers.http import Client, bearer
 
 
 async def test_get_runs_a_query(client: Client, site: str, token: str) -> None:

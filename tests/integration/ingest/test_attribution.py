@@ -10,17 +10,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from goalgate.cli import app as cli
 from goalgate.domain.dimensions import STORED
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, make_site, with_db
+from tests.helpers.data import make_site, with_db
+from tests.helpers.http import EVENTS_URL, Client
 
-Client = AsyncTestClient[Litestar]
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"

@@ -8,25 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from goalgate.app import create_app
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
-from tests.factories import (
-    EVENTS_URL,
-    READ,
-    WRITE,
-    bearer,
-    error,
-    make_site,
-    make_token,
-    stored_events,
-)
+from tests.helpers.data import READ, WRITE, make_site, make_token, stored_events
+from tests.helpers.http import EVENTS_URL, Client, bearer, error
 
-Client = AsyncTestClient[Litestar]
 SITE = "sk_abc123def456"
 
 

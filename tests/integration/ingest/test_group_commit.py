@@ -8,16 +8,14 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from goalgate.errors import Unavailable
 from goalgate.services.group_commit import GroupCommitter, NewEvent
 from goalgate.storage import events as event_store
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, error, stored_events
-
-Client = AsyncTestClient[Litestar]
+from tests.helpers.data import stored_events
+from tests.helpers.http import EVENTS_URL, Client, error
 
 
 async def site_id(db: Database, key: str) -> int:

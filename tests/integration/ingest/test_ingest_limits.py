@@ -22,11 +22,11 @@ from goalgate.api.cors import EXPOSE_HEADERS
 from goalgate.app import create_app
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, bearer, error, make_site, make_token, stored_events
-from tests.integration.test_ratelimit import NOW, limit_headers, pin_clock
-from tests.server import Server
+from tests.helpers.data import make_site, make_token, stored_events
+from tests.helpers.http import EVENTS_URL, Client, bearer, error
+from tests.helpers.ratelimit import NOW, limit_headers, pin_clock
+from tests.helpers.server import Server
 
-Client = AsyncTestClient[Litestar]
 SITE = "sk_abc123def456"
 ORIGIN = "https://shop.example.org"
 GOALS = f"/api/v1/analytics/sites/{SITE}/goals"

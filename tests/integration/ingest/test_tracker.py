@@ -11,13 +11,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from goalgate.api.ingest.routes import tracker_script
-from tests.conftest import skip_or_fail
+from tests.helpers.env import skip_or_fail
+from tests.helpers.http import Client
 
-Client = AsyncTestClient[Litestar]
 SOURCE = Path(__file__).resolve().parents[3] / "src" / "goalgate" / "api" / "ingest" / "ka.js"
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "tracking.md"
 SIZE_BUDGET = 2048  # bytes, gzip -9 (issue 6)

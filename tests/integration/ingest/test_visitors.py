@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from goalgate.domain.events import parse_event
@@ -14,9 +12,9 @@ from goalgate.services import events as event_service
 from goalgate.services.attribution import Attribution, ClientTraits
 from goalgate.services.group_commit import GroupCommitter
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, sites_of, stored_events
+from tests.helpers.data import sites_of, stored_events
+from tests.helpers.http import EVENTS_URL, Client
 
-Client = AsyncTestClient[Litestar]
 IDENTIFIED = 1 << 62
 
 

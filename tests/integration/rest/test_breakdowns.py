@@ -6,14 +6,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from goalgate.storage.db import Database
-from tests.factories import READ, WRITE, bearer, error, goal_body, make_site, make_token
-from tests.integration.services.test_breakdowns import write_sample
+from tests.helpers.breakdowns import write_sample
+from tests.helpers.data import READ, WRITE, make_site, make_token
+from tests.helpers.http import Client, bearer, error, goal_body
 
-Client = AsyncTestClient[Litestar]
 BASE = "/api/v1/analytics/sites"
 MARCH = {"period": "custom", "from": "2024-03-01", "to": "2024-03-31"}
 

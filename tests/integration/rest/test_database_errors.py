@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from goalgate.api.errors import exception_handlers
-from tests.factories import error
+from tests.helpers.http import error
 
 FAILURES: dict[str, Exception] = {
     "locked": OperationalError("UPDATE goals", {}, sqlite3.OperationalError("database is locked")),

@@ -22,8 +22,8 @@ import httpx
 import pytest
 
 from goalgate.storage.db import Database
-from tests.factories import make_site, make_token
-from tests.server import Server
+from tests.helpers.data import make_site, make_token
+from tests.helpers.server import Server
 
 PACKAGE = "goalgate_generated_client"
 SITE = "sk_demo"

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
@@ -21,9 +20,9 @@ from openapi_core.validation.request.exceptions import SecurityValidationError
 from goalgate.app import create_app
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, bearer, error, goal_body, make_site, make_token
+from tests.helpers.data import make_site, make_token
+from tests.helpers.http import EVENTS_URL, Client, bearer, error, goal_body
 
-Client = AsyncTestClient[Litestar]
 SITE = "sk_abc123def456"
 # Litestar writes "allowEmptyValue": false on every query parameter (it means the
 # default); openapi-core warns that the keyword is deprecated in OpenAPI.

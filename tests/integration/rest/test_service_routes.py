@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from goalgate.app import create_app
 from goalgate.settings import Settings
-
-Client = AsyncTestClient[Litestar]
+from tests.helpers.http import Client
 
 
 async def test_healthz_and_readyz(client: Client) -> None:

@@ -12,13 +12,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from goalgate.storage.db import Database
-from tests.factories import EVENTS_URL, READ, WRITE, bearer, error, make_site, make_token
+from tests.helpers.data import READ, WRITE, make_site, make_token
+from tests.helpers.http import EVENTS_URL, Client, bearer, error
 
-Client = AsyncTestClient[Litestar]
 BASE = "/api/v1/analytics/sites"
 BERLIN = "Europe/Berlin"
 

@@ -12,77 +12,17 @@ from goalgate.domain.dimensions import Dimension
 from goalgate.domain.filters import FilterOperator, filter_clause, parse_clause, stats_filter
 from goalgate.domain.periods import resolve_period
 from goalgate.errors import ValidationFailed
-from goalgate.services import breakdowns, insights, rates
+from goalgate.services import breakdowns, insights
 from goalgate.services import stats as stats_service
-from goalgate.services.group_commit import NewEvent, write_events
 from goalgate.services.matching import KeyIndex
 from goalgate.services.stats import StatsQuery
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
-from goalgate.storage.records import SiteRecord
-from tests.factories import make_site
-from tests.integration.services.test_insights import goal_on
+from tests.helpers.breakdowns import write_sample
+from tests.helpers.data import goal_on, make_site
 
 NOW = datetime(2024, 4, 15, 12, tzinfo=UTC)
-RATES = "date,currency,rate\n2024-03-01,USD,1.1\n2024-03-02,USD,1.2\n"
 D = Dimension
-
-
-def ms(text: str) -> int:
-    return int(datetime.fromisoformat(f"{text}+00:00").timestamp() * 1000)
-
-
-def event(
-    site: SiteRecord,
-    kind: str,
-    value: str,
-    at: str,
-    visitor: int,
-    revenue: tuple[int, str] | None = None,
-    **dimensions: str,
-) -> NewEvent:
-    dims = tuple((Dimension(name), v) for name, v in dimensions.items())
-    if kind == "pageview":
-        dims = ((Dimension.PAGE, value), *dims)
-    return NewEvent(
-        site_id=site.id,
-        kind=kind,
-        value=value,
-        ts=ms(at),
-        visitor=visitor,
-        revenue_micros=revenue[0] if revenue else None,
-        revenue_currency=revenue[1] if revenue else None,
-        dimensions=dims,
-    )
-
-
-async def write_sample(db: Database, site_key: str) -> None:
-    """Four visitors in March 2024 (UTC) converting on "buy" from Google, Twitter
-    and nowhere; a Bing conversion in April (outside the period); rates EUR-based."""
-    site = await site_store.site_by_key(db.reader, site_key)
-    assert site is not None
-    await rates.import_rates(db, RATES.splitlines(keepends=True), base="eur")
-    g, tw = "Google", "Twitter"
-    events = [
-        event(site, "pageview", "/home", "2024-03-05T09:00:00", 1, source=g),
-        event(site, "pageview", "/pricing", "2024-03-05T10:00:00", 1, source=g),
-        event(
-            site, "goal", "buy", "2024-03-05T10:05:00", 1, (10_000_000, "USD"),
-            source=g, page="/pricing", country="DE", device="Desktop",
-        ),
-        event(site, "pageview", "/blog", "2024-03-05T11:00:00", 2, source=tw),
-        # 5 EUR on 5 March: 6 USD at that day's rate (1.2).
-        event(site, "goal", "buy", "2024-03-05T11:05:00", 2, (5_000_000, "EUR"), source=tw,
-              page="/blog", device="Mobile"),
-        event(site, "goal", "buy", "2024-03-06T08:00:00", 3),
-        event(site, "pageview", "/home", "2024-03-06T09:00:00", 4, source=tw),
-        event(site, "goal", "buy", "2024-03-07T12:00:00", 1, (2_000_000, "USD"), source=g,
-              page="/pricing"),
-        # Outside the period.
-        event(site, "goal", "buy", "2024-04-02T12:00:00", 5, source="Bing"),
-    ]  # fmt: skip
-    async with db.write() as session:
-        await write_events(session, events)
 
 
 async def arrange(db: Database, currency: str | None = "USD") -> tuple[KeyIndex, StatsQuery]:

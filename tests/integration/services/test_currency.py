@@ -7,74 +7,34 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from typer.testing import CliRunner
 
 from goalgate.cli import app as cli
 from goalgate.domain.periods import Interval, resolve_period
 from goalgate.errors import Conflict
-from goalgate.services import goals as goal_service
 from goalgate.services import insights, rates
 from goalgate.services import stats as stats_service
-from goalgate.services import tokens as token_service
 from goalgate.services.matching import KeyIndex
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
-from tests.factories import bearer, insert_events, make_site, make_token, sites_of
-
-RATES = """date,currency,rate
-2024-03-01,USD,1.1
-2024-03-01,JPY,160
-2024-03-02,USD,1.2
-"""
-
-
-def ms(text: str) -> int:
-    return int(datetime.fromisoformat(text).timestamp() * 1000)
+from tests.helpers.currency import PURCHASES, RATES
+from tests.helpers.data import insert_events, make_goal, make_site, make_token
+from tests.helpers.http import Client, bearer
 
 
 async def test_foreign_revenue_is_converted_at_the_rate_of_its_day(
-    client: AsyncTestClient[Litestar], db: Database
+    client: Client, db: Database
 ) -> None:
     report = await rates.import_rates(db, RATES.splitlines(keepends=True), base="eur")
     assert (report.accepted, report.rejected) == (3, [])
     key = await make_site(db, "sk_shop")
     secret = await make_token(db)
-    principal = await token_service.authenticate(db, bearer(secret)["Authorization"])
-    async with db.write() as session:
-        goal = await goal_service.create_goal(
-            session,
-            sites_of(db),
-            principal,
-            key,
-            name="Buy",
-            type="custom",
-            match_type="exact",
-            match_value="buy",
-            currency="USD",
-        )
-        site = await site_store.site_by_key(db.reader, key)
-    assert site is not None
-    await insert_events(
-        db,
-        key,
-        [
-            ("goal", "buy", ms("2024-03-01T10:00:00+00:00"), 1, (10_000_000, "USD")),
-            # 20 EUR on 1 March: 20 / 1 * 1.1 = 22 USD
-            ("goal", "buy", ms("2024-03-01T11:00:00+00:00"), 2, (20_000_000, "EUR")),
-            # 5 EUR on 2 March: the rate of that day, 1.2 -> 6 USD
-            ("goal", "buy", ms("2024-03-02T11:00:00+00:00"), 2, (5_000_000, "EUR")),
-            # 1600 JPY on 3 March: no rate that day, nearest earlier (1 March 160 JPY,
-            # 2 March 1.2 USD) -> 1600 / 160 * 1.2 = 12 USD
-            ("goal", "buy", ms("2024-03-03T09:00:00+00:00"), 3, (1_600_000_000, "JPY")),
-            # GBP has no rate at all: counted, not summed
-            ("goal", "buy", ms("2024-03-03T09:30:00+00:00"), 4, (7_000_000, "GBP")),
-            # JPY before any rate exists: unconverted too
-            ("goal", "buy", ms("2024-02-29T09:30:00+00:00"), 4, (100_000_000, "JPY")),
-            ("goal", "buy", ms("2024-03-03T10:00:00+00:00"), 5, None),
-        ],
+    goal = await make_goal(
+        db, key, name="Buy", type="custom", match_type="exact", match_value="buy", currency="USD"
     )
+    site = await site_store.site_by_key(db.reader, key)
+    assert site is not None
+    await insert_events(db, key, PURCHASES)
     rng = resolve_period(
         "custom", timezone="UTC", now=datetime.now(UTC), first="2024-02-29", last="2024-03-03"
     )

@@ -4,38 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from goalgate.domain.periods import Interval, resolve_period
-from goalgate.services import goals as goal_service
 from goalgate.services import insights
-from goalgate.services import tokens as token_service
 from goalgate.services.matching import KeyIndex
 from goalgate.services.stats import StatsQuery
-from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
-from goalgate.storage.tables import Goal, Site
-from tests.factories import READ, bearer, insert_events, make_site, make_token, sites_of
+from tests.helpers.data import READ, goal_on, insert_events, make_site, make_token
+from tests.helpers.http import Client, bearer
+from tests.helpers.time import ms
 
 NOW = datetime(2024, 4, 15, 12, tzinfo=UTC)
-
-
-def ms(text: str) -> int:
-    return int(datetime.fromisoformat(text).timestamp() * 1000)
-
-
-async def goal_on(db: Database, site_key: str, **spec: Any) -> tuple[Site, Goal]:
-    secret = await make_token(db)
-    principal = await token_service.authenticate(db, bearer(secret)["Authorization"])
-    async with db.write() as session:
-        goal = await goal_service.create_goal(session, sites_of(db), principal, site_key, **spec)
-        site = await site_store.site_by_key(db.reader, site_key)
-    assert site is not None
-    return site, goal
 
 
 async def test_daily_series_over_a_dst_change_is_zero_filled_and_sums_to_the_totals(
@@ -150,7 +131,7 @@ async def blog_site(db: Database) -> str:
 
 
 async def test_preview_returns_stats_and_top_matches_without_saving(
-    client: AsyncTestClient[Litestar], db: Database, blog_site: str
+    client: Client, db: Database, blog_site: str
 ) -> None:
     secret = await make_token(db, READ)
     url = f"/api/v1/analytics/sites/{blog_site}/goals/preview"
@@ -174,7 +155,7 @@ async def test_preview_returns_stats_and_top_matches_without_saving(
 
 
 async def test_preview_rejects_what_create_rejects(
-    client: AsyncTestClient[Litestar], db: Database, blog_site: str
+    client: Client, db: Database, blog_site: str
 ) -> None:
     secret = await make_token(db, READ)
     url = f"/api/v1/analytics/sites/{blog_site}/goals/preview"

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from goalgate.services.live import LiveEvent, LiveHub, _decode, _encode, open_hub
-from tests.conftest import skip_or_fail
+from tests.helpers.env import REDIS_URL, skip_or_fail
 
 
 def event(n: int, site_id: int = 1) -> LiveEvent:
@@ -56,8 +56,9 @@ async def _two_workers(one: LiveHub, two: LiveHub) -> None:
         await two.stop()
 
 
+@pytest.mark.xdist_group("redis-pubsub")
 async def test_redis_hub_reaches_another_worker() -> None:
-    url = os.environ.get("GOALGATE_TEST_REDIS_URL")
+    url = REDIS_URL
     if not url:
         skip_or_fail("GOALGATE_TEST_REDIS_URL is not set: Redis pub/sub not tested")
         return

@@ -4,55 +4,33 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert
+from sqlmodel import select
 
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.domain.periods import resolve_period
-from goalgate.services import goals as goal_service
 from goalgate.services import stats as stats_service
-from goalgate.services import tokens as token_service
 from goalgate.services.matching import KeyIndex
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
-from goalgate.storage.tables import Event, EventKey
-from tests.factories import bearer, make_token, sites_of
+from goalgate.storage.tables import EventKey
+from tests.helpers.data import insert_events, make_goal, make_token
 
 DAY = date(2024, 5, 10)
 NOON_MS = int(datetime(2024, 5, 10, 12, tzinfo=UTC).timestamp() * 1000)
 
 
-async def add_keys(db: Database, site_id: int, kind: str, values: list[str]) -> dict[str, int]:
-    async with db.write() as session:
-        rows = [EventKey(site_id=site_id, kind=kind, value=value) for value in values]
-        session.add_all(rows)
-        await session.flush()
-        return {row.value: int(row.id or 0) for row in rows}
-
-
-async def add_events(
-    db: Database,
-    site_id: int,
-    key_id: int,
-    visitors: list[int],
-    revenue: tuple[int, str] | None = None,
-) -> None:
-    async with db.write() as session:
-        conn = await session.connection()
-        await conn.execute(
-            insert(Event),
-            [
-                {
-                    "site_id": site_id,
-                    "key_id": key_id,
-                    "ts": NOON_MS,
-                    "visitor": visitor,
-                    "revenue_micros": revenue[0] if revenue else None,
-                    "revenue_currency": revenue[1] if revenue else None,
-                }
-                for visitor in visitors
-            ],
+async def add_keys(db: Database, site_key: str, kind: str, values: list[str]) -> dict[str, int]:
+    """A key of each value, through the product's writer (an event each); their ids."""
+    await insert_events(db, site_key, [(kind, value, NOON_MS, 1, None) for value in values])
+    async with db.engine.connect() as connection:
+        rows = await connection.execute(
+            select(EventKey.value, EventKey.id).where(
+                EventKey.kind == kind,
+                EventKey.value.in_(values),  # type: ignore[attr-defined]
+            )
         )
+        return {value: key_id for value, key_id in rows}
 
 
 async def site_id_of(db: Database, key: str) -> int:
@@ -64,7 +42,7 @@ async def site_id_of(db: Database, key: str) -> int:
 
 async def test_key_index_sees_keys_added_after_its_first_look(db: Database, site: str) -> None:
     site_id = await site_id_of(db, site)
-    await add_keys(db, site_id, "pageview", ["/blog/1", "/about"])
+    await add_keys(db, site, "pageview", ["/blog/1", "/about"])
     index = KeyIndex(db.reader)
 
     async def blog_keys() -> list[int]:
@@ -76,7 +54,7 @@ async def test_key_index_sees_keys_added_after_its_first_look(db: Database, site
         )
 
     first = await blog_keys()
-    added = await add_keys(db, site_id, "pageview", ["/blog/2", "/blog/x", "/blog/3/"])
+    added = await add_keys(db, site, "pageview", ["/blog/2", "/blog/x", "/blog/3/"])
     second = await blog_keys()
     assert len(first) == 1
     assert second == [*first, added["/blog/2"]]
@@ -99,47 +77,30 @@ async def test_key_index_sees_keys_added_after_its_first_look(db: Database, site
 async def test_many_goals_are_aggregated_in_one_call_with_exact_numbers(
     db: Database, site: str
 ) -> None:
-    site_id = await site_id_of(db, site)
-    keys = await add_keys(db, site_id, "goal", ["purchase", "purchase_gift", "refund"])
-    await add_events(db, site_id, keys["purchase"], [1, 1, 2], revenue=(19_990_000, "USD"))
-    await add_events(db, site_id, keys["purchase_gift"], [3], revenue=(5_000_000, "EUR"))
-    await add_events(db, site_id, keys["refund"], [4, 5])
-    secret = await make_token(db)
-    principal = await token_service.authenticate(db, bearer(secret)["Authorization"])
-    async with db.write() as session:
-        exact = await goal_service.create_goal(
-            session,
-            sites_of(db),
-            principal,
-            site,
-            name="Purchase",
-            type="custom",
-            match_type="exact",
-            match_value="purchase",
-            currency="USD",
-        )
-        contains = await goal_service.create_goal(
-            session,
-            sites_of(db),
-            principal,
-            site,
-            name="Any purchase",
-            type="custom",
-            match_type="contains",
-            match_value="purchase",
-            currency="EUR",
-        )
-        none = await goal_service.create_goal(
-            session,
-            sites_of(db),
-            principal,
-            site,
-            name="Nothing",
-            type="custom",
-            match_type="exact",
-            match_value="nothing",
-        )
-        site_row = await site_store.site_by_key(db.reader, site)
+    usd, eur = (19_990_000, "USD"), (5_000_000, "EUR")
+    await insert_events(
+        db,
+        site,
+        [("goal", "purchase", NOON_MS, visitor, usd) for visitor in (1, 1, 2)]
+        + [("goal", "purchase_gift", NOON_MS, 3, eur)]
+        + [("goal", "refund", NOON_MS, visitor, None) for visitor in (4, 5)],
+    )
+    await make_token(db)
+    custom = {"type": "custom", "match_type": "exact"}
+    exact = await make_goal(
+        db, site, name="Purchase", match_value="purchase", currency="USD", **custom
+    )
+    contains = await make_goal(
+        db,
+        site,
+        name="Any purchase",
+        type="custom",
+        match_type="contains",
+        match_value="purchase",
+        currency="EUR",
+    )
+    none = await make_goal(db, site, name="Nothing", match_value="nothing", **custom)
+    site_row = await site_store.site_by_key(db.reader, site)
     assert site_row is not None
     rng = resolve_period("custom", timezone="UTC", now=datetime.now(UTC), first=DAY, last=DAY)
     results = await stats_service.stats_for(

@@ -21,6 +21,7 @@ from goalgate.domain.periods import (
     validate_timezone,
 )
 from goalgate.errors import ValidationFailed
+from tests.helpers.time import utc_ms
 
 NOW = datetime(2024, 3, 15, 12, 0, tzinfo=UTC)
 
@@ -48,11 +49,6 @@ AWKWARD_ZONES = [
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def ms(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:
-    moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    return int(moment.timestamp()) * 1000
 
 
 def custom(first: str, last: str, timezone: str = "UTC") -> DateRange:
@@ -211,7 +207,7 @@ def test_custom_with_dates() -> None:
 
 def test_custom_single_day() -> None:
     rng = custom("2024-02-29", "2024-02-29")
-    assert (rng.start_ms, rng.end_ms) == (ms(2024, 2, 29), ms(2024, 3, 1))
+    assert (rng.start_ms, rng.end_ms) == (utc_ms(2024, 2, 29), utc_ms(2024, 3, 1))
 
 
 def test_custom_may_lie_in_the_future() -> None:
@@ -275,8 +271,8 @@ def test_fall_back_across_midnight_keeps_days_contiguous() -> None:
     assert (sixth.start, sixth.end) == (utc(2010, 11, 6, 3), utc(2010, 11, 7, 3))
     assert (seventh.start, seventh.end) == (utc(2010, 11, 7, 3), utc(2010, 11, 8, 4))
     # 23:31 on the 6th by the wall clock, after the 7th began: counted on the 7th.
-    assert day_of(ms(2010, 11, 7, 3, 31), "America/Goose_Bay") == date(2010, 11, 7)
-    assert day_of(ms(2010, 11, 7, 2, 59), "America/Goose_Bay") == date(2010, 11, 6)
+    assert day_of(utc_ms(2010, 11, 7, 3, 31), "America/Goose_Bay") == date(2010, 11, 7)
+    assert day_of(utc_ms(2010, 11, 7, 2, 59), "America/Goose_Bay") == date(2010, 11, 6)
     # "Today" follows the same rule, so the period always contains now.
     rng = resolve_period("7d", timezone="America/Goose_Bay", now=utc(2010, 11, 7, 3, 31))
     assert rng.last == date(2010, 11, 7)
@@ -291,20 +287,20 @@ def test_fall_back_across_midnight_keeps_days_contiguous() -> None:
     [
         (0, "UTC", date(1970, 1, 1)),
         (-1, "UTC", date(1969, 12, 31)),
-        (ms(2024, 3, 15, 23, 59, 59) + 999, "UTC", date(2024, 3, 15)),
-        (ms(2024, 3, 16), "UTC", date(2024, 3, 16)),
-        (ms(2024, 3, 30, 22, 59, 59) + 999, "Europe/Berlin", date(2024, 3, 30)),
-        (ms(2024, 3, 30, 23), "Europe/Berlin", date(2024, 3, 31)),
-        (ms(2024, 10, 27, 0, 30), "Europe/Berlin", date(2024, 10, 27)),
-        (ms(2024, 10, 27, 1, 30), "Europe/Berlin", date(2024, 10, 27)),
-        (ms(2024, 10, 27, 22, 59), "Europe/Berlin", date(2024, 10, 27)),
-        (ms(2024, 10, 27, 23), "Europe/Berlin", date(2024, 10, 28)),
-        (ms(2024, 9, 8, 3, 59, 59) + 999, "America/Santiago", date(2024, 9, 7)),
-        (ms(2024, 9, 8, 4), "America/Santiago", date(2024, 9, 8)),
-        (ms(2024, 11, 3, 4, 30), "America/Havana", date(2024, 11, 3)),
-        (ms(2024, 11, 3, 5, 30), "America/Havana", date(2024, 11, 3)),
-        (ms(2011, 12, 30, 10), "Pacific/Apia", date(2011, 12, 31)),
-        (ms(2011, 12, 30, 9, 59), "Pacific/Apia", date(2011, 12, 29)),
+        (utc_ms(2024, 3, 15, 23, 59, 59) + 999, "UTC", date(2024, 3, 15)),
+        (utc_ms(2024, 3, 16), "UTC", date(2024, 3, 16)),
+        (utc_ms(2024, 3, 30, 22, 59, 59) + 999, "Europe/Berlin", date(2024, 3, 30)),
+        (utc_ms(2024, 3, 30, 23), "Europe/Berlin", date(2024, 3, 31)),
+        (utc_ms(2024, 10, 27, 0, 30), "Europe/Berlin", date(2024, 10, 27)),
+        (utc_ms(2024, 10, 27, 1, 30), "Europe/Berlin", date(2024, 10, 27)),
+        (utc_ms(2024, 10, 27, 22, 59), "Europe/Berlin", date(2024, 10, 27)),
+        (utc_ms(2024, 10, 27, 23), "Europe/Berlin", date(2024, 10, 28)),
+        (utc_ms(2024, 9, 8, 3, 59, 59) + 999, "America/Santiago", date(2024, 9, 7)),
+        (utc_ms(2024, 9, 8, 4), "America/Santiago", date(2024, 9, 8)),
+        (utc_ms(2024, 11, 3, 4, 30), "America/Havana", date(2024, 11, 3)),
+        (utc_ms(2024, 11, 3, 5, 30), "America/Havana", date(2024, 11, 3)),
+        (utc_ms(2011, 12, 30, 10), "Pacific/Apia", date(2011, 12, 31)),
+        (utc_ms(2011, 12, 30, 9, 59), "Pacific/Apia", date(2011, 12, 29)),
     ],
 )
 def test_day_of(instant: int, timezone: str, expected: date) -> None:
@@ -322,46 +318,46 @@ def test_day_of_unknown_zone_is_a_value_error() -> None:
 def test_day_buckets() -> None:
     rng = custom("2024-02-28", "2024-03-01")
     assert bucket_starts(rng, Interval.DAY) == [
-        (date(2024, 2, 28), ms(2024, 2, 28)),
-        (date(2024, 2, 29), ms(2024, 2, 29)),
-        (date(2024, 3, 1), ms(2024, 3, 1)),
+        (date(2024, 2, 28), utc_ms(2024, 2, 28)),
+        (date(2024, 2, 29), utc_ms(2024, 2, 29)),
+        (date(2024, 3, 1), utc_ms(2024, 3, 1)),
     ]
 
 
 def test_day_buckets_over_spring_forward() -> None:
     rng = custom("2024-03-30", "2024-04-01", "Europe/Berlin")
     assert bucket_starts(rng, Interval.DAY) == [
-        (date(2024, 3, 30), ms(2024, 3, 29, 23)),
-        (date(2024, 3, 31), ms(2024, 3, 30, 23)),
-        (date(2024, 4, 1), ms(2024, 3, 31, 22)),
+        (date(2024, 3, 30), utc_ms(2024, 3, 29, 23)),
+        (date(2024, 3, 31), utc_ms(2024, 3, 30, 23)),
+        (date(2024, 4, 1), utc_ms(2024, 3, 31, 22)),
     ]
-    assert rng.end_ms == ms(2024, 4, 1, 22)
+    assert rng.end_ms == utc_ms(2024, 4, 1, 22)
 
 
 def test_day_buckets_over_the_skipped_day_include_an_empty_bucket() -> None:
     rng = custom("2011-12-29", "2011-12-31", "Pacific/Apia")
     assert bucket_starts(rng, Interval.DAY) == [
-        (date(2011, 12, 29), ms(2011, 12, 29, 10)),
-        (date(2011, 12, 30), ms(2011, 12, 30, 10)),
-        (date(2011, 12, 31), ms(2011, 12, 30, 10)),
+        (date(2011, 12, 29), utc_ms(2011, 12, 29, 10)),
+        (date(2011, 12, 30), utc_ms(2011, 12, 30, 10)),
+        (date(2011, 12, 31), utc_ms(2011, 12, 30, 10)),
     ]
-    assert rng.end_ms == ms(2011, 12, 31, 10)
+    assert rng.end_ms == utc_ms(2011, 12, 31, 10)
 
 
 def test_week_buckets_start_on_monday_after_a_clipped_first_week() -> None:
     rng = custom("2024-03-13", "2024-03-31")  # Wednesday .. Sunday
     assert bucket_starts(rng, Interval.WEEK) == [
-        (date(2024, 3, 13), ms(2024, 3, 13)),
-        (date(2024, 3, 18), ms(2024, 3, 18)),
-        (date(2024, 3, 25), ms(2024, 3, 25)),
+        (date(2024, 3, 13), utc_ms(2024, 3, 13)),
+        (date(2024, 3, 18), utc_ms(2024, 3, 18)),
+        (date(2024, 3, 25), utc_ms(2024, 3, 25)),
     ]
 
 
 def test_week_buckets_when_range_starts_on_monday() -> None:
     rng = custom("2024-03-18", "2024-03-25", "America/New_York")
     assert bucket_starts(rng, Interval.WEEK) == [
-        (date(2024, 3, 18), ms(2024, 3, 18, 4)),
-        (date(2024, 3, 25), ms(2024, 3, 25, 4)),
+        (date(2024, 3, 18), utc_ms(2024, 3, 18, 4)),
+        (date(2024, 3, 25), utc_ms(2024, 3, 25, 4)),
     ]
 
 
@@ -391,23 +387,23 @@ def test_month_buckets_for_12mo() -> None:
         date(2024, 2, 1),
         date(2024, 3, 1),
     ]
-    assert buckets[0][1] == ms(2023, 3, 31, 22)  # CEST
-    assert buckets[-1][1] == ms(2024, 2, 29, 23)  # CET
+    assert buckets[0][1] == utc_ms(2023, 3, 31, 22)  # CEST
+    assert buckets[-1][1] == utc_ms(2024, 2, 29, 23)  # CET
 
 
 def test_month_buckets_clip_the_first_month() -> None:
     rng = custom("2024-01-20", "2024-03-05")
     assert bucket_starts(rng, Interval.MONTH) == [
-        (date(2024, 1, 20), ms(2024, 1, 20)),
-        (date(2024, 2, 1), ms(2024, 2, 1)),
-        (date(2024, 3, 1), ms(2024, 3, 1)),
+        (date(2024, 1, 20), utc_ms(2024, 1, 20)),
+        (date(2024, 2, 1), utc_ms(2024, 2, 1)),
+        (date(2024, 3, 1), utc_ms(2024, 3, 1)),
     ]
 
 
 def test_single_day_range_has_one_bucket_for_every_interval() -> None:
     rng = custom("2024-05-31", "2024-05-31")
     for interval in Interval:
-        assert bucket_starts(rng, interval) == [(date(2024, 5, 31), ms(2024, 5, 31))]
+        assert bucket_starts(rng, interval) == [(date(2024, 5, 31), utc_ms(2024, 5, 31))]
 
 
 # --- validation errors -------------------------------------------------------
@@ -594,7 +590,7 @@ def test_validate_timezone_rejects_other_names(name: str) -> None:
 # --- properties --------------------------------------------------------------
 
 zones = st.sampled_from(AWKWARD_ZONES)
-instants = st.integers(min_value=ms(1970, 1, 3), max_value=ms(2040, 12, 31))
+instants = st.integers(min_value=utc_ms(1970, 1, 3), max_value=utc_ms(2040, 12, 31))
 days = st.dates(min_value=date(1970, 1, 2), max_value=date(2040, 12, 31))
 
 

@@ -75,13 +75,3 @@ def migrated_database(admin_url: str, name: str) -> Iterator[str]:
         yield url
     finally:
         asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@contextmanager
-def fresh_postgres_database(admin_url: str, name: str) -> Iterator[str]:
-    """A new, empty database (no schema) of its own, dropped afterwards."""
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield _url_of(admin_url, name)
-    finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

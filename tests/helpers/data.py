@@ -1,4 +1,4 @@
-"""Small builders for tests: sites, tokens and goals straight through the services."""
+"""Test data through the product's own services: sites, tokens and events, and reading them back."""
 
 from __future__ import annotations
 
@@ -6,20 +6,34 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
+from litestar import Litestar
 from sqlalchemy import text
 
+from goalgate.app import create_app
 from goalgate.domain import money
-from goalgate.domain.tokens import Scope
+from goalgate.domain.tokens import Principal, Scope
+from goalgate.services import goals as goal_service
 from goalgate.services import sites as site_service
 from goalgate.services import tokens as token_service
+from goalgate.settings import Settings
+from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database, open_database
+from goalgate.storage.records import GoalRecord, SiteRecord
 
 T = TypeVar("T")
 
 READ = Scope.ANALYTICS_READ.value
 WRITE = Scope.ANALYTICS_WRITE.value
+# The caller of services in arrange steps: the first token, both scopes, every site.
+EVERY_SITE = Principal(
+    token_id=1,
+    name="tests",
+    scopes=frozenset({Scope.ANALYTICS_READ, Scope.ANALYTICS_WRITE}),
+    site_keys=None,
+)
 
 
 async def make_site(
@@ -47,27 +61,51 @@ async def make_token(
     return secret
 
 
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def goal_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
+async def make_goal(
+    db: Database, site_key: str, *, principal: Principal = EVERY_SITE, **fields: Any
+) -> GoalRecord:
+    """A goal through the goals service (its rules, its unique names): an event
+    goal "Signup" matching "signup" unless ``fields`` say otherwise."""
+    spec: dict[str, Any] = {
         "name": "Signup",
         "type": "event",
         "match_type": "exact",
         "match_value": "signup",
     }
-    body.update(overrides)
-    return body
+    spec.update(fields)
+    async with db.write() as session:
+        return await goal_service.create_goal(session, sites_of(db), principal, site_key, **spec)
 
 
-EVENTS_URL = "/api/v1/analytics/events"
+async def goal_on(db: Database, site_key: str, **spec: Any) -> tuple[SiteRecord, GoalRecord]:
+    """The site of ``site_key`` and a new goal on it (``make_goal``'s rules)."""
+    goal = await make_goal(db, site_key, **spec)
+    site = await site_store.site_by_key(db.reader, site_key)
+    assert site is not None
+    return site, goal
 
 
-def error(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    """The documented REST error body."""
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+async def site_token_and_goal(url: str, site_key: str) -> tuple[str, str]:
+    """Migrate the database at ``url`` and give it a site, a token with both
+    scopes (its secret) and one goal (its id); for apps built outside fixtures."""
+    db = open_database(url)
+    try:
+        await db.migrate()
+        await make_site(db, site_key)
+        token = await make_token(db)
+        goal = await make_goal(db, site_key)
+        return token, goal.id
+    finally:
+        await db.close()
+
+
+def unlimited_app_with_a_goal(directory: Path, site_key: str) -> tuple[Litestar, str, str]:
+    """An app without a token rate limit (a fuzzer sends hundreds of requests with
+    one token) on a new SQLite file in ``directory`` that holds a site, a token
+    with both scopes and one goal: (the app, the token's secret, the goal's id)."""
+    url = f"sqlite+aiosqlite:///{directory / 'goalgate.db'}"
+    token, goal_id = asyncio.run(site_token_and_goal(url, site_key))
+    return create_app(Settings(database_url=url, rate_limit_token="0")), token, goal_id
 
 
 async def stored_events(db: Database) -> list[dict[str, Any]]:
