@@ -140,6 +140,11 @@ def _asyncpg_lost(exc: BaseException) -> bool:
             asyncpg.exceptions.PostgresConnectionError,
             asyncpg.exceptions.CannotConnectNowError,
             asyncpg.exceptions.AdminShutdownError,
+            # A pooled connection whose protocol was left mid-operation when
+            # the server dropped it ("cannot switch to state 12; another
+            # operation is in progress"): the connection is broken, not the
+            # statement.
+            asyncpg.exceptions.InternalClientError,
         ),
     )
 
@@ -201,7 +206,13 @@ class _PostgresReader:
         values = [(params or {})[name] for name in names]
         pool = await self._acquire_pool()
         async with pool.acquire() as connection:
-            return list(await connection.fetch(statement, *values))
+            try:
+                return list(await connection.fetch(statement, *values))
+            except Exception as exc:
+                if is_connection_lost(exc):
+                    # Never hand a broken connection to the next reader.
+                    connection.terminate()
+                raise
 
     async def heavy_rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return await self.rows(sql, params)
