@@ -328,11 +328,11 @@ def test_sqlite_split_sum_is_the_exact_sum_of_any_int64_values(values: list[int]
     try:
         connection.execute("CREATE TABLE t (v INTEGER)")
         connection.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
-        columns = stats_store._exact_sum("sqlite", "v")
+        columns = stats_store.exact_sum("sqlite", "v")
         row = connection.execute(f"SELECT {columns} FROM t").fetchone()  # noqa: S608 - our SQL
     finally:
         connection.close()
-    assert stats_store._combine(row) == (sum(values) if values else None)
+    assert stats_store.combine(row) == (sum(values) if values else None)
 
 
 async def test_a_batch_broken_by_one_goal_leaves_the_other_goals_stats(
