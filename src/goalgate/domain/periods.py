@@ -66,10 +66,10 @@ class Interval(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class DateRange:
-    """Inclusive local days ``first..last`` and their UTC span ``[start, end)``."""
+    """Inclusive local days ``start_date..end_date`` and their UTC span ``[start, end)``."""
 
-    first: date
-    last: date
+    start_date: date
+    end_date: date
     timezone: str
     start: datetime
     end: datetime
@@ -84,7 +84,7 @@ class DateRange:
 
     @property
     def days(self) -> int:
-        return (self.last - self.first).days + 1
+        return (self.end_date - self.start_date).days + 1
 
 
 def validate_timezone(name: str) -> str:
@@ -102,12 +102,12 @@ def resolve_period(
     *,
     timezone: str,
     now: datetime,
-    first: date | str | None = None,
-    last: date | str | None = None,
+    start_date: date | str | None = None,
+    end_date: date | str | None = None,
 ) -> DateRange:
     """Resolve a period, relative to ``now`` in ``timezone``, to a DateRange.
 
-    ``period`` defaults to 30d; ``first``/``last`` (public names ``from``/``to``)
+    ``period`` defaults to 30d; ``start_date``/``end_date`` (public names ``from``/``to``)
     are only allowed, and then both required, with ``custom``. Client mistakes
     raise ValidationFailed naming the public parameter; an unknown zone is a
     caller bug and raises ValueError.
@@ -118,7 +118,7 @@ def resolve_period(
     chosen = _parse_period(period)
 
     if chosen is not Period.CUSTOM:
-        given = {"from": first, "to": last}
+        given = {"from": start_date, "to": end_date}
         misplaced = {
             name: "only allowed with period=custom"
             for name, value in given.items()
@@ -139,17 +139,17 @@ def resolve_period(
 
     missing = {
         name: "required when period=custom"
-        for name, value in (("from", first), ("to", last))
+        for name, value in (("from", start_date), ("to", end_date))
         if value is None
     }
     if missing:
         raise ValidationFailed("period=custom needs from and to.", fields=missing)
-    assert first is not None  # for the type checker
-    assert last is not None
+    assert start_date is not None  # for the type checker
+    assert end_date is not None
 
     faults: dict[str, str] = {}
-    begin_or_none = _parse_date(first, "from", faults)
-    end_or_none = _parse_date(last, "to", faults)
+    begin_or_none = _parse_date(start_date, "from", faults)
+    end_or_none = _parse_date(end_date, "to", faults)
     if begin_or_none is None or end_or_none is None:
         raise ValidationFailed("Invalid date.", fields=faults)
     begin, end = begin_or_none, end_or_none
@@ -181,25 +181,25 @@ def day_of(instant_ms: int, timezone: str) -> date:
 def bucket_starts(rng: DateRange, interval: Interval) -> list[tuple[date, int]]:
     """Return ``(first day, start epoch-ms)`` of each bucket covering ``rng``.
 
-    The first bucket starts at ``rng.first`` (clipped), weeks start on Monday
+    The first bucket starts at ``rng.start_date`` (clipped), weeks start on Monday
     and months on the 1st; the starts followed by ``rng.end_ms`` partition
     ``[rng.start_ms, rng.end_ms)``.
     """
     zone_name = rng.timezone
-    firsts: list[date] = [rng.first]
+    firsts: list[date] = [rng.start_date]
     if interval is Interval.DAY:
-        step = rng.first + _ONE_DAY
-        while step <= rng.last:
+        step = rng.start_date + _ONE_DAY
+        while step <= rng.end_date:
             firsts.append(step)
             step += _ONE_DAY
     elif interval is Interval.WEEK:
-        step = rng.first + timedelta(days=7 - rng.first.weekday())
-        while step <= rng.last:
+        step = rng.start_date + timedelta(days=7 - rng.start_date.weekday())
+        while step <= rng.end_date:
             firsts.append(step)
             step += timedelta(days=7)
     elif interval is Interval.MONTH:
-        step = _months_before(rng.first.replace(day=1), -1)
-        while step <= rng.last:
+        step = _months_before(rng.start_date.replace(day=1), -1)
+        while step <= rng.end_date:
             firsts.append(step)
             step = _months_before(step, -1)
     else:  # pragma: no cover - exhaustive over Interval
@@ -210,16 +210,16 @@ def bucket_starts(rng: DateRange, interval: Interval) -> list[tuple[date, int]]:
 def previous_range(rng: DateRange, compare: Compare) -> DateRange:
     """The range ``rng`` is compared with (see Compare)."""
     if compare is Compare.PREVIOUS_PERIOD:
-        last = rng.first - _ONE_DAY
-        first = last - timedelta(days=rng.days - 1)
+        end_date = rng.start_date - _ONE_DAY
+        start_date = end_date - timedelta(days=rng.days - 1)
     else:
-        first, last = _year_before(rng.first), _year_before(rng.last)
-    if first < MIN_DATE:
+        start_date, end_date = _year_before(rng.start_date), _year_before(rng.end_date)
+    if start_date < MIN_DATE:
         raise ValidationFailed(
             "The compared period starts before 1970.",
             fields={"compare": "the compared period would start before 1970-01-01"},
         )
-    return _date_range(first, last, rng.timezone)
+    return _date_range(start_date, end_date, rng.timezone)
 
 
 def _year_before(day: date) -> date:
@@ -267,12 +267,12 @@ def _months_before(first_of_month: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _date_range(first: date, last: date, name: str) -> DateRange:
-    start_ms = _day_start_ms(first, name)
-    end_ms = _day_start_ms(last + _ONE_DAY, name)
+def _date_range(start_date: date, end_date: date, name: str) -> DateRange:
+    start_ms = _day_start_ms(start_date, name)
+    end_ms = _day_start_ms(end_date + _ONE_DAY, name)
     return DateRange(
-        first=first,
-        last=last,
+        start_date=start_date,
+        end_date=end_date,
         timezone=name,
         start=instant_of(start_ms),
         end=instant_of(end_ms),

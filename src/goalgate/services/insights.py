@@ -47,9 +47,9 @@ PREVIEW_TOP = 10
 
 @dataclass(frozen=True, slots=True)
 class Bucket:
-    """One day, week or month of a goal's stats; ``first`` is its first day in range."""
+    """One day, week or month of a goal's stats; ``start_date`` is its first day in range."""
 
-    first: date
+    start_date: date
     conversions: int
     unique_conversions: int
     revenue: Decimal | None
@@ -89,7 +89,7 @@ async def timeseries_for(
     requests = await aggregate_requests(keys, queries)
     groups: dict[tuple[date, date, str], list[int]] = defaultdict(list)
     for tag, query in enumerate(queries):
-        groups[(query.range.first, query.range.last, query.range.timezone)].append(tag)
+        groups[(query.range.start_date, query.range.end_date, query.range.timezone)].append(tag)
     series: list[list[Bucket]] = [[] for _ in queries]
     for tags in groups.values():
         rng = queries[tags[0]].range
@@ -106,23 +106,23 @@ async def timeseries_for(
             currency = queries[tag].goal.currency
             series[tag] = [
                 _bucket(
-                    first,
+                    start_date,
                     found[tag].get(i, stats_store.EMPTY),
                     foreign.get((tag, i), Converted()),
                     currency,
                 )
-                for i, (first, _) in enumerate(starts)
+                for i, (start_date, _) in enumerate(starts)
             ]
     return series
 
 
 def _bucket(
-    first: date, aggregate: stats_store.Aggregate, other: Converted, currency: str | None
+    start_date: date, aggregate: stats_store.Aggregate, other: Converted, currency: str | None
 ) -> Bucket:
     revenue = None
     if currency is not None:
         revenue = money.from_micros(aggregate.revenue_micros or 0) + other.amount
-    return Bucket(first, aggregate.conversions, aggregate.unique_conversions, revenue)
+    return Bucket(start_date, aggregate.conversions, aggregate.unique_conversions, revenue)
 
 
 async def visitors_for(

@@ -81,8 +81,8 @@ def site_range(
         period,
         timezone=site.timezone,
         now=now or datetime.now(UTC),
-        first=start_date,
-        last=end_date,
+        start_date=start_date,
+        end_date=end_date,
     )
 
 

@@ -33,7 +33,9 @@ async def arrange(db: Database, currency: str | None = "USD") -> tuple[KeyIndex,
     await write_sample(db, key)
     site = await site_store.site_by_key(db.reader, key)
     assert site is not None
-    rng = resolve_period("custom", timezone="UTC", now=NOW, first="2024-03-01", last="2024-03-31")
+    rng = resolve_period(
+        "custom", timezone="UTC", now=NOW, start_date="2024-03-01", end_date="2024-03-31"
+    )
     return KeyIndex(db.reader), StatsQuery(site=site, goal=goal, range=rng)
 
 

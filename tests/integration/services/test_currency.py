@@ -36,7 +36,11 @@ async def test_foreign_revenue_is_converted_at_the_rate_of_its_day(
     assert site is not None
     await insert_events(db, key, PURCHASES)
     rng = resolve_period(
-        "custom", timezone="UTC", now=datetime.now(UTC), first="2024-02-29", last="2024-03-03"
+        "custom",
+        timezone="UTC",
+        now=datetime.now(UTC),
+        start_date="2024-02-29",
+        end_date="2024-03-03",
     )
     [stats] = await stats_service.stats_for(
         db, KeyIndex(db.reader), [stats_service.StatsQuery(site, goal, rng)]

@@ -40,12 +40,12 @@ async def test_daily_series_over_a_dst_change_is_zero_filled_and_sums_to_the_tot
         ],
     )
     rng = resolve_period(
-        "custom", timezone="Europe/Berlin", now=NOW, first="2024-03-29", last="2024-04-02"
+        "custom", timezone="Europe/Berlin", now=NOW, start_date="2024-03-29", end_date="2024-04-02"
     )
     [series] = await insights.timeseries_for(
         db, KeyIndex(db.reader), [StatsQuery(site, goal, rng)], Interval.DAY
     )
-    assert [(b.first, b.conversions, b.unique_conversions, b.revenue) for b in series] == [
+    assert [(b.start_date, b.conversions, b.unique_conversions, b.revenue) for b in series] == [
         (date(2024, 3, 29), 0, 0, Decimal("0.000000")),
         (date(2024, 3, 30), 1, 1, Decimal("2.500000")),
         (date(2024, 3, 31), 2, 1, Decimal("1.000000")),
@@ -55,7 +55,7 @@ async def test_daily_series_over_a_dst_change_is_zero_filled_and_sums_to_the_tot
     [weekly] = await insights.timeseries_for(
         db, KeyIndex(db.reader), [StatsQuery(site, goal, rng)], Interval.WEEK
     )
-    assert [(b.first, b.conversions, b.unique_conversions) for b in weekly] == [
+    assert [(b.start_date, b.conversions, b.unique_conversions) for b in weekly] == [
         (date(2024, 3, 29), 3, 2),
         (date(2024, 4, 1), 2, 1),
     ]
@@ -82,8 +82,8 @@ async def test_monthly_series_and_goals_without_currency(db: Database) -> None:
         db, KeyIndex(db.reader), [StatsQuery(site, goal, rng)], Interval.MONTH
     )
     assert len(series) == 12
-    assert series[0].first == date(2023, 5, 1)
-    by_month = {b.first: (b.conversions, b.revenue) for b in series if b.conversions}
+    assert series[0].start_date == date(2023, 5, 1)
+    by_month = {b.start_date: (b.conversions, b.revenue) for b in series if b.conversions}
     assert by_month == {
         date(2024, 1, 1): (1, None),
         date(2024, 2, 1): (1, None),

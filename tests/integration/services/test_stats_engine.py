@@ -102,7 +102,9 @@ async def test_many_goals_are_aggregated_in_one_call_with_exact_numbers(
     none = await make_goal(db, site, name="Nothing", match_value="nothing", **custom)
     site_row = await site_store.site_by_key(db.reader, site)
     assert site_row is not None
-    rng = resolve_period("custom", timezone="UTC", now=datetime.now(UTC), first=DAY, last=DAY)
+    rng = resolve_period(
+        "custom", timezone="UTC", now=datetime.now(UTC), start_date=DAY, end_date=DAY
+    )
     results = await stats_service.stats_for(
         db,
         KeyIndex(db.reader),

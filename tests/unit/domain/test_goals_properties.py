@@ -55,6 +55,8 @@ def test_every_instant_falls_in_exactly_one_day_of_the_site_calendar(
     day = day_of(instant_ms, zone)
     now = datetime(2101, 1, 1, tzinfo=UTC)
     days = [day - timedelta(days=1), day, day + timedelta(days=1)]
-    spans = [resolve_period("custom", timezone=zone, now=now, first=d, last=d) for d in days]
-    containing = [s.first for s in spans if s.start_ms <= instant_ms < s.end_ms]
+    spans = [
+        resolve_period("custom", timezone=zone, now=now, start_date=d, end_date=d) for d in days
+    ]
+    containing = [s.start_date for s in spans if s.start_ms <= instant_ms < s.end_ms]
     assert containing == [day]

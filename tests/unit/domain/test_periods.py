@@ -52,7 +52,7 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 
 
 def custom(first: str, last: str, timezone: str = "UTC") -> DateRange:
-    return resolve_period("custom", timezone=timezone, now=NOW, first=first, last=last)
+    return resolve_period("custom", timezone=timezone, now=NOW, start_date=first, end_date=last)
 
 
 def fields_of(excinfo: pytest.ExceptionInfo[ValidationFailed]) -> dict[str, str]:
@@ -76,7 +76,7 @@ def test_interval_values() -> None:
 
 def test_default_period_is_30_days() -> None:
     rng = resolve_period(None, timezone="UTC", now=NOW)
-    assert (rng.first, rng.last) == (date(2024, 2, 15), date(2024, 3, 15))
+    assert (rng.start_date, rng.end_date) == (date(2024, 2, 15), date(2024, 3, 15))
     assert rng.days == 30
 
 
@@ -89,8 +89,8 @@ def test_30d_accepts_enum_and_string_alike() -> None:
 def test_7d_is_today_and_six_days_before() -> None:
     rng = resolve_period("7d", timezone="UTC", now=NOW)
     assert rng == DateRange(
-        first=date(2024, 3, 9),
-        last=date(2024, 3, 15),
+        start_date=date(2024, 3, 9),
+        end_date=date(2024, 3, 15),
         timezone="UTC",
         start=utc(2024, 3, 9),
         end=utc(2024, 3, 16),
@@ -101,70 +101,70 @@ def test_7d_is_today_and_six_days_before() -> None:
 
 def test_7d_across_leap_day() -> None:
     rng = resolve_period("7d", timezone="UTC", now=utc(2024, 3, 3, 8))
-    assert (rng.first, rng.last) == (date(2024, 2, 26), date(2024, 3, 3))
+    assert (rng.start_date, rng.end_date) == (date(2024, 2, 26), date(2024, 3, 3))
 
 
 def test_7d_across_february_in_a_common_year() -> None:
     rng = resolve_period("7d", timezone="UTC", now=utc(2023, 3, 3, 8))
-    assert (rng.first, rng.last) == (date(2023, 2, 25), date(2023, 3, 3))
+    assert (rng.start_date, rng.end_date) == (date(2023, 2, 25), date(2023, 3, 3))
 
 
 def test_7d_across_year_boundary() -> None:
     rng = resolve_period("7d", timezone="UTC", now=utc(2024, 1, 3, 8))
-    assert (rng.first, rng.last) == (date(2023, 12, 28), date(2024, 1, 3))
+    assert (rng.start_date, rng.end_date) == (date(2023, 12, 28), date(2024, 1, 3))
 
 
 def test_30d_across_month_boundary() -> None:
     rng = resolve_period("30d", timezone="UTC", now=utc(2024, 5, 1))
-    assert (rng.first, rng.last) == (date(2024, 4, 2), date(2024, 5, 1))
+    assert (rng.start_date, rng.end_date) == (date(2024, 4, 2), date(2024, 5, 1))
 
 
 def test_30d_across_year_boundary() -> None:
     rng = resolve_period("30d", timezone="UTC", now=utc(2025, 1, 10))
-    assert (rng.first, rng.last) == (date(2024, 12, 12), date(2025, 1, 10))
+    assert (rng.start_date, rng.end_date) == (date(2024, 12, 12), date(2025, 1, 10))
 
 
 def test_30d_on_leap_day() -> None:
     rng = resolve_period("30d", timezone="UTC", now=utc(2024, 2, 29, 23, 59))
-    assert (rng.first, rng.last) == (date(2024, 1, 31), date(2024, 2, 29))
+    assert (rng.start_date, rng.end_date) == (date(2024, 1, 31), date(2024, 2, 29))
 
 
 def test_12mo_starts_on_first_of_month_eleven_months_ago() -> None:
     rng = resolve_period("12mo", timezone="UTC", now=NOW)
-    assert (rng.first, rng.last) == (date(2023, 4, 1), date(2024, 3, 15))
+    assert (rng.start_date, rng.end_date) == (date(2023, 4, 1), date(2024, 3, 15))
 
 
 def test_12mo_in_january_reaches_into_last_february() -> None:
     rng = resolve_period("12mo", timezone="UTC", now=utc(2024, 1, 10))
-    assert (rng.first, rng.last) == (date(2023, 2, 1), date(2024, 1, 10))
+    assert (rng.start_date, rng.end_date) == (date(2023, 2, 1), date(2024, 1, 10))
 
 
 def test_12mo_in_december_is_the_calendar_year() -> None:
     rng = resolve_period("12mo", timezone="UTC", now=utc(2024, 12, 31, 23))
-    assert (rng.first, rng.last) == (date(2024, 1, 1), date(2024, 12, 31))
+    assert (rng.start_date, rng.end_date) == (date(2024, 1, 1), date(2024, 12, 31))
 
 
 def test_12mo_on_first_of_month() -> None:
     rng = resolve_period("12mo", timezone="UTC", now=utc(2024, 11, 1))
-    assert (rng.first, rng.last) == (date(2023, 12, 1), date(2024, 11, 1))
+    assert (rng.start_date, rng.end_date) == (date(2023, 12, 1), date(2024, 11, 1))
 
 
 def test_12mo_on_leap_day() -> None:
     rng = resolve_period("12mo", timezone="UTC", now=utc(2024, 2, 29, 12))
-    assert (rng.first, rng.last) == (date(2023, 3, 1), date(2024, 2, 29))
+    assert (rng.start_date, rng.end_date) == (date(2023, 3, 1), date(2024, 2, 29))
 
 
 def test_today_is_taken_in_the_site_zone() -> None:
     now = utc(2024, 3, 31, 23, 30)
-    assert resolve_period("7d", timezone="Europe/Berlin", now=now).last == date(2024, 4, 1)
-    assert resolve_period("7d", timezone="America/New_York", now=now).last == date(2024, 3, 31)
-    assert resolve_period("7d", timezone="UTC", now=now).last == date(2024, 3, 31)
+    assert resolve_period("7d", timezone="Europe/Berlin", now=now).end_date == date(2024, 4, 1)
+    assert resolve_period("7d", timezone="America/New_York", now=now).end_date == date(2024, 3, 31)
+    assert resolve_period("7d", timezone="UTC", now=now).end_date == date(2024, 3, 31)
 
 
 def test_today_east_of_the_date_line() -> None:
     now = utc(2024, 12, 31, 10)  # 2025-01-01 00:00 at UTC+14
     rng = resolve_period("12mo", timezone="Pacific/Kiritimati", now=now)
-    assert (rng.first, rng.last) == (date(2024, 2, 1), date(2025, 1, 1))
+    assert (rng.start_date, rng.end_date) == (date(2024, 2, 1), date(2025, 1, 1))
     assert rng.end == utc(2025, 1, 1, 10)
 
 
@@ -172,7 +172,7 @@ def test_now_may_carry_any_offset() -> None:
     from zoneinfo import ZoneInfo
 
     now = datetime(2024, 3, 16, 0, 30, tzinfo=ZoneInfo("Asia/Tokyo"))  # 15:30Z on the 15th
-    assert resolve_period("7d", timezone="UTC", now=now).last == date(2024, 3, 15)
+    assert resolve_period("7d", timezone="UTC", now=now).end_date == date(2024, 3, 15)
 
 
 def test_range_in_a_zone_uses_local_midnights() -> None:
@@ -189,8 +189,8 @@ def test_range_in_a_zone_uses_local_midnights() -> None:
 def test_custom_with_strings() -> None:
     rng = custom("2024-02-01", "2024-02-29", "Europe/Berlin")
     assert rng == DateRange(
-        first=date(2024, 2, 1),
-        last=date(2024, 2, 29),
+        start_date=date(2024, 2, 1),
+        end_date=date(2024, 2, 29),
         timezone="Europe/Berlin",
         start=utc(2024, 1, 31, 23),
         end=utc(2024, 2, 29, 23),
@@ -199,7 +199,11 @@ def test_custom_with_strings() -> None:
 
 def test_custom_with_dates() -> None:
     rng = resolve_period(
-        Period.CUSTOM, timezone="UTC", now=NOW, first=date(2023, 12, 31), last=date(2024, 1, 1)
+        Period.CUSTOM,
+        timezone="UTC",
+        now=NOW,
+        start_date=date(2023, 12, 31),
+        end_date=date(2024, 1, 1),
     )
     assert (rng.start, rng.end) == (utc(2023, 12, 31), utc(2024, 1, 2))
     assert rng.days == 2
@@ -212,7 +216,7 @@ def test_custom_single_day() -> None:
 
 def test_custom_may_lie_in_the_future() -> None:
     rng = custom("2030-01-01", "2030-01-31")
-    assert rng.first == date(2030, 1, 1)
+    assert rng.start_date == date(2030, 1, 1)
 
 
 def test_custom_of_exactly_3660_days_is_allowed() -> None:
@@ -275,7 +279,7 @@ def test_fall_back_across_midnight_keeps_days_contiguous() -> None:
     assert day_of(utc_ms(2010, 11, 7, 2, 59), "America/Goose_Bay") == date(2010, 11, 6)
     # "Today" follows the same rule, so the period always contains now.
     rng = resolve_period("7d", timezone="America/Goose_Bay", now=utc(2010, 11, 7, 3, 31))
-    assert rng.last == date(2010, 11, 7)
+    assert rng.end_date == date(2010, 11, 7)
     assert rng.end == utc(2010, 11, 8, 4)
 
 
@@ -423,7 +427,7 @@ def test_unknown_period(period: Any) -> None:
 
 def test_unknown_period_is_reported_before_misplaced_dates() -> None:
     with pytest.raises(ValidationFailed) as excinfo:
-        resolve_period("week", timezone="UTC", now=NOW, first="2024-01-01")
+        resolve_period("week", timezone="UTC", now=NOW, start_date="2024-01-01")
     assert fields_of(excinfo) == PERIOD_FAULT
 
 
@@ -446,7 +450,7 @@ def test_dates_without_custom(
     period: str | None, first: str | None, last: str | None, expected: dict[str, str]
 ) -> None:
     with pytest.raises(ValidationFailed) as excinfo:
-        resolve_period(period, timezone="UTC", now=NOW, first=first, last=last)
+        resolve_period(period, timezone="UTC", now=NOW, start_date=first, end_date=last)
     assert fields_of(excinfo) == expected
 
 
@@ -466,7 +470,7 @@ def test_custom_needs_both_dates(
     first: str | None, last: str | None, expected: dict[str, str]
 ) -> None:
     with pytest.raises(ValidationFailed) as excinfo:
-        resolve_period("custom", timezone="UTC", now=NOW, first=first, last=last)
+        resolve_period("custom", timezone="UTC", now=NOW, start_date=first, end_date=last)
     assert fields_of(excinfo) == expected
 
 
@@ -495,7 +499,7 @@ def test_custom_needs_both_dates(
 )
 def test_bad_from_date(bad: Any) -> None:
     with pytest.raises(ValidationFailed) as excinfo:
-        resolve_period("custom", timezone="UTC", now=NOW, first=bad, last="2024-03-01")
+        resolve_period("custom", timezone="UTC", now=NOW, start_date=bad, end_date="2024-03-01")
     assert fields_of(excinfo) == {"from": DATE_FAULT}
 
 
@@ -524,7 +528,7 @@ def test_years_outside_1970_to_9998(
     first: str | date, last: str | date, expected: dict[str, str]
 ) -> None:
     with pytest.raises(ValidationFailed) as excinfo:
-        resolve_period("custom", timezone="UTC", now=NOW, first=first, last=last)
+        resolve_period("custom", timezone="UTC", now=NOW, start_date=first, end_date=last)
     assert fields_of(excinfo) == expected
 
 
@@ -620,19 +624,19 @@ def test_buckets_partition_the_range(
     last = first + timedelta(days=length - 1)
     rng = custom(first.isoformat(), last.isoformat(), timezone)
     buckets = bucket_starts(rng, interval)
-    assert buckets[0] == (rng.first, rng.start_ms)
+    assert buckets[0] == (rng.start_date, rng.start_ms)
     bounds = [start for _, start in buckets] + [rng.end_ms]
     assert bounds == sorted(bounds)
     for (day, start), end in zip(buckets, bounds[1:], strict=False):
-        assert rng.first <= day <= rng.last
+        assert rng.start_date <= day <= rng.end_date
         # Each bucket starts where its first day starts and is owned by it.
         assert start == custom(day.isoformat(), day.isoformat(), timezone).start_ms
         if start < end:
             assert day_of(start, timezone) == day
             assert day_of(end - 1, timezone) >= day
-        if interval is Interval.WEEK and day != rng.first:
+        if interval is Interval.WEEK and day != rng.start_date:
             assert day.weekday() == 0
-        if interval is Interval.MONTH and day != rng.first:
+        if interval is Interval.MONTH and day != rng.start_date:
             assert day.day == 1
     if interval is Interval.DAY:
         assert len(buckets) == length
@@ -645,15 +649,19 @@ def test_relative_periods_contain_now_and_end_today(
 ) -> None:
     now = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=instant)
     rng = resolve_period(period, timezone=timezone, now=now)
-    assert rng.last == day_of(instant, timezone)
+    assert rng.end_date == day_of(instant, timezone)
     assert rng.start_ms <= instant < rng.end_ms
     if period == "7d":
         assert rng.days == 7
     elif period == "30d":
         assert rng.days == 30
     else:
-        assert rng.first.day == 1
-        months = (rng.last.year - rng.first.year) * 12 + rng.last.month - rng.first.month
+        assert rng.start_date.day == 1
+        months = (
+            (rng.end_date.year - rng.start_date.year) * 12
+            + rng.end_date.month
+            - rng.start_date.month
+        )
         assert months == 11
 
 
@@ -662,7 +670,11 @@ def test_relative_periods_contain_now_and_end_today(
 
 def _custom(first: str, last: str, zone: str = "UTC") -> DateRange:
     return resolve_period(
-        "custom", timezone=zone, now=datetime(2025, 1, 1, tzinfo=UTC), first=first, last=last
+        "custom",
+        timezone=zone,
+        now=datetime(2025, 1, 1, tzinfo=UTC),
+        start_date=first,
+        end_date=last,
     )
 
 
@@ -682,7 +694,7 @@ def test_previous_range_has_the_same_number_of_days(
 ) -> None:
     rng = _custom(first, last, "Europe/Berlin")
     previous = previous_range(rng, compare)
-    assert (previous.first.isoformat(), previous.last.isoformat()) == expected
+    assert (previous.start_date.isoformat(), previous.end_date.isoformat()) == expected
     if compare is Compare.PREVIOUS_PERIOD:
         assert previous.days == rng.days
     assert previous.timezone == "Europe/Berlin"

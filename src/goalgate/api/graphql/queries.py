@@ -97,8 +97,8 @@ class Query:
         site_key: str,
         data: Annotated[GoalMatchInput, strawberry.argument(name="input")],
         period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
-        first: Annotated[date | None, strawberry.argument(name="from")] = None,
-        last: Annotated[date | None, strawberry.argument(name="to")] = None,
+        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
+        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
         filter: Annotated[
             list[StatsFilter] | None,
             strawberry.argument(description="Count only the events that pass every clause."),
@@ -119,8 +119,8 @@ class Query:
                 match_value=data.match_value,
                 currency=data.currency,
                 period=(period or StatsPeriod.LAST_30_DAYS).value,
-                start_date=None if first is None else first.isoformat(),
-                end_date=None if last is None else last.isoformat(),
+                start_date=None if start_date is None else start_date.isoformat(),
+                end_date=None if end_date is None else end_date.isoformat(),
                 stats_filter=chosen_filter,
             )
         except NotFound:

@@ -123,7 +123,7 @@ class StatsComparison(Enum):
 
 @strawberry.type(description="One day, week or month of a goal's stats.")
 class StatsBucket:
-    first: date = strawberry.field(
+    start_date: date = strawberry.field(
         name="date",
         description="The bucket's first day in the period (a Monday for WEEK and the 1st "
         "for MONTH, except for a first bucket clipped to the period's start).",
@@ -140,7 +140,7 @@ class StatsBucket:
     @classmethod
     def from_service(cls, bucket: insight_service.Bucket, currency: str | None) -> StatsBucket:
         return cls(
-            first=bucket.first,
+            start_date=bucket.start_date,
             conversions=bucket.conversions,
             unique_conversions=bucket.unique_conversions,
             revenue=_money(bucket.revenue, currency),
@@ -170,8 +170,8 @@ class GoalStats:
         "converted at the rate of the event's UTC day (see revenueByCurrency and "
         "unconvertedConversions); null when the goal has none."
     )
-    first: date = strawberry.field(name="from", description="First day, inclusive.")
-    last: date = strawberry.field(name="to", description="Last day, inclusive.")
+    start_date: date = strawberry.field(name="from", description="First day, inclusive.")
+    end_date: date = strawberry.field(name="to", description="Last day, inclusive.")
     timezone: str = strawberry.field(description="The site's IANA time zone.")
     revenue_by_currency: list[Money] = strawberry.field(
         description="Revenue as sent, before any conversion: one amount per currency, "
@@ -197,8 +197,8 @@ class GoalStats:
             conversions=stats.conversions,
             unique_conversions=stats.unique_conversions,
             revenue=_money(stats.revenue, stats.currency),
-            first=stats.range.first,
-            last=stats.range.last,
+            start_date=stats.range.start_date,
+            end_date=stats.range.end_date,
             timezone=stats.range.timezone,
             revenue_by_currency=[
                 Money(amount=money.display_amount(amount, currency), currency=currency)
@@ -336,8 +336,8 @@ class BreakdownEdge:
 class BreakdownConnection:
     nodes: list[BreakdownRow]
     page_info: PageInfo
-    first: date = strawberry.field(name="from", description="First day, inclusive.")
-    last: date = strawberry.field(name="to", description="Last day, inclusive.")
+    start_date: date = strawberry.field(name="from", description="First day, inclusive.")
+    end_date: date = strawberry.field(name="to", description="Last day, inclusive.")
     timezone: str = strawberry.field(description="The site's IANA time zone.")
 
     @strawberry.field
@@ -366,8 +366,8 @@ class BreakdownConnection:
             page_info=PageInfo(
                 has_next_page=breakdown.has_next_page, end_cursor=breakdown.end_cursor
             ),
-            first=rng.first,
-            last=rng.last,
+            start_date=rng.start_date,
+            end_date=rng.end_date,
             timezone=rng.timezone,
         )
 
@@ -415,8 +415,8 @@ class Goal:
         self,
         info: Info[GraphQLContext, None],
         period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
-        first: Annotated[date | None, strawberry.argument(name="from")] = None,
-        last: Annotated[date | None, strawberry.argument(name="to")] = None,
+        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
+        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
         compare: StatsComparison | None = None,
         filter: Annotated[
             list[StatsFilter] | None,
@@ -429,7 +429,7 @@ class Goal:
         try:
             # An explicit null means the default, as an absent argument does.
             chosen = (period or StatsPeriod.LAST_30_DAYS).value
-            rng = stats_service.site_range(self.site.row, chosen, first, last)
+            rng = stats_service.site_range(self.site.row, chosen, start_date, end_date)
             compared = None if compare is None else previous_range(rng, Compare(compare.value))
         except ValidationFailed as exc:
             raise bad_user_input(exc) from None
@@ -452,8 +452,8 @@ class Goal:
         info: Info[GraphQLContext, None],
         by: Dimension,
         period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
-        first_day: Annotated[date | None, strawberry.argument(name="from")] = None,
-        last_day: Annotated[date | None, strawberry.argument(name="to")] = None,
+        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
+        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
         first: int | None = breakdown_service.DEFAULT_ROWS,
         after: str | None = None,
         filter: Annotated[
@@ -463,7 +463,7 @@ class Goal:
     ) -> BreakdownConnection | None:
         try:
             chosen = (period or StatsPeriod.LAST_30_DAYS).value
-            rng = stats_service.site_range(self.site.row, chosen, first_day, last_day)
+            rng = stats_service.site_range(self.site.row, chosen, start_date, end_date)
             size = breakdown_service.page_size(first)
             position = breakdown_service.decode_cursor(after)
         except ValidationFailed as exc:

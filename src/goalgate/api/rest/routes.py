@@ -370,8 +370,8 @@ class GoalsController(Controller):
         runtime: Runtime,
         principal: Principal,
         period: Period = None,
-        first: From = None,
-        last: To = None,
+        start_date: From = None,
+        end_date: To = None,
         filter: Filter = None,
     ) -> Response[bytes]:
         """Conversions, unique conversions and revenue over a period of the site's
@@ -385,8 +385,8 @@ class GoalsController(Controller):
             key,
             goal_id,
             period=period,
-            start_date=first,
-            end_date=last,
+            start_date=start_date,
+            end_date=end_date,
             stats_filter=_stats_filter(principal, filter),
         )
         return Response(stats_json(stats), media_type=MediaType.JSON)
@@ -422,8 +422,8 @@ class GoalsController(Controller):
         principal: Principal,
         by: By = None,
         period: Period = None,
-        first: From = None,
-        last: To = None,
+        start_date: From = None,
+        end_date: To = None,
         limit: Limit = None,
         after: After = None,
         filter: Filter = None,
@@ -440,8 +440,8 @@ class GoalsController(Controller):
             goal_id,
             by=by,
             period=period,
-            start_date=first,
-            end_date=last,
+            start_date=start_date,
+            end_date=end_date,
             limit=limit,
             after=after,
             stats_filter=_stats_filter(principal, filter),
@@ -473,8 +473,8 @@ class GoalsController(Controller):
         runtime: Runtime,
         principal: Principal,
         period: Period = None,
-        first: From = None,
-        last: To = None,
+        start_date: From = None,
+        end_date: To = None,
         filter: Filter = None,
     ) -> Response[bytes]:
         """The stats a goal would have over a period, and the paths or names it
@@ -490,8 +490,8 @@ class GoalsController(Controller):
             match_value=data.match_value,
             currency=data.currency,
             period=period,
-            start_date=first,
-            end_date=last,
+            start_date=start_date,
+            end_date=end_date,
             stats_filter=_stats_filter(principal, filter),
         )
         return Response(preview_json(preview), media_type=MediaType.JSON)
