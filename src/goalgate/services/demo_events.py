@@ -24,17 +24,17 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from goalgate.domain import money, referrers, visitors
 from goalgate.domain.dimensions import Dimension, canonical
+from goalgate.domain.instants import epoch_ms
 from goalgate.services.group_commit import NewEvent
 
 __all__ = ["demo_events"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SESSIONS_PER_DAY = 62
 # Monday first: office traffic on weekdays, quiet weekends.
 _WEEKDAY_FACTOR = (1.1, 1.15, 1.1, 1.05, 0.95, 0.6, 0.5)
@@ -123,7 +123,7 @@ def demo_events(
     attribution = _Attribution(random.Random(_SEED + 1))
     zone = ZoneInfo(timezone)
     today = now.astimezone(zone).date()
-    now_ms = _ms(now)
+    now_ms = epoch_ms(now)
     returning = [
         visitors.identified_visitor(site_key=site_key, visitor_id=f"demo-user-{n}")
         for n in range(_RETURNING_VISITORS)
@@ -139,7 +139,7 @@ def demo_events(
         for _ in range(max(0, round(rng.gauss(expected, expected * 0.12)))):
             hour = rng.choices(range(24), cum_weights=hours)[0]
             local = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), zone)
-            start_ms = _ms(local)
+            start_ms = epoch_ms(local)
             if rng.random() < 0.35:
                 visitor = rng.choices(returning, cum_weights=loyalty)[0]
             else:
@@ -288,7 +288,3 @@ def _canonical(dimensions: Dimensions) -> Dimensions:
 def _blog_post(rng: random.Random) -> int:
     # Older posts (small numbers) have had more time to collect readers.
     return min(int(rng.expovariate(1 / 12)) + 1, _BLOG_POSTS)
-
-
-def _ms(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
