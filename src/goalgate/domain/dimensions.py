@@ -23,7 +23,6 @@ import pycountry
 
 from goalgate.domain import referrers
 from goalgate.domain.goals import EventKind
-from goalgate.errors import ValidationFailed
 
 __all__ = [
     "DEVICES",
@@ -35,7 +34,6 @@ __all__ = [
     "UTM",
     "Dimension",
     "canonical",
-    "canonical_or_fault",
     "known_name",
 ]
 
@@ -134,16 +132,6 @@ def canonical(dimension: Dimension, raw: str) -> str:
     if dimension is Dimension.PAGE or dimension is Dimension.ENTRY_PAGE:
         return value
     return known_name(value)
-
-
-def canonical_or_fault(dimension: Dimension, raw: str) -> str:
-    """``canonical``, as a ValidationFailed naming the dimension's field."""
-    try:
-        return canonical(dimension, raw)
-    except ValueError as exc:
-        raise ValidationFailed(
-            f"{dimension.value} is not valid", fields={dimension.value: str(exc)}
-        ) from None
 
 
 def known_name(value: str) -> str:

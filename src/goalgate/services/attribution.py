@@ -42,6 +42,7 @@ __all__ = ["Attribution", "ClientTraits", "client_traits_of_user_agent"]
 Values = tuple[tuple[Dimension, str], ...]
 _ORDER = {dimension: position for position, dimension in enumerate(Dimension)}
 _USER_AGENTS = 4096
+_WARM_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
 # Headers longer than this are not parsed (nor cached): no browser sends one.
 _MAX_USER_AGENT = 1024
 _DESKTOP_SYSTEMS = frozenset(
@@ -82,8 +83,9 @@ class ClientTraits:
             return None
 
     def warm(self) -> None:
-        """Load the parser's rules now (~0.1 s), not on the first request."""
-        client_traits_of_user_agent("Mozilla/5.0")
+        """Load the parser's rules and the names it is checked against (the referrer
+        list) now, ~0.1 s, not on the first request."""
+        client_traits_of_user_agent(_WARM_USER_AGENT)
 
     def close(self) -> None:
         if self._geoip is not None:

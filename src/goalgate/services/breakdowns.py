@@ -23,12 +23,11 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from goalgate.domain import money
 from goalgate.domain.dimensions import Dimension
 from goalgate.domain.filters import NO_FILTER, StatsFilter
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import ValidationFailed
-from goalgate.services.currency import Converted, convert_foreign
+from goalgate.services.currency import Converted, convert_foreign, goal_revenue
 from goalgate.services.filters import event_filters
 from goalgate.services.goals import find_goal
 from goalgate.services.insights import conversion_rate
@@ -179,11 +178,9 @@ async def breakdowns_for(
         currency = query.stats.goal.currency
         shown = []
         for value in values[: query.first]:
-            revenue = None
-            if currency is not None:
-                bucket = breakdown_store.NO_VALUE if value.value_id is None else value.value_id
-                other = foreign.get((tag, bucket), Converted())
-                revenue = money.from_micros(value.aggregate.revenue_micros or 0) + other.amount
+            bucket = breakdown_store.NO_VALUE if value.value_id is None else value.value_id
+            other = foreign.get((tag, bucket), Converted())
+            revenue = goal_revenue(value.aggregate.revenue_micros, other, currency)
             shown.append(
                 BreakdownRow(
                     value=value.value,

@@ -21,7 +21,7 @@ from goalgate.storage import rates as rate_store
 from goalgate.storage.db import Database
 from goalgate.storage.stats import ForeignRevenue
 
-__all__ = ["Converted", "convert_foreign"]
+__all__ = ["Converted", "convert_foreign", "goal_revenue"]
 
 _EPOCH = date(1970, 1, 1)
 
@@ -33,6 +33,15 @@ class Converted:
     amount: Decimal = Decimal(0)  # in the goal's currency
     unconverted: int = 0  # events whose revenue had no usable rate
     by_currency: dict[str, Decimal] = field(default_factory=dict)  # original amounts
+
+
+def goal_revenue(own_micros: int | None, other: Converted, currency: str | None) -> Decimal | None:
+    """A goal's revenue (or a bucket's, or a value's): what was sent in its currency
+    plus what the other currencies converted to; 0 when nothing was, None when the
+    goal tracks no revenue."""
+    if currency is None:
+        return None
+    return money.from_micros(own_micros or 0) + other.amount
 
 
 def _iso(day: int) -> str:

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from goalgate.domain import money
 from goalgate.domain.filters import NO_FILTER, StatsFilter
 from goalgate.domain.goals import validate_goal
 from goalgate.domain.periods import DateRange, Interval, bucket_starts
 from goalgate.domain.tokens import Principal, Scope
-from goalgate.services.currency import Converted, convert_foreign
+from goalgate.services.currency import Converted, convert_foreign, goal_revenue
 from goalgate.services.filters import event_filters
 from goalgate.services.matching import KeyIndex
 from goalgate.services.sites import SiteDirectory, visible_site
@@ -119,9 +118,7 @@ async def timeseries_for(
 def _bucket(
     start_date: date, aggregate: stats_store.Aggregate, other: Converted, currency: str | None
 ) -> Bucket:
-    revenue = None
-    if currency is not None:
-        revenue = money.from_micros(aggregate.revenue_micros or 0) + other.amount
+    revenue = goal_revenue(aggregate.revenue_micros, other, currency)
     return Bucket(start_date, aggregate.conversions, aggregate.unique_conversions, revenue)
 
 

@@ -21,7 +21,7 @@ from goalgate.domain.filters import NO_FILTER, StatsFilter
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.domain.periods import DateRange, resolve_period
 from goalgate.domain.tokens import Principal, Scope
-from goalgate.services.currency import Converted, convert_foreign
+from goalgate.services.currency import Converted, convert_foreign, goal_revenue
 from goalgate.services.filters import event_filters
 from goalgate.services.goals import find_goal
 from goalgate.services.matching import GoalMatch, KeyIndex
@@ -143,13 +143,10 @@ async def stats_of_requests(
     for tag, query in enumerate(queries):
         aggregate = found[tag]
         other = foreign.get((tag, None), Converted())
-        own = money.from_micros(aggregate.revenue_micros or 0)
         by_currency = dict(other.by_currency)
-        revenue: Decimal | None = None
-        if query.goal.currency is not None:
-            revenue = own + other.amount
-            if aggregate.revenue_micros is not None:
-                by_currency[query.goal.currency] = own
+        revenue = goal_revenue(aggregate.revenue_micros, other, query.goal.currency)
+        if query.goal.currency is not None and aggregate.revenue_micros is not None:
+            by_currency[query.goal.currency] = money.from_micros(aggregate.revenue_micros)
         results.append(
             GoalStats(
                 conversions=aggregate.conversions,
