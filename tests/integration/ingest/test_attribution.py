@@ -17,7 +17,7 @@ from goalgate.cli import app as cli
 from goalgate.domain.dimensions import STORED
 from goalgate.storage.db import Database
 from tests.helpers.data import make_site, with_db
-from tests.helpers.http import EVENTS_URL, Client
+from tests.helpers.http import EVENTS_URL, Client, error
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
@@ -102,10 +102,14 @@ async def test_a_faulty_dimension_is_a_422_naming_it(client: Client, site: str) 
         json=[{"site": site, "type": "pageview", "path": "/", "device": "phone", "country": "EU"}],
     )
     assert response.status_code == 422
-    assert response.json()["error"]["fields"] == {
-        "0.device": "must be one of desktop, mobile, tablet",
-        "0.country": "must be an ISO 3166-1 alpha-2 country code, e.g. DE",
-    }
+    assert response.json() == error(
+        "validation_error",
+        "the events are not valid; none was stored",
+        {
+            "0.device": "must be one of desktop, mobile, tablet",
+            "0.country": "must be an ISO 3166-1 alpha-2 country code, e.g. DE",
+        },
+    )
 
 
 def test_an_import_backfills_every_dimension_explicitly(database_url: str, tmp_path: Path) -> None:
