@@ -1,13 +1,14 @@
 """Matching never blocks the event loop, and has a time budget.
 
-A site has pageviews of 50,000 distinct 1 KB paths. A regular
+A site has pageviews of 10,000 distinct 1 KB paths. A regular
 expression like ``a.{100}b.{100}c`` costs RE2 about 2 ms per such path, so
-matching it against all of them takes well over a minute: before, a read token
+matching it against all of them takes about 20 s: before, a read token
 froze the worker that long (``/healthz`` waited). Now the matching runs on a
-worker thread and stops at the budget (2 s by default): the preview gets a
-422 ``budget_exceeded`` naming it, GraphQL a userError or BAD_USER_INPUT,
-and ``/healthz`` answers within a second all along.
-"""
+worker thread and stops at the budget (2 s by default; 0.5 s here, set the
+way an operator would, so that each of the three refusals costs the suite
+half a second): the preview gets a 422 ``budget_exceeded`` naming it, GraphQL
+a userError or BAD_USER_INPUT, and ``/healthz`` answers within a second all
+along."""
 
 from __future__ import annotations
 
@@ -28,11 +29,12 @@ from tests.helpers.http import bearer
 from tests.helpers.server import serving
 
 SITE = "sk_budget"
-PATHS = 50_000
+PATHS = 10_000
+BUDGET_S = "0.5"
 SLOW = "a.{100}b.{100}c"
 FAULT = (
     f"matching this goal against the site's {PATHS} distinct values took longer than "
-    "the 2 s budget (GOALGATE_MATCH_BUDGET_S); try a simpler pattern"
+    f"the {BUDGET_S} s budget (GOALGATE_MATCH_BUDGET_S); try a simpler pattern"
 )
 
 
@@ -54,11 +56,11 @@ async def plant(db: Database) -> None:
     """
     now = int(time.time() * 1000)
     every = paths()
-    bounds = [0, 1_000, *range(8_000, PATHS, 7_000), PATHS]
+    bounds = [0, 1_000, 4_000, 7_000, PATHS]
     for number, (start, stop) in enumerate(itertools.pairwise(bounds)):
         chunk = [("pageview", path, now, 1, None) for path in every[start:stop]]
         await insert_events(db, SITE, chunk)
-        if db.dialect == "postgresql" and number in {0, 1, 3}:
+        if db.dialect == "postgresql" and number in {0, 1}:
             await analyze(db)
 
 
@@ -100,7 +102,7 @@ async def while_healthz_is_watched(base_url: str, work: Any) -> tuple[Any, float
     return result, slowest, answers
 
 
-async def test_a_slow_regex_over_50k_long_paths_hits_the_budget_and_healthz_answers(
+async def test_a_slow_regex_over_10k_long_paths_hits_the_budget_and_healthz_answers(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
     await make_site(db, SITE)
@@ -108,7 +110,7 @@ async def test_a_slow_regex_over_50k_long_paths_hits_the_budget_and_healthz_answ
     writer = await make_token(db, WRITE, name="writer")
     await plant(db)
     async with (
-        serving(database_url, tmp_path) as server,
+        serving(database_url, tmp_path, GOALGATE_MATCH_BUDGET_S=BUDGET_S) as server,
         httpx.AsyncClient(base_url=server.base_url, timeout=120) as http,
     ):
         preview = http.post(
@@ -130,7 +132,7 @@ async def test_a_slow_regex_over_50k_long_paths_hits_the_budget_and_healthz_answ
             },
         )
         assert slowest < 1.0
-        assert answers >= 10
+        assert answers >= 5  # asked every 50 ms while the 0.5 s of matching ran
         assert took < 10.0
 
         query = """

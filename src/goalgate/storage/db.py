@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from goalgate.storage.migrations import HEAD
 
 __all__ = ["Database", "Reader", "Row", "is_connection_lost", "open_database"]
 
@@ -262,10 +262,28 @@ class Database:
 
 
 def _upgrade(connection: Connection) -> None:
+    """Run the migrations the database lacks; none when it is at the head already.
+
+    Importing and starting Alembic costs ~0.2 s even when nothing is to do.
+    Every process start (each worker, each CLI command) would pay it, so a
+    database already at ``migrations.HEAD`` is recognised by one read of
+    ``alembic_version``, and Alembic is only imported when there is work.
+    """
+    if _revisions(connection) == {HEAD}:
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def _revisions(connection: Connection) -> set[str]:
+    if not inspect(connection).has_table("alembic_version"):
+        return set()
+    return set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
 def _prepare_sqlite(url: str) -> None:
