@@ -41,8 +41,12 @@ demo: $(STAMP) ## Seed the demo site, goals, events and token (idempotent)
 run: demo ## Serve the API on the embedded SQLite database with demo data
 	$(BIN)/goalgate serve
 
-test: $(STAMP) $(TESTS_NODE_STAMP) dashboard-test ## Run the whole test suite (the dashboard's checks first)
-	$(BIN)/python -m pytest
+# pytest-xdist workers: one a core by default. The xdist_group marks keep the
+# tests that share one Redis pub/sub channel on one worker (--dist loadgroup).
+TEST_WORKERS ?= auto
+
+test: $(STAMP) $(TESTS_NODE_STAMP) dashboard-test ## Run the whole test suite on every core (the dashboard's checks first)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 $(DASHBOARD_NODE_STAMP): $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
 	cd $(DASHBOARD) && $(NPM) ci --no-audit --no-fund
