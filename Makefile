@@ -41,12 +41,14 @@ demo: $(STAMP) ## Seed the demo site, goals, events and token (idempotent)
 run: demo ## Serve the API on the embedded SQLite database with demo data
 	$(BIN)/goalgate serve
 
-# pytest-xdist workers: one a core by default. The xdist_group marks keep the
-# tests that share one Redis pub/sub channel on one worker (--dist loadgroup).
+# pytest-xdist workers: one a core by default (at most 16: a Redis database
+# each). The xdist_group marks keep the tests that share one Redis pub/sub
+# channel on one worker (--dist loadgroup). A crashed worker fails the run at
+# once: replaced, its group's tests were never rescheduled and the run hung.
 TEST_WORKERS ?= auto
 
 test: $(STAMP) $(TESTS_NODE_STAMP) dashboard-test ## Run the whole test suite on every core (the dashboard's checks first)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 16 --dist loadgroup --max-worker-restart 0
 
 $(DASHBOARD_NODE_STAMP): $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
 	cd $(DASHBOARD) && $(NPM) ci --no-audit --no-fund
