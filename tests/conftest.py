@@ -24,6 +24,23 @@ from tests.helpers.http import Client
 from tests.helpers.ka import Capture
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (it names them in node ids)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``make test`` (pytest-xdist, --dist loadgroup), the tests of a module
+    that builds something once for the module (a Chromium, a server seeded
+    with a year of demo data) run on one worker, so that it is built once and
+    not once on every worker. Measured: the dashboard's tests spread over two
+    workers cost 56 s of their time, most of it set-up done twice."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        fixtures = getattr(item, "_fixtureinfo", None)
+        if fixtures is None:
+            continue
+        if any(defs[-1].scope == "module" for defs in fixtures.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @pytest.fixture(scope="session")
 def postgres_session_url() -> Iterator[str]:
     """A PostgreSQL database created and migrated once per session (see tests/helpers/pg.py)."""
