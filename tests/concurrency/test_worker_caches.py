@@ -133,7 +133,7 @@ async def test_the_token_rate_limit_holds_across_workers_within_ten_percent(
     )
     try:
         statuses: list[int] = []
-        for _ in range(6):  # in waves, as clients keep coming
+        for _ in range(4):  # in waves, as clients keep coming (320 requests: over twice the limit)
             statuses += await _fresh_connections(url, bearer(secret), 80)
         accepted = statuses.count(200)
         assert statuses.count(200) + statuses.count(429) == len(statuses)

@@ -105,15 +105,16 @@ async def serving(database_url: str, cwd: Path, **env: str) -> AsyncIterator[Ser
         await asyncio.to_thread(server.stop)
 
 
-async def early_in_a_minute(latest: float = 50.0) -> None:
-    """Wait, if need be, until a whole-minute rate window has ``60 - latest`` s left.
+async def early_in_an_hour(latest: float = 3590.0) -> None:
+    """Wait, if need be, until a whole-hour rate window has ``3600 - latest`` s left.
 
-    Fixed windows start on each whole minute: a test that counts to a limit
-    must not cross into the next window halfway. The tests that call this
-    count for 1 to 3 s; 10 s left is room enough on a loaded machine, and
-    waits less often and less long than 20 s did (a sixth of runs, 5 s on
-    average, instead of a third of runs, 10 s).
+    Fixed windows start on each whole hour (of the Unix epoch): a test that
+    counts to a limit must not cross into the next window halfway. The tests
+    that call this count for 1 to 3 s under an "N/hour" limit, so 10 s left is
+    room enough on a loaded machine and the wait happens in 1 run of 360. With
+    "N/minute" limits it was a sixth of runs, 5 s on average (up to 30 s a run
+    for the three tests).
     """
-    into = time.time() % 60
+    into = time.time() % 3600
     if into > latest:
-        await asyncio.sleep(60.5 - into)
+        await asyncio.sleep(3600.5 - into)

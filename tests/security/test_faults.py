@@ -36,7 +36,7 @@ from goalgate.storage.db import Database
 from goalgate.storage.events import SQLiteAppender
 from tests.helpers.data import READ, make_site, make_token, stored_events
 from tests.helpers.http import EVENTS_URL, bearer, error
-from tests.helpers.server import early_in_a_minute, free_port, serving
+from tests.helpers.server import early_in_an_hour, free_port, serving
 from tests.helpers.ws import opened, receive, run, subscribe
 
 SITE = "sk_faults"
@@ -221,9 +221,9 @@ async def test_with_redis_down_limits_hold_per_worker_and_live_delivery_degrades
     await make_site(db, SITE)
     token = await make_token(db, READ)
     down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    env = {"GOALGATE_REDIS_URL": down, "GOALGATE_RATE_LIMIT_TOKEN": "4/minute"}
+    env = {"GOALGATE_REDIS_URL": down, "GOALGATE_RATE_LIMIT_TOKEN": "4/hour"}
     async with serving(database_url, tmp_path, **env) as server:
-        await early_in_a_minute()
+        await early_in_an_hour()
         async with opened(server.base_url, token) as socket:
             await subscribe(
                 socket, "live", 'subscription { conversions(siteKey: "sk_faults") { value } }'
