@@ -227,7 +227,9 @@ def litestar_logging_config(settings: Settings) -> Any:
     return LoggingConfig(
         formatters=_formatters(settings),
         filters={"request": {"()": RequestFilter}},
-        handlers={"goalgate": handler},
+        # Litestar adds a "queue_listener" handler of its own unless one is
+        # named: unused here, it would start a second writer thread per app.
+        handlers={"goalgate": handler, "queue_listener": {"class": "logging.NullHandler"}},
         root={"handlers": ["goalgate"], "level": settings.log_level},
         loggers={
             "litestar": {"level": settings.log_level, "handlers": ["goalgate"], "propagate": False}

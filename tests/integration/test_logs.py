@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from io import StringIO
@@ -277,3 +278,16 @@ def test_the_app_installs_one_handler_with_the_request_filter_and_the_chosen_for
     [handler] = installed()
     assert handler.formatter is not None
     assert handler.formatter._fmt == logs.TEXT_FORMAT
+
+
+def test_one_writer_thread_however_many_apps_a_process_builds(tmp_path: Any) -> None:
+    """Logging writes from one background thread. Litestar's own unused queue
+    handler started a second one per app, never stopped: 4 apps, 5 threads."""
+
+    def writer_threads() -> int:
+        return sum(1 for thread in threading.enumerate() if "_monitor" in thread.name)
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    for log_format in ("json", "text", "json", "text"):
+        create_app(Settings(database_url=url, log_format=log_format))
+        assert writer_threads() == 1
