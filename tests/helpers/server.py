@@ -44,6 +44,7 @@ class Server:
     def __init__(
         self, database_url: str, *, workers: int, cwd: Path, env: dict[str, str] | None = None
     ) -> None:
+        self.database_url = database_url
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = cwd / f"server-{self.port}.log"
