@@ -26,7 +26,6 @@ from tests.helpers.env import POSTGRES_URL
 from tests.helpers.http import bearer, goal_body
 from tests.helpers.server import Server
 
-
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
