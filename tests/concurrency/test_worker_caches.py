@@ -55,13 +55,23 @@ def two_workers(
 
 
 def _two_workers_on(database_url: str, cwd: Path) -> Iterator[Server]:
-    server = Server(database_url, workers=2, cwd=cwd)
+    server = _started(database_url, cwd, workers=2)
     try:
-        server.wait_ready()
-        assert len(server.worker_pids()) == 2
         yield server
     finally:
         server.stop()
+
+
+def _started(database_url: str, cwd: Path, workers: int, **env: str) -> Server:
+    """``serve --workers N``, ready, with its N workers (stopped again if not)."""
+    server = Server(database_url, workers=workers, cwd=cwd, env=env)
+    try:
+        server.wait_ready()
+        assert len(server.worker_pids()) == workers
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 @pytest.fixture
@@ -81,13 +91,6 @@ async def _a_site_of_its_own(db: Database, server: Server) -> tuple[str, str, st
     return site, secret, f"{server.base_url}/api/v1/analytics/sites/{site}/goals"
 
 
-async def _serving(database_url: str, tmp_path: Path, workers: int, **env: str) -> Server:
-    server = Server(database_url, workers=workers, cwd=tmp_path, env=env)
-    await asyncio.to_thread(server.wait_ready)
-    assert len(server.worker_pids()) == workers
-    return server
-
-
 async def _goals_of_a_new_site(
     database_url: str, db: Database, tmp_path: Path, *, workers: int, **env: str
 ) -> tuple[str, Server, str]:
@@ -95,7 +98,7 @@ async def _goals_of_a_new_site(
     await db.migrate()
     site = await make_site(db)
     secret = await make_token(db)
-    server = await _serving(database_url, tmp_path, workers, **env)
+    server = await asyncio.to_thread(_started, database_url, tmp_path, workers, **env)
     return secret, server, f"{server.base_url}/api/v1/analytics/sites/{site}/goals"
 
 
