@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from goalgate import __version__, logs
 from goalgate.api.auth import provide_runtime
+from goalgate.api.budgets import RequestBudgets
 from goalgate.api.cors import CORSMiddleware
 from goalgate.api.dashboard.routes import dashboard_route_handlers
 from goalgate.api.errors import exception_handlers
@@ -108,7 +109,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # CORS wraps the router itself (not a route middleware): preflights must be
     # answered before routing and guards, on every path. See api/cors.py.
-    cors = CORSMiddleware(app.asgi_handler, allowed_origins=settings.cors_origins)
+    # Each request's time budget, and its work stopped if its client leaves.
+    budgeted = RequestBudgets(app.asgi_handler, settings=settings)
+    cors = CORSMiddleware(budgeted, allowed_origins=settings.cors_origins)
     # X-Forwarded-For is applied here, not by uvicorn in front of the app, so
     # that Observability (outermost: it sees every request) still knows which
     # peer connected when it decides whether to believe an X-Request-ID.

@@ -12,6 +12,7 @@ This module is a leaf: it imports nothing from goalgate, so every layer,
      ├── PreconditionFailed            precondition_failed  412
      ├── PayloadTooLarge               payload_too_large    413
      ├── ValidationFailed              validation_error     422
+     │    └── BudgetExceeded           budget_exceeded      422
      ├── RateLimited                   rate_limited         429
      └── Unavailable                   unavailable          503
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 __all__ = [
     "BadRequest",
+    "BudgetExceeded",
     "Conflict",
     "Forbidden",
     "GoalgateError",
@@ -89,6 +91,13 @@ class ValidationFailed(GoalgateError):
 
     code = "validation_error"
     status = 422
+
+
+class BudgetExceeded(ValidationFailed):
+    """The request's work (matching, reading events) is over its time budget
+    (``goalgate.budgets``): a smaller request may be answered."""
+
+    code = "budget_exceeded"
 
 
 class RateLimited(GoalgateError):

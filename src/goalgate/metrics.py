@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from time import perf_counter
 from typing import Any
@@ -36,7 +36,7 @@ from prometheus_client import (
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 from goalgate.logs import route_of
-from goalgate.storage.db import Reader, Row
+from goalgate.storage.readers import Reader, Row
 
 __all__ = [
     "CONTENT_TYPE",
@@ -252,10 +252,12 @@ class TimedReader:
     async def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return await self._reader.rows(sql, params)
 
-    async def heavy_rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+    async def heavy_rows(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, sites: Collection[int]
+    ) -> list[Row]:
         started = perf_counter()
         try:
-            return await self._reader.heavy_rows(sql, params)
+            return await self._reader.heavy_rows(sql, params, sites=sites)
         finally:
             self._observe(perf_counter() - started)
 

@@ -61,7 +61,12 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
         metrics = Metrics() if serving and settings.metrics != "off" else None
         if metrics is not None:
             stack.callback(metrics.forget_process)
-        db = open_database(settings.database_url, echo=settings.echo_sql)
+        db = open_database(
+            settings.database_url,
+            echo=settings.echo_sql,
+            read_budget_s=settings.read_budget_s,
+            read_threads=settings.read_threads,
+        )
         if metrics is not None:
             db = replace(db, reader=TimedReader(db.reader, metrics))
         stack.push_async_callback(db.close)

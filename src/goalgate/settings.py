@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     # Seconds one request may spend matching goals against a site's distinct
     # paths or names (off the event loop); past it the request gets a clear error.
     match_budget_s: float = Field(default=2.0, gt=0, le=60)
+    # Seconds after a request starts by which its reads of events must be done
+    # (waiting for a free reader included); past it the request gets a clear
+    # error, so any request is answered within about this long.
+    read_budget_s: float = Field(default=4.0, gt=0, le=300)
+    # Heavy reads (aggregates over events) at once per worker on SQLite (threads
+    # of their own); no site may hold more than half of them.
+    read_threads: int = Field(default=4, ge=1, le=64)
     # Distinct paths and names a worker mirrors in memory, all sites together;
     # past it whole site dictionaries are dropped, least recently used first.
     key_index_max_keys: int = Field(default=1_000_000, ge=1)

@@ -87,9 +87,9 @@ def counting_statements(app: Litestar) -> Iterator[list[str]]:
         counted(args[2])
 
     def spy(read: Any) -> Any:
-        async def reading(sql: str, params: Any = None) -> Any:
+        async def reading(sql: str, params: Any = None, **where: Any) -> Any:
             counted(sql)
-            return await read(sql, params)
+            return await read(sql, params, **where)
 
         return reading
 

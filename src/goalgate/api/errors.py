@@ -6,7 +6,7 @@ mistake: logged at INFO by the access line, no traceback). A 5xx is ours:
 logged here at ERROR with its traceback.
 
 A lost database (connection dropped, server restarting, SQLite file full) is
-a 503 with Retry-After, never a 500: see ``storage.db.is_connection_lost``.
+a 503 with Retry-After, never a 500: see ``storage.readers.is_connection_lost``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from goalgate import logs
 from goalgate.errors import GoalgateError, RateLimited, Unauthenticated, Unavailable
-from goalgate.storage.db import is_connection_lost
+from goalgate.storage.readers import is_connection_lost
 
 __all__ = ["CODE_BY_STATUS", "error_body", "exception_handlers"]
 

@@ -37,6 +37,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from goalgate import logs
 from goalgate import metrics as metrics_module
+from goalgate.api.budgets import CLIENT_GONE, CLIENT_GONE_STATUS
 from goalgate.api.errors import CODE_BY_STATUS
 from goalgate.api.ratelimit import INGEST_PATH
 from goalgate.errors import Unauthenticated
@@ -131,6 +132,8 @@ class Observability:
             await self._app(scope, receive, send_with_id)
         finally:
             seconds = perf_counter() - started
+            if scope.get(CLIENT_GONE):
+                status = CLIENT_GONE_STATUS
             route = scope.get("path_template")
             if self.metrics is not None:
                 self._count(scope["method"], route, status, seconds, request)

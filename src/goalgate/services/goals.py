@@ -16,7 +16,7 @@ from goalgate.errors import Conflict, NotFound, PreconditionFailed, ValidationFa
 from goalgate.services.sites import SiteDirectory, visible_site
 from goalgate.services.tokens import require
 from goalgate.storage import goals as goal_store
-from goalgate.storage.db import Reader
+from goalgate.storage.readers import Reader
 from goalgate.storage.records import GoalRecord, SiteRecord
 from goalgate.storage.tables import Goal, utcnow
 

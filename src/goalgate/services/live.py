@@ -170,7 +170,7 @@ class RedisPubSub:
                 finally:
                     # Closing a pubsub interrupted mid-read can wait forever on
                     # its connection: give it a moment, then let it go.
-                    await _bounded(pubsub.aclose())  # type: ignore[no-untyped-call]
+                    await _bounded(pubsub.aclose())  # type: ignore[no-untyped-call,unused-ignore]
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis away: say so, wait, try again

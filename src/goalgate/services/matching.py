@@ -13,7 +13,9 @@ Matching is bounded twice:
   linear, but a pattern like ``a.{100}b.{100}c`` costs ~2 ms per 1 KB key).
   So more than a few keys are tested on a worker thread, never on the event
   loop (RE2 releases the GIL while it searches, so the loop keeps serving),
-  and one call has ``budget_s`` seconds in all: past it, it raises
+  and one request has ``budget_s`` seconds in all, shared by every goal,
+  filter clause, alias and site it asks (``goalgate.budgets``; a call made
+  outside a request has the same time of its own): past it, it raises
   ``BudgetExceeded``. What was tested is kept, so a later call goes on from
   there rather than starting again.
 - **Memory.** The mirror holds at most ``max_keys`` keys over all
@@ -31,11 +33,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from goalgate import budgets
 from goalgate.domain.goals import GoalType, MatchType, compile_matcher, event_kind_of
-from goalgate.errors import ValidationFailed
+from goalgate.errors import BudgetExceeded
 from goalgate.metrics import Metrics
 from goalgate.storage import stats as stats_store
-from goalgate.storage.db import Reader
+from goalgate.storage.readers import Reader
 
 __all__ = [
     "DEFAULT_BUDGET_S",
@@ -51,12 +54,6 @@ _MAX_PATTERNS_PER_DICTIONARY = 1024
 _INLINE_KEYS = 32
 DEFAULT_BUDGET_S = 2.0
 DEFAULT_MAX_KEYS = 1_000_000
-
-
-class BudgetExceeded(ValidationFailed):
-    """Matching a goal against its site's keys took longer than the time budget."""
-
-    code = "budget_exceeded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +110,12 @@ class KeyIndex:
         *,
         budget_s: float = DEFAULT_BUDGET_S,
         max_keys: int = DEFAULT_MAX_KEYS,
-        clock: Callable[[], float] = time.monotonic,
         metrics: Metrics | None = None,
     ) -> None:
         self._reader = reader
         self._metrics = metrics
         self._budget_s = budget_s
         self._max_keys = max_keys
-        self._clock = clock
         # Least recently used first.
         # Keyed by (site id, kind): the kinds of events (EventKind) and of
         # dimension values (domain.dimensions.Dimension.kind).
@@ -214,15 +209,7 @@ class KeyIndex:
                 return any(needle in folded for needle in needles)
 
             until = len(dictionary.values)
-            test = _Test(
-                dictionary.ids,
-                dictionary.values,
-                matcher,
-                0,
-                until,
-                self._clock() + self._budget_s,
-                self._clock,
-            )
+            test = _Test(dictionary.ids, dictionary.values, matcher, 0, until, self._deadline())
             if until <= _INLINE_KEYS:
                 test.run()
             else:
@@ -247,7 +234,7 @@ class KeyIndex:
         Raises BudgetExceeded (on ``match_value``) when the matching of all
         of them takes longer than the time budget.
         """
-        deadline = self._clock() + self._budget_s
+        deadline = self._deadline()
         fresh: dict[tuple[int, str], _Dictionary] = {}
         results: list[list[int]] = []
         try:
@@ -262,6 +249,13 @@ class KeyIndex:
             self._evict(set(fresh))
         return results
 
+    def _deadline(self) -> float:
+        """When matching must stop: the request's one budget, shared by all its calls."""
+        budget = budgets.current()
+        if budget is None:
+            return time.monotonic() + self._budget_s
+        return budget.match_deadline
+
     async def _match(self, dictionary: _Dictionary, goal: GoalMatch, deadline: float) -> list[int]:
         if goal.match_type is MatchType.EXACT:
             key_id = dictionary.by_value.get(goal.match_value)
@@ -271,9 +265,7 @@ class KeyIndex:
         until = len(dictionary.values)
         if tested < until:
             matcher = compile_matcher(goal.match_type, goal.match_value)
-            test = _Test(
-                dictionary.ids, dictionary.values, matcher, tested, until, deadline, self._clock
-            )
+            test = _Test(dictionary.ids, dictionary.values, matcher, tested, until, deadline)
             if until - tested <= _INLINE_KEYS:
                 test.run()
             else:
@@ -311,7 +303,6 @@ class _Test:
     """
 
     __slots__ = (
-        "_clock",
         "_deadline",
         "_ids",
         "_matcher",
@@ -329,21 +320,15 @@ class _Test:
         start: int,
         until: int,
         deadline: float,
-        clock: Callable[[], float],
     ) -> None:
         self._ids, self._values, self._matcher = ids, values, matcher
-        self._until, self._deadline, self._clock = until, deadline, clock
+        self._until, self._deadline = until, deadline
         self.reached = start
         self.matched: list[int] = []
 
     def run(self) -> None:
-        ids, values, matcher, clock, deadline = (
-            self._ids,
-            self._values,
-            self._matcher,
-            self._clock,
-            self._deadline,
-        )
+        ids, values, matcher, deadline = self._ids, self._values, self._matcher, self._deadline
+        clock = time.monotonic
         index = self.reached
         try:
             while index < self._until:

@@ -20,7 +20,7 @@ from goalgate.domain.periods import validate_timezone
 from goalgate.domain.tokens import Principal
 from goalgate.errors import Conflict, NotFound, ValidationFailed
 from goalgate.storage import sites as site_store
-from goalgate.storage.db import Reader
+from goalgate.storage.readers import Reader
 from goalgate.storage.records import SiteRecord
 from goalgate.storage.tables import Site
 

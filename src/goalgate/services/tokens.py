@@ -12,7 +12,8 @@ from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from goalgate.storage import sites as site_store
 from goalgate.storage import tokens as token_store
-from goalgate.storage.db import Database, is_connection_lost
+from goalgate.storage.db import Database
+from goalgate.storage.readers import is_connection_lost
 from goalgate.storage.tables import ApiToken, utcnow
 
 __all__ = [

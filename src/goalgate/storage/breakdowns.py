@@ -22,7 +22,7 @@ from goalgate.domain.dimensions import Dimension
 from goalgate.storage import dialect
 from goalgate.storage import stats as stats_store
 from goalgate.storage.conditions import EventFilter, filter_sql, value_expression
-from goalgate.storage.db import Reader
+from goalgate.storage.readers import Reader
 
 __all__ = [
     "BreakdownPage",
@@ -146,7 +146,8 @@ async def breakdown_goals(
             "empty": dimension.empty_label,
         }
         statement = _breakdown_statement(family, dimension, where)
-        for tag, value_id, label, *measures in await reader.heavy_rows(statement, params):
+        rows = await reader.heavy_rows(statement, params, sites=stats_store.sites_of(asking))
+        for tag, value_id, label, *measures in rows:
             found[int(tag)].append(
                 ValueAggregate(
                     None if value_id is None else int(value_id),
@@ -201,7 +202,9 @@ async def foreign_revenue_by_value(
             stats_store.ForeignRevenue(
                 int(g), str(c), int(d), int(b), int(n), stats_store.combine(parts) or 0
             )
-            for g, c, d, b, n, *parts in await reader.heavy_rows(statement, params)
+            for g, c, d, b, n, *parts in await reader.heavy_rows(
+                statement, params, sites=stats_store.sites_of(asking)
+            )
         )
     return found
 
@@ -231,7 +234,8 @@ async def visitors_by_value(
     )
     rows = stats_store.site_range_rows(ranges)
     params = {"rows": rows, "wanted": _wanted(values)}
-    for tag, value, visitors in await reader.heavy_rows(statement, params):
+    sites = {site for _, site, _, _ in ranges}
+    for tag, value, visitors in await reader.heavy_rows(statement, params, sites=sites):
         key = (int(tag), None if int(value) == NO_VALUE else int(value))
         if key in found:
             found[key] = int(visitors)

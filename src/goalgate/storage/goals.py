@@ -9,7 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from goalgate.storage import dialect
-from goalgate.storage.db import Reader
+from goalgate.storage.readers import Reader
 from goalgate.storage.records import GoalRecord
 from goalgate.storage.tables import Goal
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from goalgate.storage.db import Reader
+from goalgate.storage.readers import Reader
 from goalgate.storage.records import SiteRecord
 from goalgate.storage.tables import Site
 

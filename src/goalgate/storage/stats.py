@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from goalgate.storage import dialect
 from goalgate.storage.conditions import NO_CONDITIONS, EventFilter, filter_sql
-from goalgate.storage.db import Reader
+from goalgate.storage.readers import Reader
 
 __all__ = [
     "EMPTY",
@@ -55,6 +55,7 @@ __all__ = [
     "site_range_rows",
     "site_ranges_cte",
     "site_visitors",
+    "sites_of",
 ]
 
 
@@ -217,6 +218,11 @@ def by_filter(
     return groups
 
 
+def sites_of(requests: Sequence[AggregateRequest]) -> set[int]:
+    """The sites whose events the requests read (each takes a read slot)."""
+    return {r.site_id for r in requests}
+
+
 def goal_rows(requests: Sequence[AggregateRequest]) -> str:
     """The ``:rows`` parameter of ``goal_keys_cte``: one object per (request, key)."""
     return json.dumps(
@@ -261,8 +267,11 @@ async def keys_after(
     looks read only what was added since, a bounded read.
     """
     params = {"site": site_id, "kind": kind, "after": after_id}
-    read = reader.rows if after_id else reader.heavy_rows
-    return [(int(row[0]), str(row[1])) for row in await read(_KEYS_AFTER, params)]
+    if after_id:
+        rows = await reader.rows(_KEYS_AFTER, params)
+    else:
+        rows = await reader.heavy_rows(_KEYS_AFTER, params, sites=[site_id])
+    return [(int(row[0]), str(row[1])) for row in rows]
 
 
 async def key_values(reader: Reader, site_id: int, key_ids: Sequence[int]) -> dict[int, str]:
@@ -292,13 +301,17 @@ async def aggregate_goals(
                 "end_ms": one.end_ms,
                 "cur": one.currency,
             }
-            [measures] = await reader.heavy_rows(_one_goal_statement(backend, where), params)
+            [measures] = await reader.heavy_rows(
+                _one_goal_statement(backend, where), params, sites=[one.site_id]
+            )
             found[one.tag] = aggregate_of(measures)
             continue
         statement = _statement(
             backend, f"gk.tag, {_measures(backend)}", "gk.tag", filter_sql(where)
         )
-        result = await reader.heavy_rows(statement, {"rows": goal_rows(asking)})
+        result = await reader.heavy_rows(
+            statement, {"rows": goal_rows(asking)}, sites=sites_of(asking)
+        )
         for tag, *measures in result:
             found[int(tag)] = aggregate_of(measures)
     return found
@@ -324,7 +337,9 @@ async def aggregate_buckets(
             "gk.tag, bucket",
             filter_sql(where),
         )
-        result = await reader.heavy_rows(statement, {"rows": goal_rows(asking)})
+        result = await reader.heavy_rows(
+            statement, {"rows": goal_rows(asking)}, sites=sites_of(asking)
+        )
         for tag, index, *measures in result:
             found[int(tag)][int(index)] = aggregate_of(measures)
     return found
@@ -353,7 +368,9 @@ async def revenue_in_other_currencies(
         )
         group = "gk.tag, ev.revenue_currency, day, bucket"
         statement = _statement(backend, select, group, condition)
-        result = await reader.heavy_rows(statement, {"rows": goal_rows(asking)})
+        result = await reader.heavy_rows(
+            statement, {"rows": goal_rows(asking)}, sites=sites_of(asking)
+        )
         found.extend(
             ForeignRevenue(
                 int(g), str(c), int(d), None if b is None else int(b), int(n), combine(parts) or 0
@@ -373,7 +390,9 @@ async def conversions_by_key(
         reader.dialect, "gk.key_id, count(*) AS n", "gk.key_id", filter_sql(request.where)
     )
     statement = f"{statement} ORDER BY n DESC, gk.key_id LIMIT {int(limit)}"
-    result = await reader.heavy_rows(statement, {"rows": goal_rows([request])})
+    result = await reader.heavy_rows(
+        statement, {"rows": goal_rows([request])}, sites=[request.site_id]
+    )
     return [(int(key), int(count)) for key, count in result]
 
 
@@ -393,7 +412,9 @@ async def site_visitors(
         f"{site_events(family)}{filter_sql(where)} GROUP BY sr.tag"
     )
     rows = site_range_rows(requests)
-    result = await reader.heavy_rows(source, {"rows": rows})
+    result = await reader.heavy_rows(
+        source, {"rows": rows}, sites={site for _, site, _, _ in requests}
+    )
     for tag, visitors in result:
         found[int(tag)] = int(visitors)
     return found

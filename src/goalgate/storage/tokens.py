@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from goalgate.storage.db import Reader
+from goalgate.storage.readers import Reader
 from goalgate.storage.records import TokenRecord
 from goalgate.storage.tables import ApiToken
 

@@ -7,7 +7,7 @@ import sqlite3
 import asyncpg
 import pytest
 
-from goalgate.storage.db import is_connection_lost
+from goalgate.storage.readers import is_connection_lost
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from goalgate.storage.db import is_connection_lost
+from goalgate.storage.readers import is_connection_lost
 
 __all__ = ["UNAVAILABLE", "DatabaseUnavailable"]
 

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from graphql import GraphQLError, OperationType, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
+from goalgate import budgets
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.cost import operation_cost
 from goalgate.api.graphql.errors import BAD_USER_INPUT, CodedError, rate_limited
@@ -29,7 +30,7 @@ from goalgate.errors import RateLimited
 from goalgate.services import sites as site_service
 from goalgate.services.ratelimit import Quota
 
-__all__ = ["CostLimit", "SocketRateLimit"]
+__all__ = ["CostLimit", "SocketBudget", "SocketRateLimit"]
 
 log = logging.getLogger("goalgate.ratelimit")
 
@@ -57,6 +58,23 @@ class SocketRateLimit(SchemaExtension):
                 except RateLimited as exc:
                     raise rate_limited(exc) from None
         yield
+
+
+class SocketBudget(SchemaExtension):
+    """Each operation on a WebSocket gets its own budget (``goalgate.budgets``), as each
+    HTTP request gets one in ``api.budgets``: one budget for all it asks."""
+
+    def __init__(self, *, match_s: float, read_s: float) -> None:
+        self._match_s = match_s
+        self._read_s = read_s
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, GraphQLContext) and context.websocket:
+            with budgets.opened(match_s=self._match_s, read_s=self._read_s):
+                yield
+        else:
+            yield
 
 
 class CostLimit(SchemaExtension):

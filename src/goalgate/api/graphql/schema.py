@@ -46,7 +46,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from goalgate.api.graphql.faults import DatabaseUnavailable
-from goalgate.api.graphql.limits import CostLimit, SocketRateLimit
+from goalgate.api.graphql.limits import CostLimit, SocketBudget, SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
 from goalgate.api.graphql.subscriptions import Subscription
@@ -174,10 +174,12 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
         tracing.append(OpenTelemetryExtension)
     token_quota = parse_quota(settings.rate_limit_token)
     max_cost = settings.graphql_max_cost
+    match_s, read_s = settings.match_budget_s, settings.read_budget_s
     return [
         *tracing,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: SocketRateLimit(quota=token_quota),
+        lambda: SocketBudget(match_s=match_s, read_s=read_s),
         lambda: CostLimit(max_cost=max_cost),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
