@@ -1,5 +1,6 @@
-"""A GraphQL operation is priced before it runs (goals x buckets x aliases), and refused
-with BAD_USER_INPUT over GOALGATE_GRAPHQL_MAX_COST, before any SQL statement.
+"""A GraphQL operation is priced before it runs (goals x buckets x aliases, and what its
+reads of events scan), and refused with BAD_USER_INPUT over GOALGATE_GRAPHQL_MAX_COST,
+before any SQL statement.
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ fragment Series on Site {
 }
 """
 # 2015-01-01..2025-01-07 is 3660 days. Per alias: the site, its goal connection,
-# 20 goals, their 20 stats with 3660 buckets each, 20 previous with as many.
-HEAVY_COST = 3 * (1 + 1 + 20 + 20 * (1 + 3660 + 1 + 3660))
+# 20 goals, their 20 stats with 3660 buckets each, 20 previous with as many; and
+# four reads of 3660 days (122 started 30-day spans) per goal: stats, its time
+# series, previous and its time series.
+HEAVY_COST = 3 * (1 + 1 + 20 + 20 * (1 + 3660 + 1 + 3660 + 4 * 122))
 WEEK = """
 query Week($site: String!, $first: Int!) {
   site(key: $site) {
@@ -70,15 +73,15 @@ async def test_20_goals_x_3660_daily_buckets_x_previous_x_3_aliases_is_refused_b
     variables = {"site": site, "from": "2015-01-01", "to": "2025-01-07"}
     with counting_statements(app) as statements:
         body = await gql(client, HEAVY, variables, token)
-    assert HEAVY_COST == 439_386
+    assert HEAVY_COST == 468_666
     # Refused before execution: a request error, which carries no data.
     assert body == {
         "errors": [
             {
-                "message": "this operation would cost 439386, over the limit of 50000 "
+                "message": "this operation would cost 468666, over the limit of 50000 "
                 "(GOALGATE_GRAPHQL_MAX_COST): ask for fewer goals (first), shorter periods, "
-                "coarser intervals or fewer aliases",
-                "extensions": {"code": "BAD_USER_INPUT", "cost": 439386, "maxCost": 50000},
+                "coarser intervals, fewer filter clauses or fewer aliases",
+                "extensions": {"code": "BAD_USER_INPUT", "cost": 468666, "maxCost": 50000},
             }
         ],
     }
@@ -87,16 +90,17 @@ async def test_20_goals_x_3660_daily_buckets_x_previous_x_3_aliases_is_refused_b
     assert [sql for sql in statements if not sql.startswith("BEGIN")] == []
 
 
-async def test_an_operation_at_the_limit_runs_and_one_over_it_does_not(
+async def test_an_operation_within_the_limit_runs_and_one_over_it_does_not(
     small_budget: tuple[Client, Litestar], db: Database
 ) -> None:
     client, _ = small_budget
     await make_site(db, "sk_cost")
     token = await make_token(db)
-    # 1 site + 1 connection + n goals x (1 stats + 7 daily buckets)
-    at_limit = await gql(client, WEEK, {"site": "sk_cost", "first": 10}, token)
-    assert at_limit == {"data": {"site": {"goals": {"nodes": []}}}}
-    over = await gql(client, WEEK, {"site": "sk_cost", "first": 11}, token)
+    # 1 site + 1 connection + n x (1 goal + 1 stats + 7 daily buckets + 2 reads
+    # of a week: the stats' and the time series').
+    within = await gql(client, WEEK, {"site": "sk_cost", "first": 8}, token)
+    assert within == {"data": {"site": {"goals": {"nodes": []}}}}
+    over = await gql(client, WEEK, {"site": "sk_cost", "first": 9}, token)
     assert over["errors"][0]["extensions"] == {
         "code": "BAD_USER_INPUT",
         "cost": 101,
@@ -104,7 +108,7 @@ async def test_an_operation_at_the_limit_runs_and_one_over_it_does_not(
     }
     # A field skipped by @skip costs nothing.
     skipped = WEEK.replace("timeseries {", "timeseries @skip(if: true) {")
-    assert (await gql(client, skipped, {"site": "sk_cost", "first": 11}, token)) == {
+    assert (await gql(client, skipped, {"site": "sk_cost", "first": 9}, token)) == {
         "data": {"site": {"goals": {"nodes": []}}}
     }
 
@@ -135,8 +139,8 @@ def test_every_documented_operation_passes_the_default_budget() -> None:
         costs[name] = operation_cost(schema, document, operation, {}, sites=10).cost
     assert max(costs.values()) <= Settings().graphql_max_cost == 50_000
     # The frontend's dashboard: the site, its goal connection, and 100 x (a
-    # goal, its stats, their revenue).
-    assert costs["Dashboard"] == 302
+    # goal, its stats, their revenue, the stats' read of 30 days).
+    assert costs["Dashboard"] == 402
 
 
 BREAKDOWNS = """
@@ -155,6 +159,65 @@ def test_breakdowns_are_priced_goals_x_first() -> None:
     document = parse(BREAKDOWNS)
     operation = get_operation_ast(document)
     assert operation is not None
-    # The site, its goal connection, 20 goals, each a breakdown connection of 100 rows.
+    # The site, its goal connection, 20 goals, each a breakdown connection of 100
+    # rows and its read of 30 days.
     cost = operation_cost(schema, document, operation, {}).cost
-    assert cost == 1 + 1 + 20 + 20 * (1 + 100)
+    assert cost == 1 + 1 + 20 + 20 * (1 + 100 + 1)
+
+
+ENTRY_PAGE_CLAUSES = ", ".join(
+    f'{{dimension: ENTRY_PAGE, operator: IS_NOT, values: ["/x{n}"]}}' for n in range(10)
+)
+ENTRY_PAGES = (
+    "query EntryPages($site: String!) { site(key: $site) { goals(first: 20) { nodes { "
+    f"breakdown(by: ENTRY_PAGE, filter: [{ENTRY_PAGE_CLAUSES}]) "
+    "{ nodes { value conversions } } } } } }"
+)
+
+
+async def test_reads_are_priced_by_what_they_scan_and_entry_pages_are_refused_before_sql(
+    client: Client, app: Litestar, db: Database, site: str, token: str
+) -> None:
+    """The review's request: 20 goals broken down by ENTRY_PAGE under 10 ENTRY_PAGE
+    clauses (each event looks up its visitor's first pageview, once per clause)."""
+    for n in range(20):
+        await create_goal(client, token, site, name=f"Goal {n}", matchValue=f"e{n}")
+    # The site, its connection, 20 goals, each a breakdown with 10 rows and its
+    # read: 1 span of 30 days x (1 + 11 ENTRY_PAGE references x 250).
+    expected = 1 + 1 + 20 + 20 * (1 + 10 + 1 * (1 + 11 * 250))
+    assert expected == 55_262
+    with counting_statements(app) as statements:
+        body = await gql(client, ENTRY_PAGES, {"site": site}, token)
+    assert body["errors"][0]["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "cost": expected,
+        "maxCost": 50000,
+    }
+    assert [sql for sql in statements if not sql.startswith("BEGIN")] == []
+
+
+def test_filters_multiply_a_read_and_a_single_clause_counts_as_a_list() -> None:
+    schema = build_schema()._schema
+
+    def cost(stats_arguments: str, variables: dict[str, object] | None = None) -> int:
+        source = (
+            'query($f: [StatsFilter!]) { site(key: "sk") { goals(first: 1) { nodes { '
+            f"stats({stats_arguments}) {{ conversions }} }} }} }} }}"
+        )
+        document = parse(source)
+        operation = get_operation_ast(document)
+        assert operation is not None
+        return operation_cost(schema, document, operation, variables or {}).cost
+
+    # site, connection, goal, stats: 4 objects, and the stats' read.
+    assert cost("period: LAST_7_DAYS") == 4 + 1
+    assert cost("period: LAST_12_MONTHS") == 4 + 13  # 366 days: 13 spans of 30
+    two = (
+        '[{dimension: SOURCE, operator: IS, values: ["a"]}, '
+        '{dimension: PAGE, operator: IS, values: ["/"]}]'
+    )
+    assert cost(f"period: LAST_12_MONTHS, filter: {two}") == 4 + 13 * 3
+    one = '{dimension: ENTRY_PAGE, operator: IS, values: ["/"]}'
+    assert cost(f"filter: {one}") == 4 + 1 * (1 + 250)
+    clause = {"dimension": "ENTRY_PAGE", "operator": "IS", "values": ["/"]}
+    assert cost("filter: $f", {"f": [clause, clause]}) == 4 + 1 * (1 + 500)

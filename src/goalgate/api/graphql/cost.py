@@ -1,4 +1,4 @@
-"""The cost of a GraphQL operation, known before it runs: goals x buckets x aliases.
+"""The cost of a GraphQL operation, known before it runs: what it returns and what it reads.
 
 Depth, aliases and tokens bound a document's size, not its work: one small
 query can ask 100 goals for a 10-year daily time series, twice (``previous``),
@@ -21,6 +21,18 @@ allow:
 - ``Viewer.sites``: the sites the token may see; ``topMatches``: 10;
 - every alias, fragment spread and inline fragment counts as written
   (``@skip``/``@include`` are honoured).
+
+To that is added what the operation reads, since a response of a few
+objects can still read every event of a site, for each clause, many times:
+each read of events (``Goal.stats``, ``previewGoal``, ``timeseries``,
+``previous``, ``Goal.breakdown``) costs one per started 30 days of its
+period, times 1 + its filter clauses; a clause on ENTRY_PAGE, or a breakdown
+by it, weighs ``ENTRY_PAGE_WEIGHT`` clauses (each event looks up the
+visitor's first pageview of the day). So a 30-day stats costs 1 more, and 20
+goals broken down by ENTRY_PAGE under 10 ENTRY_PAGE clauses cost 20 x (1 +
+11 x 250) = 55,020: refused before reading anything. What a read really
+takes also depends on the data, so every read has a time budget besides
+(``goalgate.budgets``).
 
 An operation over ``GOALGATE_GRAPHQL_MAX_COST`` is refused with
 BAD_USER_INPUT naming the limit and its cost, before any resolver runs.
@@ -67,6 +79,11 @@ DEFAULT_PAGE = 50
 MAX_ROWS = breakdown_service.MAX_ROWS
 DEFAULT_ROWS = breakdown_service.DEFAULT_ROWS
 _PERIOD_DAYS = {"LAST_7_DAYS": 7, "LAST_30_DAYS": 30, "LAST_12_MONTHS": 366}
+# Days of events one unit of read cost stands for.
+_SCAN_DAYS = 30
+# An ENTRY_PAGE clause or breakdown, in clauses: a correlated lookup per event.
+ENTRY_PAGE_WEIGHT = 250
+_ENTRY_PAGE = "ENTRY_PAGE"
 _DEFAULT_PERIOD = "LAST_30_DAYS"
 
 
@@ -77,6 +94,8 @@ class _Frame:
     page: int = DEFAULT_PAGE
     days: int = 30
     compare: bool = False
+    # What one read of events costs under this stats field (see ``read_cost``).
+    read: int = 0
 
 
 @dataclass(slots=True)
@@ -153,46 +172,66 @@ class _Walk:
         returned = get_named_type(definition.type)
         if not is_object_type(returned) or node.selection_set is None:
             return 0  # scalars and enums are part of their object
-        count, frame = self.items(parent.name, name, node, frame)
+        count, frame, read = self.items(parent.name, name, node, frame)
         if is_list_type(get_nullable_type(definition.type)) and count is None:
             count = 1
         count = 1 if count is None else count
         if count == 0:
             return 0
         assert isinstance(returned, GraphQLObjectType)
-        return count + count * self.selection(node.selection_set, returned, frame)
+        return read + count + count * self.selection(node.selection_set, returned, frame)
 
     def items(
         self, parent: str, name: str, node: FieldNode, frame: _Frame
-    ) -> tuple[int | None, _Frame]:
-        """How many objects the field gives per parent, and the frame below it."""
+    ) -> tuple[int | None, _Frame, int]:
+        """How many objects the field gives per parent, the frame below it, and
+        what its own read of events costs (once per parent)."""
         match (parent, name):
             case ("Site", "goals"):
                 first = self.argument(node, "first", DEFAULT_PAGE)
                 page = DEFAULT_PAGE if first is None else _int(first, MAX_PAGE)
-                return 1, replace(frame, page=max(0, min(page, MAX_PAGE)))
+                return 1, replace(frame, page=max(0, min(page, MAX_PAGE))), 0
             case ("GoalConnection", "nodes" | "edges") | ("BreakdownConnection", "nodes" | "edges"):
-                return frame.page, frame
+                return frame.page, frame, 0
             case ("Goal", "breakdown"):
                 first = self.argument(node, "first", DEFAULT_ROWS)
                 rows = DEFAULT_ROWS if first is None else _int(first, MAX_ROWS)
-                return 1, replace(frame, page=max(0, min(rows, MAX_ROWS)))
+                by_entry_page = self.argument(node, "by") == _ENTRY_PAGE
+                read = self.read_cost(node, self.period_days(node), by_entry_page)
+                return 1, replace(frame, page=max(0, min(rows, MAX_ROWS))), read
             case ("Goal", "stats") | ("Query", "previewGoal"):
-                return 1, replace(
-                    frame,
-                    days=self.period_days(node),
-                    compare=self.argument(node, "compare") is not None,
+                days = self.period_days(node)
+                read = self.read_cost(node, days)
+                below = replace(
+                    frame, days=days, compare=self.argument(node, "compare") is not None, read=read
                 )
+                return 1, below, read
             case ("GoalStats", "timeseries"):
-                return _buckets(frame.days, self.argument(node, "interval", "DAY")), frame
+                buckets = _buckets(frame.days, self.argument(node, "interval", "DAY"))
+                return buckets, frame, frame.read
             case ("GoalStats", "previous"):
-                return (1 if frame.compare else 0), replace(frame, compare=False)
+                if not frame.compare:
+                    return 0, frame, 0
+                return 1, replace(frame, compare=False), frame.read
             case ("GoalPreview", "topMatches"):
-                return PREVIEW_TOP, frame
+                return PREVIEW_TOP, frame, 0
             case ("Viewer", "sites"):
                 self.saw_sites = True
-                return self.sites, frame
-        return None, frame
+                return self.sites, frame, 0
+        return None, frame, 0
+
+    def read_cost(self, node: FieldNode, days: int, by_entry_page: bool = False) -> int:
+        """One read of ``days`` of events under the field's filter (module docstring)."""
+        clauses = self.argument(node, "filter")
+        if isinstance(clauses, dict):  # one clause where a list is expected
+            clauses = [clauses]
+        if not isinstance(clauses, list):
+            clauses = []
+        entry = sum(
+            1 for c in clauses if isinstance(c, dict) and c.get("dimension") == _ENTRY_PAGE
+        ) + int(by_entry_page)
+        weight = 1 + (len(clauses) - entry + int(by_entry_page)) + ENTRY_PAGE_WEIGHT * entry
+        return ceil(days / _SCAN_DAYS) * weight
 
     def period_days(self, node: FieldNode) -> int:
         period = self.argument(node, "period", _DEFAULT_PERIOD) or _DEFAULT_PERIOD

@@ -104,7 +104,8 @@ class CostLimit(SchemaExtension):
                 raise CodedError(
                     f"this operation would cost {priced.cost}, over the limit of "
                     f"{self._max_cost} (GOALGATE_GRAPHQL_MAX_COST): ask for fewer goals "
-                    "(first), shorter periods, coarser intervals or fewer aliases",
+                    "(first), shorter periods, coarser intervals, fewer filter clauses "
+                    "or fewer aliases",
                     BAD_USER_INPUT,
                     cost=priced.cost,
                     maxCost=self._max_cost,
