@@ -138,15 +138,17 @@ class KeyIndex:
         if dictionary is None:
             dictionary = self._dictionaries[wanted] = _Dictionary()
         self._dictionaries.move_to_end(wanted)
-        added = await stats_store.keys_after(self._reader, site_id, kind, dictionary.last_id)
-        if self._dictionaries.get(wanted) is dictionary:
-            added_count = dictionary.extend(added)
-            self._keys += added_count
-        else:  # dropped while reading: still complete for this call
-            added_count = dictionary.extend(added)
-        if added_count and self._metrics is not None:
-            self._metrics.keys_added(added_count)
-        return dictionary
+        while True:
+            added = await stats_store.keys_after(self._reader, site_id, kind, dictionary.last_id)
+            if self._dictionaries.get(wanted) is dictionary:
+                added_count = dictionary.extend(added)
+                self._keys += added_count
+            else:  # dropped while reading: still complete for this call
+                added_count = dictionary.extend(added)
+            if added_count and self._metrics is not None:
+                self._metrics.keys_added(added_count)
+            if len(added) < stats_store.KEYS_CHUNK:
+                return dictionary
 
     def _evict(self, keep: set[tuple[int, str]]) -> None:
         """Drop whole dictionaries, least recently used first, until under ``max_keys``.

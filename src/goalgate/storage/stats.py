@@ -35,6 +35,7 @@ from goalgate.storage.readers import Reader
 __all__ = [
     "EMPTY",
     "GOAL_KEY_FIELDS",
+    "KEYS_CHUNK",
     "Aggregate",
     "AggregateRequest",
     "ForeignRevenue",
@@ -100,8 +101,12 @@ EMPTY = Aggregate(0, 0, None)
 
 _KEYS_AFTER = (
     "SELECT id, value FROM event_keys WHERE site_id = :site AND kind = :kind AND id > :after "
-    "ORDER BY id"
+    "ORDER BY id LIMIT :chunk"
 )
+# Keys read per statement: a large dictionary is read in chunks, each kept as
+# it arrives, so that a first look cut short by a request's read budget is
+# taken up by the next request where it stopped, never started over.
+KEYS_CHUNK = 50_000
 
 # The goal rows, one per (goal tag, key), from one JSON parameter: CTE
 # ``goal_keys``, read as ``gk`` (see ``goal_rows``).
@@ -261,12 +266,13 @@ def _bucket_expression(starts: Sequence[int], lo: int = 0, hi: int | None = None
 async def keys_after(
     reader: Reader, site_id: int, kind: str, after_id: int
 ) -> list[tuple[int, str]]:
-    """The site's keys of one kind added after ``after_id`` (the dictionary only grows).
+    """Up to ``KEYS_CHUNK`` of the site's keys of one kind added after ``after_id``
+    (the dictionary only grows), in id order.
 
     The first look at a site reads its whole dictionary: off the loop. Later
     looks read only what was added since, a bounded read.
     """
-    params = {"site": site_id, "kind": kind, "after": after_id}
+    params = {"site": site_id, "kind": kind, "after": after_id, "chunk": KEYS_CHUNK}
     if after_id:
         rows = await reader.rows(_KEYS_AFTER, params)
     else:

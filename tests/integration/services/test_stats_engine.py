@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlmodel import select
 
 from goalgate.domain import money
@@ -119,3 +120,43 @@ async def test_many_goals_are_aggregated_in_one_call_with_exact_numbers(
         (0, 0, None),
     ]
     assert str(results[0].revenue) == "59.970000"
+
+
+async def test_key_index_reads_a_dictionary_in_chunks_and_goes_on_where_a_cut_stopped(
+    db: Database, site: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first look at a large dictionary is read in chunks, each kept as it comes:
+    one cut short (here: the request's read budget ends after the first chunk) is
+    taken up by the next call where it stopped."""
+    from goalgate.errors import BudgetExceeded
+    from goalgate.storage import stats as stats_store
+
+    site_id = await site_id_of(db, site)
+    paths = [f"/blog/{n}" for n in range(7)]
+    ids = await add_keys(db, site, "pageview", paths)
+    monkeypatch.setattr(stats_store, "KEYS_CHUNK", 3)
+    real = stats_store.keys_after
+    reads: list[int] = []
+
+    async def cut_after_one_chunk(reader: object, *args: object) -> object:
+        reads.append(int(args[-1]))  # type: ignore[call-overload]
+        if len(reads) == 2:
+            raise BudgetExceeded("over the read budget")
+        return await real(reader, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stats_store, "keys_after", cut_after_one_chunk)
+    index = KeyIndex(db.reader)
+    with pytest.raises(BudgetExceeded):
+        await index.matching_keys(
+            site_id=site_id, goal_type=GoalType.PAGEVIEW, match_type=MatchType.CONTAINS,
+            match_value="/blog/",
+        )  # fmt: skip
+    assert index.key_count == 3  # the first chunk was kept
+    matched = await index.matching_keys(
+        site_id=site_id, goal_type=GoalType.PAGEVIEW, match_type=MatchType.CONTAINS,
+        match_value="/blog/",
+    )  # fmt: skip
+    assert matched == [ids[path] for path in paths]
+    # After: 0 (the first chunk of 3), the cut, then on from the third key: a
+    # full chunk of 3, and the last key (a short chunk: the end).
+    assert reads == [0, ids[paths[2]], ids[paths[2]], ids[paths[5]]]
