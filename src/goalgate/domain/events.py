@@ -10,11 +10,12 @@ in its batch or file.
 from __future__ import annotations
 
 import contextlib
+import re
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from goalgate.domain import money, text
+from goalgate.domain import money
 from goalgate.domain.dimensions import EXPLICIT, UTM, Dimension, canonical
 from goalgate.domain.goals import EventKind
 from goalgate.domain.instants import EPOCH, epoch_ms
@@ -130,12 +131,15 @@ def normalize_path(raw: str) -> str:
 
 
 # Event text is matched, not read by people: format characters (Cf) may be
-# part of a real name or path, and are kept (see domain.text).
-_EVENT_TEXT_REFUSES = frozenset({text.CONTROL, text.SURROGATE})
+# part of a real name or path, and are kept (see domain.text). Controls (Cc)
+# and surrogates (Cs) are fixed sets by Unicode's stability policy, so one
+# compiled class finds them: a loop over unicodedata.category cost ~0.15 s on
+# the event loop for a 1 MiB batch, this a tenth of it.
+_CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _has_control_or_surrogate(value: str) -> bool:
-    return text.forbidden_category(value, _EVENT_TEXT_REFUSES) is not None
+    return _CONTROL_OR_SURROGATE.search(value) is not None
 
 
 def _text(
