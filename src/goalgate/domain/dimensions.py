@@ -29,6 +29,8 @@ __all__ = [
     "EXPLICIT",
     "MAX_DIMENSION_LENGTH",
     "NONE_LABEL",
+    "OTHER_LABEL",
+    "RESERVED_LABELS",
     "STORED",
     "UNKNOWN_LABEL",
     "UTM",
@@ -44,6 +46,12 @@ MAX_DIMENSION_LENGTH = 200
 NONE_LABEL = "(none)"
 # ...and clients whose country or device could not be told.
 UNKNOWN_LABEL = "(unknown)"
+# The key of new values past a site's daily allowance (services.group_commit).
+OTHER_LABEL = "(other)"
+# Labels that mean something to goalgate: no event may send one as a value,
+# or two rows would share a label and "(none)" in a filter (no value) would
+# miss the events stored under it.
+RESERVED_LABELS = frozenset({NONE_LABEL, UNKNOWN_LABEL, OTHER_LABEL})
 
 DEVICES = ("Desktop", "Mobile", "Tablet")
 _DEVICE_BY_FOLDED = {device.casefold(): device for device in DEVICES}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from goalgate.domain import money
-from goalgate.domain.dimensions import EXPLICIT, UTM, Dimension, canonical
+from goalgate.domain.dimensions import EXPLICIT, RESERVED_LABELS, UTM, Dimension, canonical
 from goalgate.domain.goals import EventKind
 from goalgate.domain.instants import EPOCH, epoch_ms
 from goalgate.errors import ValidationFailed
@@ -183,7 +183,11 @@ def _name(raw: dict[object, object], kind: EventKind | None, faults: dict[str, s
     """The matched string of a custom event or ka.goal() call: its name."""
     if kind is None:
         return None
-    return _text(raw, "name", faults, limit=MAX_VALUE_LENGTH, required=True)
+    name = _text(raw, "name", faults, limit=MAX_VALUE_LENGTH, required=True)
+    if name in RESERVED_LABELS:  # "(other)" is where new names past a day's bound go
+        faults["name"] = _RESERVED_NAME
+        return None
+    return name
 
 
 def _page(
@@ -263,7 +267,7 @@ def _dimensions(
         if dimension is None or dimension in found or _has_control_or_surrogate(value):
             continue
         with contextlib.suppress(ValueError):
-            found[dimension] = canonical(dimension, value)
+            found[dimension] = _stored_value(dimension, value)
     for dimension in EXPLICIT:
         if dimension.value not in raw:
             continue
@@ -274,10 +278,22 @@ def _dimensions(
             faults[dimension.value] = "must not contain control characters"
         else:
             try:
-                found[dimension] = canonical(dimension, sent)
+                found[dimension] = _stored_value(dimension, sent)
             except ValueError as exc:
                 faults[dimension.value] = str(exc)
     return tuple(sorted(found.items(), key=lambda item: _ORDER[item[0]]))
+
+
+_RESERVED_NAME = "must not be a reserved label: " + ", ".join(sorted(RESERVED_LABELS))
+_RESERVED = _RESERVED_NAME + "; leave the field out for no value"
+
+
+def _stored_value(dimension: Dimension, raw: str) -> str:
+    """The canonical value an event stores; ValueError for a reserved label, in any case."""
+    value = canonical(dimension, raw)
+    if value.casefold() in RESERVED_LABELS:
+        raise ValueError(_RESERVED)
+    return value
 
 
 _ORDER = {dimension: position for position, dimension in enumerate(Dimension)}

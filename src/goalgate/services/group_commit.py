@@ -39,7 +39,7 @@ from time import perf_counter
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from goalgate.domain.dimensions import Dimension
+from goalgate.domain.dimensions import OTHER_LABEL, Dimension
 from goalgate.domain.goals import EventKind
 from goalgate.errors import Unavailable
 from goalgate.metrics import Metrics
@@ -65,7 +65,7 @@ MAX_GROUP_EVENTS = 5000
 # Key ids a committer remembers (a few MB at most); past that it starts over.
 _MAX_KNOWN_KEYS = 100_000
 # Where the events of new keys past a site's daily bound go.
-OTHER_KEY = "(other)"
+OTHER_KEY = OTHER_LABEL
 _DAY_S = 86_400
 
 
