@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from goalgate.api.ratelimit import client_key
 from goalgate.app import create_app
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
@@ -96,3 +97,19 @@ async def test_requests_without_a_valid_token_are_counted_per_ipv6_64(
         await get("2001:db8:1:3::1"),
     ]
     assert statuses == [401, 401, 429, 401]
+
+
+@pytest.mark.parametrize(
+    ("ip", "key"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2::9", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("fe80::1%eth0", "fe80::/64"),
+        # Not an address (a misconfigured proxy's header): cut to fit the store.
+        ("x" * 500, "x" * 64),
+    ],
+)
+def test_the_key_a_client_ip_counts_as(ip: str, key: str) -> None:
+    assert client_key(ip) == key
