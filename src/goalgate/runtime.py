@@ -90,7 +90,9 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
         # The daily bound on new keys is the public route's; an operator's
         # import (the CLI) stores what it is given.
         new_keys = (
-            NewKeyBudget(limiter, settings.max_new_keys_per_day)
+            NewKeyBudget(
+                limiter, settings.max_new_keys_per_day, _client_share_of_new_keys(settings)
+            )
             if serving and settings.max_new_keys_per_day
             else None
         )
@@ -118,3 +120,10 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
             attribution=Attribution(clients),
             metrics=metrics,
         )
+
+
+def _client_share_of_new_keys(settings: Settings) -> int:
+    """One client's daily share of a site's new keys: as set, else a tenth (at least 1)."""
+    if settings.max_new_keys_per_client_day is not None:
+        return settings.max_new_keys_per_client_day
+    return max(1, settings.max_new_keys_per_day // 10)

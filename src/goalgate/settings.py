@@ -51,8 +51,13 @@ class Settings(BaseSettings):
     # Events per client IP on ingestion (a batch counts each of its events).
     rate_limit_ingest_events: str = "6000/minute"
     # Distinct new paths and names one site may add per UTC day through
-    # ingestion; past it new ones are stored as the key "(other)". 0: no bound.
+    # ingestion, and as many new dimension values (an allowance of their own,
+    # so junk campaigns cannot starve real pages); past it new ones are stored
+    # as the key "(other)". 0: no bound.
     max_new_keys_per_day: int = Field(default=10_000, ge=0)
+    # One client IP's share of each of those allowances per site (an IPv6
+    # client by its /64); unset: a tenth of max_new_keys_per_day. 0: no share.
+    max_new_keys_per_client_day: int | None = Field(default=None, ge=0)
     # Seconds one request may spend matching goals against a site's distinct
     # paths or names (off the event loop); past it the request gets a clear error.
     match_budget_s: float = Field(default=2.0, gt=0, le=60)

@@ -3,7 +3,9 @@
 - Events per client IP (``GOALGATE_RATE_LIMIT_INGEST_EVENTS``), beside requests:
   a batch counts each of its events, and a refused batch counts none.
 - New keys per site per UTC day (``GOALGATE_MAX_NEW_KEYS_PER_DAY``): past the
-  bound, new paths and names are stored as the key ``"(other)"``, still 202.
+  bound, new paths and names are stored as the key ``"(other)"``, still 202;
+  dimension values have an allowance of the same size of their own. (One
+  client's share of them: tests/security/test_new_key_shares.py.)
 - The mirror of keys each worker keeps (``GOALGATE_KEY_INDEX_MAX_KEYS``) drops
   whole site dictionaries, least recently used first, and answers the same.
 """
@@ -69,7 +71,11 @@ async def test_batches_count_each_event_against_the_ips_event_rate(
     assert len(await stored_events(db)) == 10
 
 
-@pytest.mark.parametrize("limits", [{"max_new_keys_per_day": 3}])
+# No client share: the site's own bound is what is tested here.
+ONE_CLIENT_MAY_TAKE_ALL = {"max_new_keys_per_day": 3, "max_new_keys_per_client_day": 0}
+
+
+@pytest.mark.parametrize("limits", [ONE_CLIENT_MAY_TAKE_ALL])
 async def test_new_keys_past_the_daily_bound_are_stored_as_other(
     served: tuple[Client, Runtime], db: Database
 ) -> None:
@@ -96,8 +102,8 @@ async def test_new_keys_past_the_daily_bound_are_stored_as_other(
     ]
 
 
-@pytest.mark.parametrize("limits", [{"max_new_keys_per_day": 3}])
-async def test_new_dimension_values_count_against_the_same_bound(
+@pytest.mark.parametrize("limits", [ONE_CLIENT_MAY_TAKE_ALL])
+async def test_new_dimension_values_have_a_bound_of_their_own(
     served: tuple[Client, Runtime], db: Database
 ) -> None:
     # A flood of campaign names grows the dictionary like a flood of paths:
@@ -106,7 +112,7 @@ async def test_new_dimension_values_count_against_the_same_bound(
     await make_site(db)
     sent = [
         {"site": "sk_abc123def456", "type": "event", "name": "e", "utm_campaign": f"c{i}"}
-        for i in range(3)
+        for i in range(4)
     ]
     response = await client.post(EVENTS_URL, json=sent)
     assert response.status_code == 202
@@ -117,8 +123,8 @@ async def test_new_dimension_values_count_against_the_same_bound(
                 "ON k.id = e.utm_campaign_id ORDER BY e.id"
             )
         )
-        # Three new keys allowed: the name "e", then "c0" and "c1".
-        assert campaigns.scalars().all() == ["c0", "c1", "(other)"]
+        # Three new values allowed (the name "e" is in the other allowance).
+        assert campaigns.scalars().all() == ["c0", "c1", "c2", "(other)"]
 
 
 @pytest.mark.parametrize("limits", [{"key_index_max_keys": 5}])

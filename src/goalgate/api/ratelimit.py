@@ -12,6 +12,11 @@ ingestion batch per IP by the route. The client IP is the one uvicorn reports,
 which honours ``X-Forwarded-For`` only from the proxies it trusts
 (``FORWARDED_ALLOW_IPS``).
 
+Every per-IP limit counts a client by ``client_key``: an IPv6 client by its
+/64 network, the smallest block an ISP hands a subscriber (counted per
+address, one /64 held 2^64 allowances), and an IPv4-mapped IPv6 address as the
+IPv4 address it is.
+
 Refusals raise ``errors.RateLimited``, which the REST error mapping turns into
 429 with ``Retry-After`` and the documented body. Every counted response
 carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``.
@@ -23,6 +28,7 @@ the service.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 from functools import lru_cache
 
@@ -40,6 +46,8 @@ __all__ = [
     "anon_key",
     "bearer_secret",
     "client_ip",
+    "client_key",
+    "ingest_events_key",
     "limit_key",
     "token_key",
     "token_quota",
@@ -54,6 +62,22 @@ _AUTHENTICATED_PREFIXES = ("/api/v1/analytics/sites/", "/graphql")
 def client_ip(scope: Scope) -> str:
     client = scope.get("client")
     return client[0] if client else "unknown"
+
+
+@lru_cache(maxsize=4096)
+def client_key(ip: str) -> str:
+    """Who a client IP counts as in per-IP limits: itself, or its IPv6 /64 network."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:  # not an address ("unknown", a test client's name)
+        # Cut, so that every key fits the counter store's column (200).
+        return ip[:64]
+    if isinstance(address, ipaddress.IPv4Address):
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    # The scope (``%eth0``) of a link-local address is no part of its network.
+    return str(ipaddress.IPv6Network((address.packed, 64), strict=False))
 
 
 def bearer_secret(authorization: str | None) -> str | None:
@@ -75,7 +99,12 @@ def _authorization(scope: Scope) -> str | None:
 
 def anon_key(ip: str) -> str:
     """The bucket of a client IP on the token rate: no token, or tokens that failed."""
-    return f"anon:{ip}"
+    return f"anon:{client_key(ip)}"
+
+
+def ingest_events_key(ip: str) -> str:
+    """The bucket of a client IP on the ingestion event rate (a batch counts each event)."""
+    return f"ingest-events:{client_key(ip)}"
 
 
 def token_key(authorization: str | None, ip: str) -> str:
@@ -102,7 +131,7 @@ def limit_key(scope: Scope) -> tuple[str, str] | None:
     """The kind of limit ("token" or "ingest") and the bucket key, or None if unlimited."""
     path: str = scope["path"]
     if path.rstrip("/") == INGEST_PATH:
-        return "ingest", f"ingest:{client_ip(scope)}"
+        return "ingest", f"ingest:{client_key(client_ip(scope))}"
     if path.startswith(_AUTHENTICATED_PREFIXES):
         return "token", token_key(_authorization(scope), client_ip(scope))
     return None

@@ -29,6 +29,8 @@ __all__ = [
     "EXPLICIT",
     "MAX_DIMENSION_LENGTH",
     "NONE_LABEL",
+    "OTHER_LABEL",
+    "RESERVED_LABELS",
     "STORED",
     "UNKNOWN_LABEL",
     "UTM",
@@ -44,6 +46,12 @@ MAX_DIMENSION_LENGTH = 200
 NONE_LABEL = "(none)"
 # ...and clients whose country or device could not be told.
 UNKNOWN_LABEL = "(unknown)"
+# The key of new values past a site's daily allowance (services.group_commit).
+OTHER_LABEL = "(other)"
+# Labels that mean something to goalgate: no event may send one as a value,
+# or two rows would share a label and "(none)" in a filter (no value) would
+# miss the events stored under it.
+RESERVED_LABELS = frozenset({NONE_LABEL, UNKNOWN_LABEL, OTHER_LABEL})
 
 DEVICES = ("Desktop", "Mobile", "Tablet")
 _DEVICE_BY_FOLDED = {device.casefold(): device for device in DEVICES}
@@ -113,7 +121,7 @@ def canonical(dimension: Dimension, raw: str) -> str:
     - country: the ISO 3166-1 alpha-2 code, upper case;
     - device: one of ``DEVICES``;
     - source, browser and OS: known names keep their spelling (``services``
-      passes them through ``known``); any other is capitalised like a name.
+      passes them through ``known``); any other is capitalised word by word.
     """
     value = " ".join(raw.split())
     if not value:
@@ -141,15 +149,17 @@ def known_name(value: str) -> str:
 
     Known: the referrer list's source names and the user-agent parser's
     families (``domain.referrers.source_names``, ``_CLIENT_FAMILIES``).
+    Any other name is written from its case-folded form alone (``MyNews``,
+    ``mynews`` and ``MYNEWS`` are all ``Mynews``), so that values equal but
+    for case are one value whichever spelling a worker sees first.
     """
-    found = _known_names().get(value.casefold())
+    folded = value.casefold()
+    found = _known_names().get(folded)
     if found is not None:
         return found
-    if " " not in value and "." in value:
-        return value.lower()  # a domain (an unlisted referrer) is its own, lower-case name
-    if value == value.lower() or value == value.upper():
-        return " ".join(word[:1].upper() + word[1:].lower() for word in value.split(" "))
-    return value
+    if " " not in folded and "." in folded:
+        return folded  # a domain (an unlisted referrer) is its own, lower-case name
+    return " ".join(word[:1].upper() + word[1:] for word in folded.split(" "))
 
 
 # The families ua-parser reports most (its rules name hundreds; these are the

@@ -107,7 +107,9 @@ def parse_amount(value: object, *, field: str = "amount") -> Decimal:
     elif isinstance(value, Decimal):
         if not value.is_finite():
             _reject(field, "must be a finite number")
-        amount = value if value < 0 else abs(value)
+        # copy_abs, not abs(): abs() rounds to the context and raises
+        # decimal.Overflow on an exponent past it (a JSON 1e999999999).
+        amount = value if value < 0 else value.copy_abs()
     else:
         _reject(field, "must be a number or a decimal string")
 

@@ -34,7 +34,7 @@ import maxminddb
 from ua_parser import parse as parse_user_agent
 
 from goalgate.domain import referrers
-from goalgate.domain.dimensions import Dimension, canonical, known_name
+from goalgate.domain.dimensions import RESERVED_LABELS, Dimension, canonical, known_name
 from goalgate.domain.events import EventDraft
 
 __all__ = ["Attribution", "ClientTraits", "client_traits_of_user_agent"]
@@ -157,7 +157,8 @@ class Attribution:
             found[Dimension.PAGE] = draft.page
         if draft.referrer:
             referral = referrers.referral_of(draft.referrer, site_domain=site_domain)
-            if referral is not None:
+            # A URL's host can be any text, "(none)" too: a reserved label is no referral.
+            if referral is not None and referral.domain not in RESERVED_LABELS:
                 found[Dimension.REFERRER_DOMAIN] = _bounded(
                     Dimension.REFERRER_DOMAIN, referral.domain
                 )

@@ -35,10 +35,13 @@ __all__ = ["Client", "DailySalts", "new_event", "record_events"]
 
 @dataclass(frozen=True, slots=True)
 class Client:
-    """What an anonymous visitor is derived from; never stored."""
+    """What an anonymous visitor is derived from, and who the sender counts as; never stored."""
 
     ip: str
     user_agent: str
+    # How per-IP limits count this client (api.ratelimit.client_key): the new
+    # keys its events bring count against its share. None: no share applies.
+    limit_key: str | None = None
 
 
 async def record_events(
@@ -87,7 +90,14 @@ async def record_events(
         site = found[draft.site_key]
         dimensions = attribution.dimensions(draft, site_domain=site.domain, client=traits)
         events.append(
-            new_event(draft, site_id=site.id, visitor=visitor, now_ms=now_ms, dimensions=dimensions)
+            new_event(
+                draft,
+                site_id=site.id,
+                visitor=visitor,
+                now_ms=now_ms,
+                dimensions=dimensions,
+                client=client.limit_key,
+            )
         )
     await committer.submit(events)
     return len(events)
@@ -100,6 +110,7 @@ def new_event(
     visitor: int,
     now_ms: int,
     dimensions: tuple[tuple[Dimension, str], ...],
+    client: str | None = None,
 ) -> NewEvent:
     """The stored form of a draft; a draft without timestamp happens at ``now_ms``."""
     return NewEvent(
@@ -111,6 +122,7 @@ def new_event(
         revenue_micros=draft.revenue_micros,
         revenue_currency=draft.revenue_currency,
         dimensions=dimensions,
+        client=client,
     )
 
 

@@ -11,12 +11,14 @@ stays small, and a lone request is written at once: nothing ever sleeps to
 wait for company.
 
 New keys are bounded (``NewKeyBudget``): each site may add at most so many
-distinct paths and names a UTC day through ingestion, counted in the rate
+distinct paths and names a UTC day through ingestion, and as many dimension
+values (an allowance of their own, so junk campaigns never starve a real
+page), and each client IP at most its share of each; counted in the rate
 limiter's shared store. Past that, the events of new ones are stored under
 the key ``"(other)"`` of their kind (their counts, visitors and revenue are
 kept; a goal on the new path does not see them), so a flood of distinct
 paths cannot grow a site's dictionary, and every worker's mirror of it,
-without bound.
+without bound, nor can one client use up a site's day.
 
 If a commit fails, the group is split: each request's events are retried in
 a transaction of their own, so that one request's faulty event (a value the
@@ -37,7 +39,8 @@ from time import perf_counter
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from goalgate.domain.dimensions import Dimension
+from goalgate.domain.dimensions import OTHER_LABEL, Dimension
+from goalgate.domain.goals import EventKind
 from goalgate.errors import Unavailable
 from goalgate.metrics import Metrics
 from goalgate.services import live
@@ -62,7 +65,7 @@ MAX_GROUP_EVENTS = 5000
 # Key ids a committer remembers (a few MB at most); past that it starts over.
 _MAX_KNOWN_KEYS = 100_000
 # Where the events of new keys past a site's daily bound go.
-OTHER_KEY = "(other)"
+OTHER_KEY = OTHER_LABEL
 _DAY_S = 86_400
 
 
@@ -80,6 +83,10 @@ class NewEvent:
     # Canonical dimension values (domain.dimensions.canonical), PAGE included;
     # a dimension not listed is unknown.
     dimensions: tuple[tuple[Dimension, str], ...] = ()
+    # Who sent it, as per-IP limits count clients (api.ratelimit.client_key):
+    # the new keys it brings count against that client's share. None: an
+    # operator's own write, bounded by no share.
+    client: str | None = None
 
     def key_triples(self) -> list[event_store.KeyTriple]:
         """Every dictionary entry this event points at: its own key, then its dimensions'."""
@@ -90,16 +97,31 @@ class NewEvent:
 
 
 class NewKeyBudget:
-    """At most ``per_day`` new keys per site per UTC day, shared by every worker."""
+    """New keys per site per UTC day, and one client's share of them, shared by every worker.
 
-    def __init__(self, limiter: RateLimiter, per_day: int) -> None:
+    Two allowances of ``per_day`` per site: paths and names (what goals
+    match), and dimension values. Each client (a client IP, or IPv6 /64)
+    may take at most ``per_client`` of each, per site; 0 means no share.
+    """
+
+    def __init__(self, limiter: RateLimiter, per_day: int, per_client: int) -> None:
         self._limiter = limiter
         self._quota = Quota(count=per_day, seconds=_DAY_S)
+        self._client_quota = Quota(count=per_client, seconds=_DAY_S) if per_client else None
 
-    async def grant(self, site_id: int, wanted: int) -> int:
-        """How many of ``wanted`` new keys the site may still add today (counted)."""
+    async def grant(self, site_id: int, allowance: str, client: str | None, wanted: int) -> int:
+        """How many of ``wanted`` new keys the client may still add to the site today (counted).
+
+        The client's share is taken first: what it may not add never counts
+        against the site. ``allowance`` is ``"names"`` or ``"values"``.
+        """
         try:
-            return await self._limiter.take(f"new-keys:{site_id}", self._quota, wanted)
+            if client is not None and self._client_quota is not None:
+                key = f"new-{allowance}:{site_id}:{client}"
+                wanted = await self._limiter.take(key, self._client_quota, wanted)
+            if wanted == 0:
+                return 0
+            return await self._limiter.take(f"new-{allowance}:{site_id}", self._quota, wanted)
         except Exception:  # the store is down: keep the events as sent
             log.exception("new-key budget unavailable; storing new keys as sent")
             return wanted
@@ -107,23 +129,33 @@ class NewKeyBudget:
     async def fold(
         self, db: Database, events: Sequence[NewEvent], known: Mapping[event_store.KeyTriple, int]
     ) -> list[NewEvent]:
-        """``events`` with the values of new keys past their site's budget as OTHER_KEY."""
-        unknown = {triple for event in events for triple in event.key_triples()} - known.keys()
-        unknown = {triple for triple in unknown if triple[2] != OTHER_KEY}
-        if not unknown:
+        """``events`` with the values of new keys past their budget as OTHER_KEY."""
+        # Each key is charged to the first client of the group that brings it.
+        senders: dict[event_store.KeyTriple, str | None] = {}
+        for event in events:
+            for triple in event.key_triples():
+                if triple not in known and triple[2] != OTHER_KEY:
+                    senders.setdefault(triple, event.client)
+        if not senders:
             return list(events)
         async with db.read() as session:
-            existing = await event_store.known_keys(session, sorted(unknown))
-        fresh: dict[int, list[event_store.KeyTriple]] = {}
-        for triple in sorted(unknown - existing.keys()):
-            fresh.setdefault(triple[0], []).append(triple)
+            existing = await event_store.known_keys(session, sorted(senders))
+        fresh: dict[tuple[int, str, str | None], list[event_store.KeyTriple]] = {}
+        for triple in sorted(senders.keys() - existing.keys()):
+            allowance = "names" if triple[1] in _NAME_KINDS else "values"
+            fresh.setdefault((triple[0], allowance, senders[triple]), []).append(triple)
         folded: set[event_store.KeyTriple] = set()
-        for site_id, triples in fresh.items():
-            granted = await self.grant(site_id, len(triples))
+        for (site_id, allowance, client), triples in fresh.items():
+            granted = await self.grant(site_id, allowance, client, len(triples))
             folded.update(triples[granted:])
         if not folded:
             return list(events)
         return [_folded(event, folded) for event in events]
+
+
+# The kinds of paths and names (a PAGE value is a pageview key): the keys goals
+# match, in an allowance that dimension values cannot use up.
+_NAME_KINDS = frozenset(kind.value for kind in EventKind)
 
 
 def _folded(event: NewEvent, folded: set[event_store.KeyTriple]) -> NewEvent:

@@ -24,10 +24,15 @@ from goalgate.domain.dimensions import Dimension, canonical
         (Dimension.SOURCE, "HACKER NEWS", "Hacker News"),
         (Dimension.BROWSER, "mobile safari", "Mobile Safari"),
         (Dimension.OS, "mac os x", "Mac OS X"),
-        # ...others are capitalised when sent all in one case, else kept.
+        # ...others are capitalised word by word, whatever the case sent.
         (Dimension.SOURCE, "newsletter", "Newsletter"),
         (Dimension.SOURCE, "spring mailing", "Spring Mailing"),
-        (Dimension.SOURCE, "ProductHunt", "ProductHunt"),
+        (Dimension.SOURCE, "ProductHunt", "Producthunt"),
+        (Dimension.SOURCE, "MyNews", "Mynews"),
+        (Dimension.SOURCE, "MYNEWS", "Mynews"),
+        (Dimension.BROWSER, "HeadlessChrome", "Headlesschrome"),
+        (Dimension.OS, "STRASSE os", "Strasse Os"),
+        (Dimension.OS, "straße OS", "Strasse Os"),
         # A domain not on the referrer list stays a domain.
         (Dimension.SOURCE, "Dev.to", "dev.to"),
         (Dimension.SOURCE, "producthunt.com", "producthunt.com"),

@@ -24,6 +24,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 from goalgate.api.auth import client_host, optional_principal
 from goalgate.api.ingest import openapi_body
 from goalgate.api.ingest.payloads import check_media_type, decode_json, parse_batch
+from goalgate.api.ratelimit import client_key, ingest_events_key
 from goalgate.api.ratelimit import token_quota as events_rate
 from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
@@ -90,6 +91,7 @@ async def post_events(
     client = event_service.Client(
         ip=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", ""),
+        limit_key=client_key(client_host(request)),
     )
     accepted = await event_service.record_events(
         drafts,
@@ -115,7 +117,7 @@ async def _count_events(runtime: Runtime, ip: str, events: int) -> None:
         return
     limiter = runtime.limiter
     try:
-        decision = await limiter.hit(f"ingest-events:{ip}", quota, events)
+        decision = await limiter.hit(ingest_events_key(ip), quota, events)
     except Exception:
         log.exception("rate-limit store failed; not counting %d events", events)
         return
