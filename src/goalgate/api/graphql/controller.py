@@ -12,6 +12,7 @@ which describes the REST routes.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import msgspec
@@ -45,9 +46,22 @@ _SUBSCRIPTION_OVER_HTTP = (
 )
 
 
+def _json(data: object) -> bytes:
+    """msgspec's JSON, or the standard library's where msgspec cannot write a string.
+
+    A lone surrogate that a client sent as ``"\\ud800"`` (valid JSON) comes back
+    in the error about it ("got invalid value ..."), and is not UTF-8: msgspec
+    raises, json.dumps writes the same escape the client sent.
+    """
+    try:
+        return _ENCODER.encode(data)
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
 def _encode(answer: http.Answer, media_type: str | None) -> Response[bytes]:
     return Response(
-        _ENCODER.encode(answer.body),
+        _json(answer.body),
         status_code=answer.status,
         media_type=http.content_type(media_type or http.JSON),
         headers=answer.headers,
@@ -102,7 +116,7 @@ def graphql_controller(settings: Settings) -> Router:
 
         def encode_json(self, data: object) -> bytes:
             # msgspec encodes a result several times faster than json.dumps.
-            return _ENCODER.encode(data)
+            return _json(data)
 
         async def execute_request(
             self, request: Request[Any, Any, Any], context: GraphQLContext, root_value: Any
