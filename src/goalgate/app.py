@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, MediaType, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -100,6 +101,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Conversion goals for web analytics: the documented REST routes.",
             path="/schema",
+            # The document only, no reference UI: each one loads its scripts from a
+            # CDN or needs inline code, on the origin whose sessionStorage holds the
+            # dashboard's token. docs/rest.md says how to browse the document offline.
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
             components=openapi_docs.components(),
             schemas=openapi_body.SCHEMAS,
             # Every example is written by hand (api/rest/openapi_docs.py, schemas.py,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from goalgate.api.security_headers import API_CSP, GRAPHIQL_CSP, OPENAPI_DOCS_CSP
+from goalgate.api.security_headers import API_CSP, GRAPHIQL_CSP
 from goalgate.app import create_app
 from goalgate.settings import Settings
 from tests.helpers.http import Client
@@ -74,17 +74,14 @@ async def test_a_preflight_answer_carries_them_too(plain_client: Client) -> None
     security(response.headers)
 
 
-async def test_the_openapi_reference_page_gets_a_policy_for_what_it_loads(
+async def test_a_schema_page_that_is_no_document_gets_the_api_policy(
     plain_client: Client,
 ) -> None:
-    response = await plain_client.get("/schema")
-    assert response.status_code == 200
+    # Litestar's HTML 404 for the reference UIs goalgate does not serve.
+    response = await plain_client.get("/schema/redoc")
+    assert response.status_code == 404
     assert response.headers["content-type"] == "text/html; charset=utf-8"
-    security(response.headers, OPENAPI_DOCS_CSP)
-    # The page loads exactly these, and the policy names each of their hosts.
-    assert "https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js" in response.text
-    assert "https://fonts.googleapis.com/css" in response.text
-    assert "https://cdn.jsdelivr.net/gh/litestar-org/branding" in response.text
+    security(response.headers, API_CSP)
 
 
 def test_the_graphiql_policy_allows_only_this_origin() -> None:

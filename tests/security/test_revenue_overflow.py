@@ -313,6 +313,7 @@ async def test_a_failure_in_one_goals_stats_leaves_the_other_goals_stats(
             "message": "Unexpected error.",
             "locations": [{"line": 3, "column": line.index("stats") + 1}],
             "path": ["site", "goals", "nodes", 0, "stats"],
+            "extensions": {"code": "INTERNAL_ERROR"},
         }
     ]
 

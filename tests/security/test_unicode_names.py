@@ -167,6 +167,54 @@ async def test_rest_refuses_a_lone_surrogate_while_decoding_the_body(
     assert await names(client, token) == []
 
 
+# (the variable's type, the field using it, what the error says of its value)
+ECHOING_VARIABLES = [
+    pytest.param(
+        "Dimension!",
+        "breakdown(by: $v) { nodes { value } }",
+        "Value '\ud800' does not exist in 'Dimension' enum.",
+        id="enum",
+    ),
+    pytest.param(
+        "StatsPeriod",
+        "stats(period: $v) { conversions }",
+        "Value '\ud800' does not exist in 'StatsPeriod' enum.",
+        id="period",
+    ),
+    pytest.param(
+        "Date",
+        "stats(from: $v) { conversions }",
+        "Value cannot represent a Date: \"\ud800\". Invalid isoformat string: '\\ud800'",
+        id="date",
+    ),
+]
+
+
+@pytest.mark.parametrize(("type_", "field", "detail"), ECHOING_VARIABLES)
+@pytest.mark.parametrize("with_token", [False, True], ids=["anonymous", "with a token"])
+async def test_a_lone_surrogate_echoed_in_a_variable_error_is_escaped_not_a_500(
+    client: Client, site: str, token: str, type_: str, field: str, detail: str, with_token: bool
+) -> None:
+    """Issue #20 (found by the fuzz run): graphql-core's error about a variable
+    quotes its value, and msgspec cannot encode a lone surrogate: every such
+    request answered 500. The answer escapes it as the client did."""
+    query = f'query($v: {type_}) {{ goal(siteKey: "{site}", id: "x") {{ {field} }} }}'
+    body = json.dumps({"query": query, "variables": {"v": "\ud800"}}).encode()
+    headers = {"Content-Type": "application/json", **(bearer(token) if with_token else {})}
+    response = await client.post("/graphql", content=body, headers=headers)
+    assert response.status_code == 200
+    assert b"\\ud800" in response.content
+    assert response.json() == {
+        "errors": [
+            {
+                "message": f"Variable '$v' has invalid value: {detail}",
+                "locations": [{"line": 1, "column": 7}],
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ]
+    }
+
+
 # --- invisible characters and look-alikes -------------------------------------------
 
 INVISIBLE = [

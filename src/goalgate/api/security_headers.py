@@ -1,16 +1,13 @@
 """Security headers on every response, errors and 404s included (a ``before_send`` hook).
 
 JSON and JavaScript responses get a Content-Security-Policy that allows nothing:
-they are never meant to be rendered as a page. The two HTML pages the app
-serves each get a policy that allows exactly what they load:
-
-- GraphiQL (``GET /graphql``, api/graphql/graphiql.py): scripts and styles
-  from this origin only (self-hosted, each with its integrity hash; no inline
-  script or style), GraphiQL's fonts as data: URIs; queries go to the same
-  origin.
-- The OpenAPI reference (``/schema``, Litestar's Redoc page): the Redoc bundle
-  from cdn.redoc.ly, Google Fonts, the Litestar logo from cdn.jsdelivr.net, and
-  a web worker Redoc starts from a blob.
+they are never meant to be rendered as a page. No page loads anything from
+another host. GraphiQL (``GET /graphql``, api/graphql/graphiql.py) gets a
+policy that allows exactly what it loads: scripts and styles from this origin
+only (self-hosted, each with its integrity hash; no inline script or style),
+GraphiQL's fonts as data: URIs; queries go to the same origin. There is no
+OpenAPI reference page (only ``/schema/openapi.json`` and ``.yaml``): any other
+HTML, a 404 page included, gets the API's policy.
 
 The dashboard (``/dashboard/``, api/dashboard/) is built into the package and
 loads nothing from elsewhere: scripts, styles and its icon from this origin
@@ -28,7 +25,7 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-__all__ = ["API_CSP", "DASHBOARD_CSP", "GRAPHIQL_CSP", "OPENAPI_DOCS_CSP", "add_security_headers"]
+__all__ = ["API_CSP", "DASHBOARD_CSP", "GRAPHIQL_CSP", "add_security_headers"]
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 GRAPHIQL_CSP = (
@@ -37,16 +34,6 @@ GRAPHIQL_CSP = (
     "style-src 'self'; "
     "font-src data:; "
     "img-src 'self' data:; "
-    "connect-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-OPENAPI_DOCS_CSP = (
-    "default-src 'none'; "
-    "script-src https://cdn.redoc.ly 'unsafe-inline'; "
-    "style-src https://fonts.googleapis.com 'unsafe-inline'; "
-    "font-src https://fonts.gstatic.com; "
-    "img-src 'self' https://cdn.jsdelivr.net https://cdn.redoc.ly data:; "
-    "worker-src blob:; "
     "connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
@@ -75,8 +62,6 @@ def _policy(path: str, content_type: str) -> str:
         return API_CSP
     if path.rstrip("/") == "/graphql":
         return GRAPHIQL_CSP
-    if path.startswith("/schema"):
-        return OPENAPI_DOCS_CSP
     return API_CSP
 
 

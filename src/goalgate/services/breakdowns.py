@@ -15,14 +15,12 @@ conversions over the site's distinct visitors with that value in the period
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from goalgate.domain import cursors
 from goalgate.domain.dimensions import Dimension
 from goalgate.domain.filters import NO_FILTER, StatsFilter
 from goalgate.domain.tokens import Principal, Scope
@@ -115,24 +113,12 @@ def page_size(first: int | None, field: str = "first") -> int:
 
 def encode_cursor(row: BreakdownRow) -> str:
     """An opaque position: the (conversions, value) rows are ordered by."""
-    raw = json.dumps([row.conversions, row.value], ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode_breakdown(row.conversions, row.value)
 
 
 def decode_cursor(cursor: str | None, field: str = "after") -> tuple[int, str] | None:
     """The position of a cursor from ``encode_cursor``; a fault naming ``field`` otherwise."""
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        conversions, value = json.loads(raw)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        conversions = value = None
-    if type(conversions) is not int or not isinstance(value, str) or conversions < 0:
-        raise ValidationFailed(
-            f"{field} is not valid", fields={field: "not a cursor given by this API"}
-        )
-    return conversions, value
+    return None if cursor is None else cursors.decode_breakdown(cursor, field)
 
 
 async def breakdowns_for(

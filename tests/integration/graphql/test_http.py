@@ -125,13 +125,20 @@ REQUEST_ERRORS = [
             {
                 "message": "Syntax Error: Expected Name, found <EOF>.",
                 "locations": [{"line": 1, "column": 2}],
+                "extensions": {"code": "GRAPHQL_PARSE_FAILED"},
             }
         ],
         id="parse",
     ),
     pytest.param(
         {"query": ""},
-        [{"message": "Syntax Error: Unexpected <EOF>.", "locations": [{"line": 1, "column": 1}]}],
+        [
+            {
+                "message": "Syntax Error: Unexpected <EOF>.",
+                "locations": [{"line": 1, "column": 1}],
+                "extensions": {"code": "GRAPHQL_PARSE_FAILED"},
+            }
+        ],
         id="empty-document",
     ),
     pytest.param(
@@ -140,6 +147,7 @@ REQUEST_ERRORS = [
             {
                 "message": "Cannot query field 'nope' on type 'Query'.",
                 "locations": [{"line": 1, "column": 3}],
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
             }
         ],
         id="validation",
@@ -154,29 +162,30 @@ REQUEST_ERRORS = [
                 "message": "Variable '$id' has invalid value: "
                 "Expected value of non-null type 'ID!' not to be None.",
                 "locations": [{"line": 1, "column": 8}],
+                "extensions": {"code": "BAD_USER_INPUT"},
             }
         ],
         id="variable-coercion",
     ),
     pytest.param(
         {"query": "query A { __typename }", "operationName": "B"},
-        [{"message": 'Unknown operation named "B".'}],
+        [
+            {
+                "message": 'Unknown operation named "B".',
+                "extensions": {"code": "OPERATION_RESOLUTION_FAILURE"},
+            }
+        ],
         id="unknown-operation",
     ),
     pytest.param(
         {"query": "query A { __typename } query B { __typename }"},
-        [{"message": "Must provide operation name if query contains multiple operations."}],
-        id="several-operations-unnamed",
-    ),
-    pytest.param(
-        {"query": 'subscription { conversions(siteKey: "sk_abc123def456") { goalId } }'},
         [
             {
-                "message": "subscriptions run over a WebSocket (graphql-transport-ws) at /graphql, "
-                "not over HTTP"
+                "message": "Must provide operation name if query contains multiple operations.",
+                "extensions": {"code": "OPERATION_RESOLUTION_FAILURE"},
             }
         ],
-        id="subscription",
+        id="several-operations-unnamed",
     ),
 ]
 
@@ -258,6 +267,7 @@ async def test_a_get_validation_error_is_a_400_in_graphql_response_json(client: 
             {
                 "message": "Cannot query field 'nope' on type 'Query'.",
                 "locations": [{"line": 1, "column": 3}],
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
             }
         ]
     }

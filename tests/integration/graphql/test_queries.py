@@ -264,8 +264,12 @@ async def test_goals_after_a_cursor_not_from_the_api_is_bad_user_input(
 ) -> None:
     body = await gql(client, PAGE, {"key": site, "after": cursor}, token)
     [error] = body["errors"]
-    assert error["message"] == "after: not a cursor given by this API"
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "arguments": {"after": "invalid"}}
+    # The wording of every cursor argument (breakdowns' too): domain/cursors.py.
+    assert error["message"] == "after is not valid (after: not a cursor given by this API)"
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "arguments": {"after": "not a cursor given by this API"},
+    }
 
 
 async def test_goals_of_one_site_never_show_another_sites_goals(

@@ -12,6 +12,7 @@ which describes the REST routes.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import msgspec
@@ -27,6 +28,12 @@ from strawberry.types.unset import UNSET, UnsetType
 from goalgate.api import errors as rest_errors
 from goalgate.api.graphql import graphiql, http
 from goalgate.api.graphql.context import Caller, GraphQLContext, provide_context
+from goalgate.api.graphql.error_codes import (
+    GRAPHQL_PARSE_FAILED,
+    OPERATION_RESOLUTION_FAILURE,
+    code_what_escaped,
+    with_code,
+)
 from goalgate.api.graphql.schema import build_schema
 from goalgate.settings import Settings
 
@@ -39,9 +46,22 @@ _SUBSCRIPTION_OVER_HTTP = (
 )
 
 
+def _json(data: object) -> bytes:
+    """msgspec's JSON, or the standard library's where msgspec cannot write a string.
+
+    A lone surrogate that a client sent as ``"\\ud800"`` (valid JSON) comes back
+    in the error about it ("got invalid value ..."), and is not UTF-8: msgspec
+    raises, json.dumps writes the same escape the client sent.
+    """
+    try:
+        return _ENCODER.encode(data)
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
 def _encode(answer: http.Answer, media_type: str | None) -> Response[bytes]:
     return Response(
-        _ENCODER.encode(answer.body),
+        _json(answer.body),
         status_code=answer.status,
         media_type=http.content_type(media_type or http.JSON),
         headers=answer.headers,
@@ -63,16 +83,12 @@ def _as_graphql_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return _encode(answer, http.negotiate(request.headers.get("accept")))
 
 
-def _subscription_over_http() -> list[GraphQLError]:
-    return [GraphQLError(_SUBSCRIPTION_OVER_HTTP)]
-
-
 def _empty_document() -> list[GraphQLError]:
     """graphql-core's own error for an empty document (Strawberry refuses it before parsing)."""
     try:
         parse("")
     except GraphQLError as error:
-        return [error]
+        return [with_code(error, GRAPHQL_PARSE_FAILED)]
     raise AssertionError("an empty document parsed")  # pragma: no cover
 
 
@@ -100,7 +116,7 @@ def graphql_controller(settings: Settings) -> Router:
 
         def encode_json(self, data: object) -> bytes:
             # msgspec encodes a result several times faster than json.dumps.
-            return _ENCODER.encode(data)
+            return _json(data)
 
         async def execute_request(
             self, request: Request[Any, Any, Any], context: GraphQLContext, root_value: Any
@@ -159,12 +175,17 @@ def graphql_controller(settings: Settings) -> Router:
                         "METHOD_NOT_ALLOWED",
                         {"Allow": "POST"},
                     )
-                return http.request_error(media_type, _subscription_over_http())
+                # Like a mutation over GET: this transport cannot run it at all.
+                return http.http_error(400, _SUBSCRIPTION_OVER_HTTP, "BAD_REQUEST")
             except CannotGetOperationTypeError as exc:
                 error = GraphQLError(exc.as_http_error_reason())
-                return http.request_error(media_type, [error])
+                return http.request_error(
+                    media_type, [with_code(error, OPERATION_RESOLUTION_FAILURE)]
+                )
             except MissingQueryError:
                 return http.request_error(media_type, _empty_document())
+            if result.errors:
+                result.errors = code_what_escaped(result.errors)
             return http.result_answer(media_type, result)
 
         @route(

@@ -10,18 +10,19 @@ Litestar), following https://graphql.github.io/graphql-over-http/draft/:
   written before the new media type reads it. Neither acceptable: ``406``.
 - A request that is not a well-formed GraphQL-over-HTTP request (a body that is
   not a JSON object, a batch, no ``query``, a parameter of the wrong type) is a
-  ``400``; a POST that is not ``application/json`` in UTF-8 a ``415``; a
-  mutation over GET a ``405`` with ``Allow: POST``.
+  ``400`` (JSON nested too deeply to decode included); a POST that is not
+  ``application/json`` in UTF-8 a ``415``; a mutation over GET a ``405`` with
+  ``Allow: POST``; a subscription a ``400`` (it runs over a WebSocket only).
 - A GraphQL request error (the document does not parse or validate, the
-  operation cannot be chosen, the variables do not coerce, a subscription sent
-  over HTTP) answers ``{"errors": [...]}`` without ``data``: ``200`` in
-  ``application/json`` (a legacy client trusts only a 200), ``400`` in
-  ``application/graphql-response+json``.
+  operation cannot be chosen, the variables do not coerce) answers
+  ``{"errors": [...]}`` without ``data``: ``200`` in ``application/json`` (a
+  legacy client trusts only a 200), ``400`` in ``application/graphql-response+json``.
 - An executed operation answers ``200`` with ``data`` (null or not), field
   errors included: auth errors are field errors, so a partial answer stays whole.
 
-Every refusal is a JSON body with an ``errors`` list; the HTTP-level ones carry
-``extensions.code`` (``BAD_REQUEST``, ``METHOD_NOT_ALLOWED``, ...).
+Every refusal is a JSON body with an ``errors`` list, and every error in it
+carries ``extensions.code``: the HTTP-level ones ``BAD_REQUEST``,
+``METHOD_NOT_ALLOWED``, ...; the GraphQL ones as ``error_codes`` says.
 """
 
 from __future__ import annotations
@@ -62,20 +63,25 @@ _UTF8 = frozenset({"utf-8", "utf8"})
 _DECODER = msgspec.json.Decoder()
 
 
+class _TooDeep(ValueError):
+    """JSON nested deeper than the decoders recurse."""
+
+
 def _decode_json(raw: str | bytes) -> Any:
-    """JSON as RFC 8259 reads it; ValueError when it is not JSON.
+    """JSON as RFC 8259 reads it; ValueError when it is not JSON (_TooDeep when nested
+    past what the decoders recurse into: msgspec raises RecursionError, not DecodeError).
 
     msgspec is fast but refuses a string holding a lone surrogate escape
     (``"\\ud800"``), which is valid JSON: the standard library reads it, so
     that the goal rules refuse such a name as INVALID, as on any other face.
     """
     try:
-        return _DECODER.decode(raw)
-    except msgspec.DecodeError:
         try:
+            return _DECODER.decode(raw)
+        except msgspec.DecodeError:
             return json.loads(raw)
-        except RecursionError:
-            raise ValueError("nested too deeply") from None
+    except RecursionError:
+        raise _TooDeep from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +249,8 @@ def params_from_query(query_params: Mapping[str, Sequence[str]]) -> Params:
                 continue  # an empty value is the same as none
             try:
                 data[name] = _decode_json(value)
+            except _TooDeep:
+                raise BadRequest(f"the {name} parameter is nested too deeply") from None
             except ValueError:
                 raise BadRequest(f"the {name} parameter is not valid JSON") from None
         else:
@@ -272,6 +280,8 @@ def params_from_body(content_type_header: str | None, body: bytes) -> Params:
         raise BadRequest("the request body is empty: send a JSON object with a query")
     try:
         data = _decode_json(body)
+    except _TooDeep:
+        raise BadRequest("the JSON body is nested too deeply") from None
     except ValueError:
         raise BadRequest("the request body is not valid JSON") from None
     if isinstance(data, list):

@@ -14,6 +14,7 @@
 - a lost database is an UNAVAILABLE error (faults.py), not a masked one;
 - errors from unexpected exceptions are masked ("Unexpected error.") and
   logged, while GraphQL's own messages and our coded errors stay readable;
+- every error carries ``extensions.code`` (error_codes.py);
 - with ``GOALGATE_TRACING``, OpenTelemetry spans of each operation.
 
 Extensions are passed as factories so that no state is shared between
@@ -45,6 +46,8 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from goalgate.api.graphql.error_codes import OPERATION_RESOLUTION_FAILURE, ErrorCodes
+from goalgate.api.graphql.errors import CodedError
 from goalgate.api.graphql.faults import DatabaseUnavailable
 from goalgate.api.graphql.limits import CostLimit, SocketBudget, SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
@@ -140,7 +143,7 @@ class Validation(SchemaExtension):
             if isinstance(definition, OperationDefinitionNode)
         ]
         if not errors and self.provided_operation_name is None and len(operations) > 1:
-            errors = [GraphQLError(MANY_OPERATIONS)]
+            errors = [CodedError(MANY_OPERATIONS, OPERATION_RESOLUTION_FAILURE)]
         context.pre_execution_errors = errors
         yield
 
@@ -176,6 +179,8 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     max_cost = settings.graphql_max_cost
     match_s, read_s = settings.match_budget_s, settings.read_budget_s
     return [
+        # First, so that it sees each error last, as the client will (see error_codes).
+        ErrorCodes,
         *tracing,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: SocketRateLimit(quota=token_quota),

@@ -16,8 +16,6 @@ a failure is an error on that field alone, not a null site or goal.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -27,11 +25,11 @@ import strawberry
 from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
-from goalgate.api.graphql.errors import BAD_USER_INPUT, CodedError, bad_user_input
+from goalgate.api.graphql.errors import bad_user_input
 from goalgate.api.graphql.filters import Dimension, StatsFilter, stats_filter
 from goalgate.api.graphql.loaders import SeriesQuery, ValueVisitorsQuery, VisitorsQuery
 from goalgate.api.graphql.permissions import CanRead
-from goalgate.domain import money
+from goalgate.domain import cursors, money
 from goalgate.domain.dimensions import Dimension as DomainDimension
 from goalgate.domain.goals import GoalType as DomainGoalType
 from goalgate.domain.goals import MatchType as DomainMatchType
@@ -64,8 +62,6 @@ __all__ = [
     "StatsInterval",
     "StatsPeriod",
     "Viewer",
-    "decode_cursor",
-    "encode_cursor",
 ]
 
 
@@ -499,7 +495,10 @@ class GoalConnection:
 
     @strawberry.field
     def edges(self) -> list[GoalEdge]:
-        return [GoalEdge(cursor=encode_cursor(goal.row), node=goal) for goal in self.nodes]
+        return [
+            GoalEdge(cursor=cursors.encode_goal(goal.row.created_at, goal.row.id), node=goal)
+            for goal in self.nodes
+        ]
 
     @strawberry.field(
         permission_classes=[CanRead],
@@ -538,9 +537,9 @@ class Site:
         goal_type: Annotated[GoalKind | None, strawberry.argument(name="type")] = None,
     ) -> GoalConnection | None:
         principal = await info.context.principal()
-        cursor = None if after is None else decode_cursor(after)
         kind = None if goal_type is None else goal_type.value
         try:
+            cursor = None if after is None else cursors.decode_goal(after)
             page = await goal_service.page_goals(
                 info.context.runtime.db.reader,
                 principal,
@@ -552,7 +551,8 @@ class Site:
         except ValidationFailed as exc:
             raise bad_user_input(exc) from None
         nodes = [Goal.from_row(row, self) for row in page.goals]
-        end = encode_cursor(page.goals[-1]) if page.goals else None
+        last = page.goals[-1] if page.goals else None
+        end = None if last is None else cursors.encode_goal(last.created_at, last.id)
         return GoalConnection(
             nodes=nodes,
             page_info=PageInfo(has_next_page=page.has_more, end_cursor=end),
@@ -571,26 +571,3 @@ class Viewer:
     async def sites(self, info: Info[GraphQLContext, None]) -> list[Site]:
         rows = await site_service.visible_sites(info.context.runtime.db.reader, self.principal)
         return [Site.from_row(row) for row in rows]
-
-
-def encode_cursor(goal: GoalRecord) -> str:
-    """An opaque position: the (created_at, id) that goals are ordered by."""
-    raw = f"{goal.created_at.isoformat()}|{goal.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """The position of a cursor from ``encode_cursor``; BAD_USER_INPUT for anything else."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, goal_id = raw.partition("|")
-        created_at = datetime.fromisoformat(stamp)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        created_at = None
-        goal_id = ""
-    canonical = goal_service.parse_goal_id(goal_id)
-    if created_at is None or created_at.tzinfo is None or canonical is None:
-        raise CodedError(
-            "after: not a cursor given by this API", BAD_USER_INPUT, arguments={"after": "invalid"}
-        )
-    return created_at, canonical
