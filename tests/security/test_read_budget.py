@@ -25,6 +25,7 @@ from goalgate.domain.dimensions import Dimension
 from goalgate.services.group_commit import NewEvent, write_events
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
+from tests.helpers import ws
 from tests.helpers.data import READ, make_goal, make_site, make_token
 from tests.helpers.http import bearer
 from tests.helpers.server import serving
@@ -147,6 +148,35 @@ async def test_a_read_over_the_budget_is_refused_within_it(
             assert error["message"] == OVER_BUDGET.format(budget="0.2")
             assert error["extensions"] == {"code": "BAD_USER_INPUT", "arguments": {}}
         assert took < 1.2
+
+
+async def test_an_operation_over_a_websocket_has_its_own_read_budget(
+    database_url: str, db: Database, tmp_path: Path
+) -> None:
+    """A query sent on a WebSocket is one operation of a long-lived connection: it
+    gets a budget of its own (the socket's age does not count), and keeps to it."""
+    await plant(db)
+    token = await make_token(db, READ)
+    async with (
+        serving(database_url, tmp_path, GOALGATE_READ_BUDGET_S="0.2") as server,
+        ws.opened(server.base_url, token) as socket,
+    ):
+        await asyncio.sleep(0.5)  # older than the budget: each operation starts its own
+        started = time.monotonic()
+        messages = await ws.run(socket, "1", ENTRY_PAGES)
+        took = time.monotonic() - started
+        [result, complete] = messages
+        assert complete == {"id": "1", "type": "complete"}
+        errors = result["payload"]["errors"]
+        assert errors
+        for error in errors:
+            assert error["path"][4] == "breakdown"
+            assert error["message"] == OVER_BUDGET.format(budget="0.2")
+            assert error["extensions"] == {"code": "BAD_USER_INPUT", "arguments": {}}
+        assert took < 1.2
+        # A cheap operation on the same socket afterwards has a budget of its own.
+        [cheap, _] = await ws.run(socket, "2", f'{{ site(key: "{OTHER}") {{ key }} }}')
+        assert cheap["payload"] == {"data": {"site": {"key": OTHER}}}
 
 
 async def test_one_site_cannot_take_every_reader(
