@@ -3,18 +3,25 @@
 This module is a leaf: it imports nothing from goalgate, so every layer,
 ``domain`` included, may raise these errors.
 
-    GoalgateError                      code                 REST status
-     ├── BadRequest                    bad_request          400
-     ├── Unauthenticated               unauthenticated      401
-     ├── Forbidden                     forbidden            403
-     ├── NotFound                      not_found            404
-     ├── Conflict                      conflict             409
-     ├── PreconditionFailed            precondition_failed  412
-     ├── PayloadTooLarge               payload_too_large    413
-     ├── ValidationFailed              validation_error     422
-     │    └── BudgetExceeded           budget_exceeded      422
-     ├── RateLimited                   rate_limited         429
-     └── Unavailable                   unavailable          503
+    GoalgateError              code                 REST status  GraphQL extensions.code
+     ├── BadRequest            bad_request          400          -
+     ├── Unauthenticated       unauthenticated      401          UNAUTHENTICATED
+     ├── Forbidden             forbidden            403          FORBIDDEN
+     ├── NotFound              not_found            404          NOT_FOUND
+     ├── Conflict              conflict             409          -
+     ├── PreconditionFailed    precondition_failed  412          -
+     ├── PayloadTooLarge       payload_too_large    413          -
+     ├── ValidationFailed      validation_error     422          BAD_USER_INPUT
+     │    └── BudgetExceeded   budget_exceeded      422          BAD_USER_INPUT
+     ├── RateLimited           rate_limited         429          RATE_LIMITED
+     └── Unavailable           unavailable          503          UNAVAILABLE
+
+Each class holds its codes and status; the faces read them from here
+(``api/errors.py`` for REST and the OpenAPI document, ``api/graphql/errors.py``
+for GraphQL) and never restate them. An error without a GraphQL code is never
+a top-level GraphQL error: GraphQL answers a missing site or goal with null,
+a taken name with a mutation's userErrors, and the others cannot arise there,
+so one that escapes a resolver is a bug and is masked.
 
 ``Unavailable`` is the one error a client does not cause: the server could not
 do the work now (its database failed or it is shutting down) and the client
@@ -44,6 +51,7 @@ class GoalgateError(Exception):
 
     code = "error"
     status = 500
+    graphql_code: str | None = None
 
     def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -59,16 +67,19 @@ class BadRequest(GoalgateError):
 class Unauthenticated(GoalgateError):
     code = "unauthenticated"
     status = 401
+    graphql_code = "UNAUTHENTICATED"
 
 
 class Forbidden(GoalgateError):
     code = "forbidden"
     status = 403
+    graphql_code = "FORBIDDEN"
 
 
 class NotFound(GoalgateError):
     code = "not_found"
     status = 404
+    graphql_code = "NOT_FOUND"
 
 
 class Conflict(GoalgateError):
@@ -91,6 +102,7 @@ class ValidationFailed(GoalgateError):
 
     code = "validation_error"
     status = 422
+    graphql_code = "BAD_USER_INPUT"
 
 
 class BudgetExceeded(ValidationFailed):
@@ -103,6 +115,7 @@ class BudgetExceeded(ValidationFailed):
 class RateLimited(GoalgateError):
     code = "rate_limited"
     status = 429
+    graphql_code = "RATE_LIMITED"
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
@@ -114,3 +127,4 @@ class Unavailable(GoalgateError):
 
     code = "unavailable"
     status = 503
+    graphql_code = "UNAVAILABLE"

@@ -24,6 +24,9 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from goalgate.api.errors import error_body
+from goalgate.errors import Forbidden
+
 __all__ = ["OPEN_PATHS", "CORSMiddleware"]
 
 OPEN_PATHS = frozenset({"/api/v1/analytics/events", "/js/ka.js"})
@@ -97,19 +100,11 @@ class CORSMiddleware:
 
     async def _preflight(self, send: Send, *, origin: str, is_open: bool) -> None:
         if not is_open and origin not in self._allowed:
-            body = json.dumps(
-                {
-                    "error": {
-                        "code": "forbidden",
-                        "message": f"origin {origin} may not call this API from a browser",
-                        "fields": {},
-                    }
-                },
-                separators=(",", ":"),
-            ).encode()
+            message = f"origin {origin} may not call this API from a browser"
+            body = json.dumps(error_body(Forbidden.code, message), separators=(",", ":")).encode()
             await _send(
                 send,
-                403,
+                Forbidden.status,
                 [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),

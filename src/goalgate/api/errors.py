@@ -22,7 +22,19 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from goalgate import logs
-from goalgate.errors import GoalgateError, RateLimited, Unauthenticated, Unavailable
+from goalgate.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GoalgateError,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+    ValidationFailed,
+)
 from goalgate.storage.readers import is_connection_lost
 
 __all__ = ["CODE_BY_STATUS", "error_body", "exception_handlers"]
@@ -30,21 +42,28 @@ __all__ = ["CODE_BY_STATUS", "error_body", "exception_handlers"]
 log = logging.getLogger("goalgate")
 
 # The error code of each status: the error bodies, the access log line and
-# ingestion's rejection reasons all name it from here.
+# ingestion's rejection reasons all name it from here. The codes of the tree
+# are its classes' (a subclass such as BudgetExceeded shares its parent's
+# status, not its code); the others are statuses only Litestar or a bug answers.
 CODE_BY_STATUS = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
+    **{
+        error.status: error.code
+        for error in (
+            BadRequest,
+            Unauthenticated,
+            Forbidden,
+            NotFound,
+            Conflict,
+            PreconditionFailed,
+            PayloadTooLarge,
+            ValidationFailed,
+            RateLimited,
+            Unavailable,
+        )
+    },
     405: "method_not_allowed",
-    409: "conflict",
-    412: "precondition_failed",
-    413: "payload_too_large",
     415: "unsupported_media_type",
-    422: "validation_error",
-    429: "rate_limited",
     500: "internal_error",
-    503: "unavailable",
 }
 
 
@@ -97,8 +116,11 @@ def _validation_error(
         if isinstance(item, dict) and item.get("key") and item.get("key") != "data":
             fields[str(item["key"])] = _plain(str(item.get("message", "is not valid")))
     if not fields:
-        return _respond(400, "bad_request", "the request body must be a JSON object")
-    return _respond(422, "validation_error", "the request is not valid", fields)
+        message = "the request body must be a JSON object"
+        return _respond(BadRequest.status, BadRequest.code, message)
+    return _respond(
+        ValidationFailed.status, ValidationFailed.code, "the request is not valid", fields
+    )
 
 
 def _plain(message: str) -> str:
@@ -113,7 +135,7 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
     status = exc.status_code
     if status >= 500:
         return _internal_error(_, exc)
-    code = CODE_BY_STATUS.get(status, "bad_request")
+    code = CODE_BY_STATUS.get(status, BadRequest.code)
     message = exc.detail if status != 404 else "not found"
     headers = dict(exc.headers or {})
     return _respond(status, code, str(message), None, headers)
@@ -129,9 +151,8 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     if _database_unavailable(exc):
         return _database_error(request, exc)
     log.exception("unexpected error on %s %s", request.method, _path(request), exc_info=exc)
-    return _respond(
-        HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "an unexpected error occurred"
-    )
+    status = HTTP_500_INTERNAL_SERVER_ERROR
+    return _respond(status, CODE_BY_STATUS[status], "an unexpected error occurred")
 
 
 def _database_unavailable(exc: BaseException) -> bool:

@@ -21,11 +21,10 @@ from litestar.types import Scope
 from strawberry.litestar import BaseContext
 
 from goalgate.api.auth import authenticate
-from goalgate.api.graphql.errors import CodedError, coded_error, rate_limited
 from goalgate.api.graphql.loaders import Loaders
 from goalgate.api.ratelimit import client_ip
 from goalgate.domain.tokens import Principal
-from goalgate.errors import RateLimited, Unauthenticated
+from goalgate.errors import Unauthenticated
 from goalgate.runtime import Runtime
 
 __all__ = ["Caller", "GraphQLContext", "provide_context"]
@@ -45,7 +44,7 @@ class Caller:
         self._runtime = runtime
         self._authorization = authorization
         self._client_ip = client_ip
-        self._failed: CodedError | None = None
+        self._failed: Unauthenticated | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -57,7 +56,7 @@ class Caller:
         return self._client_ip
 
     async def principal(self) -> Principal:
-        """The principal, or a top-level UNAUTHENTICATED (or RATE_LIMITED) error."""
+        """The principal; raises Unauthenticated (or RateLimited, for failed tokens of an IP)."""
         # Fields resolve concurrently: one of them authenticates at a time, so
         # that the others see its failure (or its cached success).
         async with self._lock:
@@ -66,11 +65,9 @@ class Caller:
             try:
                 return await authenticate(self._runtime, self._authorization, self._client_ip)
             except Unauthenticated as exc:
-                self._failed = coded_error(exc)
-                raise self._failed from None
-            except RateLimited as exc:
-                # Not remembered: the window ends, and a socket may go on then.
-                raise rate_limited(exc) from None
+                # RateLimited is not remembered: the window ends, and a socket may go on then.
+                self._failed = exc
+                raise
 
 
 class GraphQLContext(BaseContext, kw_only=True):

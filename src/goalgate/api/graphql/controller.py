@@ -35,6 +35,7 @@ from goalgate.api.graphql.error_codes import (
     with_code,
 )
 from goalgate.api.graphql.schema import build_schema
+from goalgate.errors import RateLimited, Unauthenticated
 from goalgate.settings import Settings
 
 __all__ = ["graphql_controller"]
@@ -224,7 +225,7 @@ def graphql_controller(settings: Settings) -> Router:
             )
             try:
                 await context.caller.principal()
-            except GraphQLError:
+            except (Unauthenticated, RateLimited):
                 raise ConnectionRejectionError from None
             ack: UnsetType = UNSET  # a plain connection_ack, no payload
             return ack

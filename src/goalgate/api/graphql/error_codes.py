@@ -26,7 +26,7 @@ from enum import Enum, auto
 from graphql import GraphQLError, GraphQLSyntaxError, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
-from goalgate.api.graphql.errors import BAD_USER_INPUT
+from goalgate.errors import ValidationFailed
 
 __all__ = [
     "GRAPHQL_PARSE_FAILED",
@@ -105,7 +105,7 @@ class ErrorCodes(SchemaExtension):
         document = execution.graphql_document
         if document is None or get_operation_ast(document, execution.operation_name) is None:
             return OPERATION_RESOLUTION_FAILURE
-        return BAD_USER_INPUT
+        return ValidationFailed.graphql_code
 
 
 def code_what_escaped(errors: list[GraphQLError]) -> list[GraphQLError]:

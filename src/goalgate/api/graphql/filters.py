@@ -10,52 +10,13 @@ applies the same), faults come back as BAD_USER_INPUT naming ``filter``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
 
 import strawberry
 
-from goalgate.api.graphql.errors import bad_user_input
+from goalgate.api.graphql.enums import Dimension, FilterOperator
 from goalgate.domain import filters as domain_filters
-from goalgate.domain.dimensions import Dimension as DomainDimension
-from goalgate.errors import ValidationFailed
 
-__all__ = ["Dimension", "FilterOperator", "StatsFilter", "stats_filter"]
-
-
-@strawberry.enum(
-    description="What conversions are broken down and filtered by: where visitors came "
-    "from (SOURCE, a name such as Google derived from the referrer or sent explicitly; "
-    "REFERRER_DOMAIN; the UTM_* campaign tags), where they were (PAGE: the page a custom "
-    "or event goal fired on, the matched path for pageview goals; ENTRY_PAGE: the "
-    "visitor's first pageview of the UTC day), and who they were (COUNTRY, ISO 3166 "
-    "alpha-2; DEVICE: Desktop, Mobile or Tablet; BROWSER; OS). Events without a value "
-    'are shown as "(none)" (SOURCE, REFERRER_DOMAIN, UTM_*, PAGE, ENTRY_PAGE) or '
-    '"(unknown)" (COUNTRY, DEVICE, BROWSER, OS).'
-)
-class Dimension(Enum):
-    SOURCE = DomainDimension.SOURCE.value
-    REFERRER_DOMAIN = DomainDimension.REFERRER_DOMAIN.value
-    UTM_SOURCE = DomainDimension.UTM_SOURCE.value
-    UTM_MEDIUM = DomainDimension.UTM_MEDIUM.value
-    UTM_CAMPAIGN = DomainDimension.UTM_CAMPAIGN.value
-    UTM_CONTENT = DomainDimension.UTM_CONTENT.value
-    UTM_TERM = DomainDimension.UTM_TERM.value
-    PAGE = DomainDimension.PAGE.value
-    ENTRY_PAGE = DomainDimension.ENTRY_PAGE.value
-    COUNTRY = DomainDimension.COUNTRY.value
-    DEVICE = DomainDimension.DEVICE.value
-    BROWSER = DomainDimension.BROWSER.value
-    OS = DomainDimension.OS.value
-
-
-@strawberry.enum(
-    description="IS: one of the values; IS_NOT: none of them (events without a value "
-    "are kept); CONTAINS: contains one of the values, ignoring case."
-)
-class FilterOperator(Enum):
-    IS = domain_filters.FilterOperator.IS.value
-    IS_NOT = domain_filters.FilterOperator.IS_NOT.value
-    CONTAINS = domain_filters.FilterOperator.CONTAINS.value
+__all__ = ["StatsFilter", "stats_filter"]
 
 
 @strawberry.input(
@@ -75,16 +36,9 @@ def stats_filter(clauses: Sequence[StatsFilter] | None) -> domain_filters.StatsF
     """The domain filter of a ``filter`` argument; BAD_USER_INPUT naming ``filter``."""
     if not clauses:
         return domain_filters.NO_FILTER
-    try:
-        return domain_filters.stats_filter(
-            [
-                domain_filters.filter_clause(
-                    DomainDimension(clause.dimension.value),
-                    domain_filters.FilterOperator(clause.operator.value),
-                    clause.values,
-                )
-                for clause in clauses
-            ]
-        )
-    except ValidationFailed as exc:
-        raise bad_user_input(exc) from None
+    return domain_filters.stats_filter(
+        [
+            domain_filters.filter_clause(clause.dimension, clause.operator, clause.values)
+            for clause in clauses
+        ]
+    )

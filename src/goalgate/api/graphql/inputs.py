@@ -11,7 +11,7 @@ from typing import Any
 
 import strawberry
 
-from goalgate.api.graphql.types import GoalKind, MatchKind
+from goalgate.api.graphql.enums import GoalType, MatchType
 
 __all__ = ["CreateGoalInput", "GoalMatchInput", "UpdateGoalInput"]
 
@@ -19,8 +19,8 @@ __all__ = ["CreateGoalInput", "GoalMatchInput", "UpdateGoalInput"]
 @strawberry.input(description="A new goal; currency turns on revenue tracking.")
 class CreateGoalInput:
     name: str
-    type: GoalKind
-    match_type: MatchKind
+    type: GoalType
+    match_type: MatchType
     match_value: str = strawberry.field(
         description="Page path (PAGEVIEW), event name (EVENT) or goal name (CUSTOM)."
     )
@@ -32,8 +32,8 @@ class CreateGoalInput:
     "(the same rules as createGoal)."
 )
 class GoalMatchInput:
-    type: GoalKind
-    match_type: MatchKind
+    type: GoalType
+    match_type: MatchType
     match_value: str = strawberry.field(
         description="Page path (PAGEVIEW), event name (EVENT) or goal name (CUSTOM)."
     )
@@ -50,8 +50,8 @@ class UpdateGoalInput:
     # goal service answers it, as it does for REST: currency null removes the
     # currency, any other null is an INVALID userError "must not be null".
     name: strawberry.Maybe[str | None]
-    type: strawberry.Maybe[GoalKind | None]
-    match_type: strawberry.Maybe[MatchKind | None]
+    type: strawberry.Maybe[GoalType | None]
+    match_type: strawberry.Maybe[MatchType | None]
     match_value: strawberry.Maybe[str | None]
     currency: strawberry.Maybe[str | None]
 
@@ -68,5 +68,5 @@ class UpdateGoalInput:
         for field, maybe in given.items():
             if maybe is not None:
                 value = maybe.value
-                changes[field] = value.value if isinstance(value, GoalKind | MatchKind) else value
+                changes[field] = value.value if isinstance(value, GoalType | MatchType) else value
         return changes

@@ -18,15 +18,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-from graphql import GraphQLError, OperationType, get_operation_ast
+from graphql import OperationType, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from goalgate import budgets
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.cost import operation_cost
-from goalgate.api.graphql.errors import BAD_USER_INPUT, CodedError, rate_limited
+from goalgate.api.graphql.errors import CodedError
 from goalgate.api.ratelimit import token_key
-from goalgate.errors import RateLimited
+from goalgate.errors import RateLimited, Unauthenticated, ValidationFailed
 from goalgate.services import sites as site_service
 from goalgate.services.ratelimit import Quota
 
@@ -53,10 +53,7 @@ class SocketRateLimit(SchemaExtension):
             except Exception:
                 log.exception("rate-limit store failed; letting the operation through")
             else:
-                try:
-                    limiter.raise_if_refused(decision, quota)
-                except RateLimited as exc:
-                    raise rate_limited(exc) from None
+                limiter.raise_if_refused(decision, quota)  # RATE_LIMITED (errors.CodedErrors)
         yield
 
 
@@ -106,7 +103,7 @@ class CostLimit(SchemaExtension):
                     f"{self._max_cost} (GOALGATE_GRAPHQL_MAX_COST): ask for fewer goals "
                     "(first), shorter periods, coarser intervals, fewer filter clauses "
                     "or fewer aliases",
-                    BAD_USER_INPUT,
+                    ValidationFailed.graphql_code,
                     cost=priced.cost,
                     maxCost=self._max_cost,
                 )
@@ -119,7 +116,7 @@ async def _visible_sites(context: object) -> int:
         return 0
     try:
         principal = await context.principal()
-    except GraphQLError:
+    except (Unauthenticated, RateLimited):
         return 0
     if principal.site_keys is not None:
         return len(principal.site_keys)

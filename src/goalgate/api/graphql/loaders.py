@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from goalgate.api.graphql.errors import bad_user_input
 from goalgate.domain.filters import NO_FILTER, StatsFilter
 from goalgate.domain.periods import DateRange, Interval
 from goalgate.errors import Unavailable, ValidationFailed
@@ -120,10 +119,10 @@ class Loaders:
             # stats_for aggregates any number of goals in one statement.
             try:
                 return list(await stats_service.stats_for(db, keys, queries))
-            except Unavailable:
-                raise  # the database, not a goal: asking again goal by goal cannot help
-            except ValidationFailed as exc:  # matching over its time budget
-                raise bad_user_input(exc) from None
+            except (Unavailable, ValidationFailed):
+                # The database, or matching over its time budget, not a goal:
+                # asking again goal by goal cannot help.
+                raise
             except Exception:
                 if len(queries) == 1:
                     raise
@@ -141,44 +140,32 @@ class Loaders:
                 by_interval[query.interval].append(index)
             found: dict[int, list[insight_service.Bucket]] = {}
             for interval, indexes in by_interval.items():
-                try:
-                    series = await insight_service.timeseries_for(
-                        db, keys, [queries[index].query for index in indexes], interval
-                    )
-                except ValidationFailed as exc:  # matching over its time budget
-                    raise bad_user_input(exc) from None
+                series = await insight_service.timeseries_for(
+                    db, keys, [queries[index].query for index in indexes], interval
+                )
                 found.update(zip(indexes, series, strict=True))
             return [found[index] for index in range(len(queries))]
 
         async def load_visitors(queries: list[VisitorsQuery]) -> list[int]:
             # visitors_for counts every (site, period) of the batch in one statement
             # (per distinct filter).
-            try:
-                return await insight_service.visitors_for(
-                    db,
-                    [(q.site, q.range) for q in queries],
-                    keys=keys,
-                    filters=[q.filter for q in queries],
-                )
-            except ValidationFailed as exc:  # filtering over its time budget
-                raise bad_user_input(exc) from None
+            return await insight_service.visitors_for(
+                db,
+                [(q.site, q.range) for q in queries],
+                keys=keys,
+                filters=[q.filter for q in queries],
+            )
 
         async def load_breakdowns(
             queries: list[breakdown_service.BreakdownQuery],
         ) -> list[breakdown_service.Breakdown]:
             # One statement per dimension and filter, whatever the number of goals.
-            try:
-                return await breakdown_service.breakdowns_for(db, keys, queries)
-            except ValidationFailed as exc:  # matching over its time budget
-                raise bad_user_input(exc) from None
+            return await breakdown_service.breakdowns_for(db, keys, queries)
 
         async def load_value_visitors(queries: list[ValueVisitorsQuery]) -> list[int]:
-            try:
-                return await breakdown_service.value_visitors(
-                    db, keys, [(q.breakdown, q.value_id) for q in queries]
-                )
-            except ValidationFailed as exc:
-                raise bad_user_input(exc) from None
+            return await breakdown_service.value_visitors(
+                db, keys, [(q.breakdown, q.value_id) for q in queries]
+            )
 
         self.stats: DataLoader[stats_service.StatsQuery, stats_service.GoalStats] = DataLoader(
             load_fn=load_stats, cache_key_fn=_stats_key

@@ -17,7 +17,6 @@ from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
 from goalgate.api.graphql.context import GraphQLContext
-from goalgate.api.graphql.errors import coded_error
 from goalgate.api.graphql.inputs import CreateGoalInput, UpdateGoalInput
 from goalgate.api.graphql.permissions import CanWrite
 from goalgate.api.graphql.types import Goal, Site
@@ -31,7 +30,7 @@ __all__ = ["Mutation", "UserError", "UserErrorCode"]
 @strawberry.enum
 class UserErrorCode(Enum):
     INVALID = "invalid"
-    NOT_FOUND = "not_found"
+    NOT_FOUND = NotFound.code
     TAKEN = "taken"
 
 
@@ -83,8 +82,9 @@ def user_errors(exc: GoalgateError) -> list[UserError]:
         ]
     if isinstance(exc, NotFound):
         return [UserError(code=UserErrorCode.NOT_FOUND, field=None, message=exc.message)]
-    # Auth failures are top-level errors; anything else is a bug and gets masked.
-    raise coded_error(exc) from exc
+    # Auth failures are top-level errors (coded by errors.CodedErrors); anything
+    # else is a bug and gets masked.
+    raise exc
 
 
 def _input_path(service_field: str) -> list[str]:

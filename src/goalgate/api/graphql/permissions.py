@@ -18,9 +18,7 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
-from goalgate.api.graphql.errors import coded_error
 from goalgate.domain.tokens import Scope
-from goalgate.errors import Forbidden
 from goalgate.services import tokens as token_service
 
 __all__ = ["CanRead", "CanWrite"]
@@ -33,10 +31,7 @@ class _HasScope(BasePermission):
         self, source: Any, info: Info[GraphQLContext, None], **kwargs: Any
     ) -> bool:
         principal = await info.context.principal()  # UNAUTHENTICATED without a valid token
-        try:
-            token_service.require(principal, self.scope)
-        except Forbidden as exc:
-            raise coded_error(exc) from None
+        token_service.require(principal, self.scope)  # FORBIDDEN without the scope
         return True
 
 

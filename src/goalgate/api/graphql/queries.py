@@ -13,12 +13,12 @@ import strawberry
 from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
-from goalgate.api.graphql.errors import bad_user_input
+from goalgate.api.graphql.enums import Period
 from goalgate.api.graphql.filters import StatsFilter, stats_filter
 from goalgate.api.graphql.inputs import GoalMatchInput
 from goalgate.api.graphql.mutations import UserError, user_errors
 from goalgate.api.graphql.permissions import CanRead
-from goalgate.api.graphql.types import Goal, GoalStats, Site, StatsPeriod, Viewer
+from goalgate.api.graphql.types import Goal, GoalStats, Site, Viewer
 from goalgate.errors import NotFound, ValidationFailed
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
@@ -96,7 +96,7 @@ class Query:
         info: Info[GraphQLContext, None],
         site_key: str,
         data: Annotated[GoalMatchInput, strawberry.argument(name="input")],
-        period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
+        period: Period | None = Period.LAST_30_DAYS,
         start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
         end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
         filter: Annotated[
@@ -118,7 +118,7 @@ class Query:
                 match_type=data.match_type.value,
                 match_value=data.match_value,
                 currency=data.currency,
-                period=(period or StatsPeriod.LAST_30_DAYS).value,
+                period=(period or Period.LAST_30_DAYS).value,
                 start_date=None if start_date is None else start_date.isoformat(),
                 end_date=None if end_date is None else end_date.isoformat(),
                 stats_filter=chosen_filter,
@@ -127,7 +127,7 @@ class Query:
             return None
         except ValidationFailed as exc:
             if exc.fields and exc.fields.keys() <= _PERIOD_ARGUMENTS:
-                raise bad_user_input(exc) from None
+                raise  # a top-level BAD_USER_INPUT (errors.CodedErrors)
             return GoalPreview(stats=None, top_matches=[], user_errors=user_errors(exc))
         return GoalPreview(
             stats=GoalStats.from_service(preview.stats, preview.query),

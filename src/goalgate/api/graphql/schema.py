@@ -11,7 +11,8 @@
   hand out the schema piece by piece), in validation and variable coercion alike;
 - a document of several operations without an ``operationName`` is a request
   error, as GraphQL's GetOperation() says (Strawberry would run the first);
-- a lost database is an UNAVAILABLE error (faults.py), not a masked one;
+- errors of the tree (``goalgate.errors``) get their codes in one place (errors.py),
+  a lost database included (UNAVAILABLE), so resolvers let them rise;
 - errors from unexpected exceptions are masked ("Unexpected error.") and
   logged, while GraphQL's own messages and our coded errors stay readable;
 - every error carries ``extensions.code`` (error_codes.py);
@@ -47,8 +48,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from goalgate.api.graphql.error_codes import OPERATION_RESOLUTION_FAILURE, ErrorCodes
-from goalgate.api.graphql.errors import CodedError
-from goalgate.api.graphql.faults import DatabaseUnavailable
+from goalgate.api.graphql.errors import CodedError, CodedErrors, client_caused
 from goalgate.api.graphql.limits import CostLimit, SocketBudget, SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
@@ -77,11 +77,15 @@ def is_unexpected(error: GraphQLError) -> bool:
     """True for an error raised by a Python exception inside a resolver: a bug.
 
     Syntax, validation and variable errors carry no path (or wrap a
-    GraphQLError), and our coded errors are GraphQLErrors: those are kept.
+    GraphQLError), the face's coded errors are GraphQLErrors, and the services'
+    errors that the client caused carry their code: those are kept.
     """
     original = error.original_error
     return (
-        error.path is not None and original is not None and not isinstance(original, GraphQLError)
+        error.path is not None
+        and original is not None
+        and not isinstance(original, GraphQLError)
+        and not client_caused(original)
     )
 
 
@@ -191,7 +195,7 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
         lambda: Validation(hide_suggestions=hide_suggestions),
         lambda: MaskErrors(should_mask_error=is_unexpected),
         # After MaskErrors, so that its rewrite runs first (exits go in reverse).
-        DatabaseUnavailable,
+        CodedErrors,
     ]
 
 

@@ -21,12 +21,10 @@ import strawberry
 from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
-from goalgate.api.graphql.errors import CodedError, coded_error
 from goalgate.api.graphql.types import Goal, Money, Site
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType, compile_matcher, event_kind_of
 from goalgate.domain.tokens import Principal, Scope
-from goalgate.errors import GoalgateError, NotFound
 from goalgate.metrics import open_subscription
 from goalgate.runtime import Runtime
 from goalgate.services import goals as goal_service
@@ -38,7 +36,6 @@ __all__ = ["Conversion", "Subscription"]
 
 GOALS_REFRESH_S = 30.0
 TOKEN_CHECK_S = 0.5
-NOT_FOUND = "NOT_FOUND"
 
 
 @strawberry.type(description="One conversion, as it is stored.")
@@ -59,14 +56,12 @@ async def _watched(
 ) -> tuple[int, Watched]:
     """The site's id and the goals to match (kind + predicate), as the token sees them."""
     reader, sites = runtime.db.reader, runtime.sites
-    try:
-        site_row = await visible_site(sites, principal, site_key)
-        if goal_id is None:
-            rows = await goal_service.list_goals(reader, sites, principal, site_key)
-        else:
-            rows = [await goal_service.get_goal(reader, sites, principal, site_key, goal_id)]
-    except NotFound as exc:
-        raise CodedError(exc.message, NOT_FOUND) from None
+    # An unseen site or goal raises NotFound: a NOT_FOUND error ends the subscription.
+    site_row = await visible_site(sites, principal, site_key)
+    if goal_id is None:
+        rows = await goal_service.list_goals(reader, sites, principal, site_key)
+    else:
+        rows = [await goal_service.get_goal(reader, sites, principal, site_key, goal_id)]
     site = Site.from_row(site_row)
     return site_row.id, [
         (
@@ -132,10 +127,7 @@ class Subscription:
 
 
 async def _reader_principal(context: GraphQLContext) -> Principal:
-    """The caller's current principal, holding analytics:read, or a coded error."""
+    """The caller's current principal, holding analytics:read (or Unauthenticated, Forbidden)."""
     principal = await context.principal()
-    try:
-        token_service.require(principal, Scope.ANALYTICS_READ)
-    except GoalgateError as exc:
-        raise coded_error(exc) from None
+    token_service.require(principal, Scope.ANALYTICS_READ)
     return principal

@@ -18,24 +18,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
-from goalgate.api.graphql.errors import bad_user_input
-from goalgate.api.graphql.filters import Dimension, StatsFilter, stats_filter
+from goalgate.api.graphql.enums import Compare, Dimension, GoalType, Interval, MatchType, Period
+from goalgate.api.graphql.filters import StatsFilter, stats_filter
 from goalgate.api.graphql.loaders import SeriesQuery, ValueVisitorsQuery, VisitorsQuery
 from goalgate.api.graphql.permissions import CanRead
 from goalgate.domain import cursors, money
-from goalgate.domain.dimensions import Dimension as DomainDimension
-from goalgate.domain.goals import GoalType as DomainGoalType
-from goalgate.domain.goals import MatchType as DomainMatchType
-from goalgate.domain.periods import Compare, DateRange, Interval, Period, previous_range
+from goalgate.domain.periods import DateRange, previous_range
 from goalgate.domain.tokens import Principal
-from goalgate.errors import ValidationFailed
 from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
@@ -50,43 +45,14 @@ __all__ = [
     "Goal",
     "GoalConnection",
     "GoalEdge",
-    "GoalKind",
     "GoalStats",
-    "MatchKind",
     "Money",
     "PageInfo",
     "Site",
     "StatsBucket",
     "StatsChange",
-    "StatsComparison",
-    "StatsInterval",
-    "StatsPeriod",
     "Viewer",
 ]
-
-
-@strawberry.enum(name="GoalType", description="Which kind of event triggers a goal.")
-class GoalKind(Enum):
-    PAGEVIEW = DomainGoalType.PAGEVIEW.value
-    EVENT = DomainGoalType.EVENT.value
-    CUSTOM = DomainGoalType.CUSTOM.value
-
-
-@strawberry.enum(name="MatchType", description="How a goal's matchValue is compared.")
-class MatchKind(Enum):
-    EXACT = DomainMatchType.EXACT.value
-    CONTAINS = DomainMatchType.CONTAINS.value
-    REGEX = DomainMatchType.REGEX.value
-
-
-@strawberry.enum(
-    description="Whole days of the site's calendar, today included; CUSTOM takes from and to."
-)
-class StatsPeriod(Enum):
-    LAST_7_DAYS = Period.LAST_7_DAYS.value
-    LAST_30_DAYS = Period.LAST_30_DAYS.value
-    LAST_12_MONTHS = Period.LAST_12_MONTHS.value
-    CUSTOM = Period.CUSTOM.value
 
 
 @strawberry.type(description="An exact amount of money in one currency.")
@@ -95,26 +61,6 @@ class Money:
         description="Rounded to the currency's minor unit (2 places for USD, 0 for JPY)."
     )
     currency: str = strawberry.field(description="ISO 4217 code.")
-
-
-@strawberry.enum(
-    description="The length of a time-series bucket on the site's calendar: a day, a week "
-    "from Monday, or a calendar month; the first and last buckets are clipped to the period."
-)
-class StatsInterval(Enum):
-    DAY = Interval.DAY.value
-    WEEK = Interval.WEEK.value
-    MONTH = Interval.MONTH.value
-
-
-@strawberry.enum(
-    description="What a period is compared with: PREVIOUS_PERIOD is the same number of days "
-    "just before it; PREVIOUS_YEAR the same calendar dates one year earlier (29 February "
-    "maps to the 28th)."
-)
-class StatsComparison(Enum):
-    PREVIOUS_PERIOD = Compare.PREVIOUS_PERIOD.value
-    PREVIOUS_YEAR = Compare.PREVIOUS_YEAR.value
 
 
 @strawberry.type(description="One day, week or month of a goal's stats.")
@@ -211,10 +157,10 @@ class GoalStats:
         "conversions and revenue add up to the period's totals."
     )
     async def timeseries(
-        self, info: Info[GraphQLContext, None], interval: StatsInterval = StatsInterval.DAY
+        self, info: Info[GraphQLContext, None], interval: Interval = Interval.DAY
     ) -> list[StatsBucket]:
         # Every goal's series in this request go to timeseries_for in one batch.
-        series = SeriesQuery(query=self.query, interval=Interval(interval.value))
+        series = SeriesQuery(query=self.query, interval=interval)
         buckets = await info.context.loaders.series.load(series)
         return [StatsBucket.from_service(bucket, self.query.goal.currency) for bucket in buckets]
 
@@ -372,8 +318,8 @@ class BreakdownConnection:
 class Goal:
     id: strawberry.ID
     name: str
-    type: GoalKind
-    match_type: MatchKind
+    type: GoalType
+    match_type: MatchType
     match_value: str
     currency: str | None = strawberry.field(
         description="ISO 4217 code of the revenue tracked; null when none is."
@@ -388,8 +334,8 @@ class Goal:
         return cls(
             id=strawberry.ID(row.id),
             name=row.name,
-            type=GoalKind(row.type),
-            match_type=MatchKind(row.match_type),
+            type=GoalType(row.type),
+            match_type=MatchType(row.match_type),
             match_value=row.match_value,
             currency=row.currency,
             created_at=row.created_at,
@@ -410,10 +356,10 @@ class Goal:
     async def stats(
         self,
         info: Info[GraphQLContext, None],
-        period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
+        period: Period | None = Period.LAST_30_DAYS,
         start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
         end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
-        compare: StatsComparison | None = None,
+        compare: Compare | None = None,
         filter: Annotated[
             list[StatsFilter] | None,
             strawberry.argument(
@@ -422,13 +368,10 @@ class Goal:
             ),
         ] = None,
     ) -> GoalStats | None:
-        try:
-            # An explicit null means the default, as an absent argument does.
-            chosen = (period or StatsPeriod.LAST_30_DAYS).value
-            rng = stats_service.site_range(self.site.row, chosen, start_date, end_date)
-            compared = None if compare is None else previous_range(rng, Compare(compare.value))
-        except ValidationFailed as exc:
-            raise bad_user_input(exc) from None
+        # An explicit null means the default, as an absent argument does.
+        chosen = (period or Period.LAST_30_DAYS).value
+        rng = stats_service.site_range(self.site.row, chosen, start_date, end_date)
+        compared = None if compare is None else previous_range(rng, compare)
         query = stats_service.StatsQuery(
             site=self.site.row, goal=self.row, range=rng, filter=stats_filter(filter)
         )
@@ -447,7 +390,7 @@ class Goal:
         self,
         info: Info[GraphQLContext, None],
         by: Dimension,
-        period: StatsPeriod | None = StatsPeriod.LAST_30_DAYS,
+        period: Period | None = Period.LAST_30_DAYS,
         start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
         end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
         first: int | None = breakdown_service.DEFAULT_ROWS,
@@ -457,18 +400,15 @@ class Goal:
             strawberry.argument(description="Count only the events that pass every clause."),
         ] = None,
     ) -> BreakdownConnection | None:
-        try:
-            chosen = (period or StatsPeriod.LAST_30_DAYS).value
-            rng = stats_service.site_range(self.site.row, chosen, start_date, end_date)
-            size = breakdown_service.page_size(first)
-            position = breakdown_service.decode_cursor(after)
-        except ValidationFailed as exc:
-            raise bad_user_input(exc) from None
+        chosen = (period or Period.LAST_30_DAYS).value
+        rng = stats_service.site_range(self.site.row, chosen, start_date, end_date)
+        size = breakdown_service.page_size(first)
+        position = breakdown_service.decode_cursor(after)
         stats = stats_service.StatsQuery(
             site=self.site.row, goal=self.row, range=rng, filter=stats_filter(filter)
         )
         query = breakdown_service.BreakdownQuery(
-            stats=stats, dimension=DomainDimension(by.value), first=size, after=position
+            stats=stats, dimension=by, first=size, after=position
         )
         # Every goal's breakdown in this request goes to breakdowns_for in one batch.
         return BreakdownConnection.from_service(await info.context.loaders.breakdowns.load(query))
@@ -534,22 +474,19 @@ class Site:
         info: Info[GraphQLContext, None],
         first: int | None = 50,
         after: str | None = None,
-        goal_type: Annotated[GoalKind | None, strawberry.argument(name="type")] = None,
+        goal_type: Annotated[GoalType | None, strawberry.argument(name="type")] = None,
     ) -> GoalConnection | None:
         principal = await info.context.principal()
         kind = None if goal_type is None else goal_type.value
-        try:
-            cursor = None if after is None else cursors.decode_goal(after)
-            page = await goal_service.page_goals(
-                info.context.runtime.db.reader,
-                principal,
-                self.row,
-                first=50 if first is None else first,
-                after=cursor,
-                goal_type=kind,
-            )
-        except ValidationFailed as exc:
-            raise bad_user_input(exc) from None
+        cursor = None if after is None else cursors.decode_goal(after)
+        page = await goal_service.page_goals(
+            info.context.runtime.db.reader,
+            principal,
+            self.row,
+            first=50 if first is None else first,
+            after=cursor,
+            goal_type=kind,
+        )
         nodes = [Goal.from_row(row, self) for row in page.goals]
         last = page.goals[-1] if page.goals else None
         end = None if last is None else cursors.encode_goal(last.created_at, last.id)

@@ -17,13 +17,14 @@ from litestar.openapi.spec import Example
 
 from goalgate.api.errors import CODE_BY_STATUS, error_body
 from goalgate.api.rest.openapi_docs import field_doc
+from goalgate.errors import ValidationFailed
 
 __all__ = ["ErrorEnvelope", "error_responses"]
 
 
 @dataclass(frozen=True, slots=True)
 class ErrorOut:
-    code: Annotated[str, field_doc("validation_error")]
+    code: Annotated[str, field_doc(ValidationFailed.code)]
     message: Annotated[str, field_doc("the goal is not valid")]
     # Each faulty field (or the scope a 403 lacks) and what is wrong with it.
     fields: Annotated[
