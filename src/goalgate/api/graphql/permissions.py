@@ -7,7 +7,9 @@ does not decide the scope of what it returns: a mutation, authorised with
 analytics:write alone, returns a ``Goal`` whose ``stats`` and ``site.goals``
 are analytics. Everything reachable from those fields (``GoalStats`` and its
 insights, the goals of a connection) needs no check of its own. The check is
-cheap on list items: the principal is authenticated once per request.
+cheap on list items: the principal is authenticated once per request. The
+live subscription, which re-checks its token while it runs, calls
+``principal_with`` itself.
 """
 
 from __future__ import annotations
@@ -19,11 +21,22 @@ from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.errors import coded_error
-from goalgate.domain.tokens import Scope
+from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import Forbidden
 from goalgate.services import tokens as token_service
 
-__all__ = ["CanRead", "CanWrite"]
+__all__ = ["CanRead", "CanWrite", "principal_with"]
+
+
+async def principal_with(context: GraphQLContext, scope: Scope) -> Principal:
+    """The caller's current principal, holding ``scope``; else a coded error
+    (UNAUTHENTICATED without a valid token, FORBIDDEN without the scope)."""
+    principal = await context.principal()
+    try:
+        token_service.require(principal, scope)
+    except Forbidden as exc:
+        raise coded_error(exc) from None
+    return principal
 
 
 class _HasScope(BasePermission):
@@ -32,11 +45,7 @@ class _HasScope(BasePermission):
     async def has_permission(
         self, source: Any, info: Info[GraphQLContext, None], **kwargs: Any
     ) -> bool:
-        principal = await info.context.principal()  # UNAUTHENTICATED without a valid token
-        try:
-            token_service.require(principal, self.scope)
-        except Forbidden as exc:
-            raise coded_error(exc) from None
+        await principal_with(info.context, self.scope)
         return True
 
 
