@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from goalgate import __version__, logs
-from goalgate.api.auth import provide_runtime
+from goalgate.api.auth.authentication import provide_runtime
 from goalgate.api.budgets import RequestBudgets
 from goalgate.api.cors import CORSMiddleware
 from goalgate.api.dashboard.routes import dashboard_route_handlers

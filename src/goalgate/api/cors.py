@@ -25,11 +25,12 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from goalgate.api.errors import error_body
+from goalgate.api.ingest import EVENTS_PATH
 from goalgate.errors import Forbidden
 
 __all__ = ["OPEN_PATHS", "CORSMiddleware"]
 
-OPEN_PATHS = frozenset({"/api/v1/analytics/events", "/js/ka.js"})
+OPEN_PATHS = frozenset({EVENTS_PATH, "/js/ka.js"})
 
 # Preflights may be cached by the browser this long (Chromium caps it at 2 hours).
 MAX_AGE_S = 7200

@@ -37,9 +37,11 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from goalgate import logs
 from goalgate import metrics as metrics_module
+from goalgate.api.auth.credentials import UNKNOWN_CLIENT, authorization, client_ip
 from goalgate.api.budgets import CLIENT_GONE, CLIENT_GONE_STATUS
 from goalgate.api.errors import CODE_BY_STATUS
-from goalgate.api.ratelimit import INGEST_PATH
+from goalgate.api.ingest import EVENTS_PATH
+from goalgate.domain.tokens import bearer_secret
 from goalgate.errors import Unauthenticated
 from goalgate.metrics import Metrics
 from goalgate.runtime import Runtime
@@ -55,7 +57,10 @@ access_log = logging.getLogger("goalgate.access")
 
 
 class TrustedPeers:
-    """The addresses of ``FORWARDED_ALLOW_IPS``: IPs, networks, ``*`` or literal names."""
+    """The addresses of ``FORWARDED_ALLOW_IPS``: IPs, networks, ``*`` or literal names.
+
+    A peer whose address the server did not report is never among them.
+    """
 
     def __init__(self, spec: str) -> None:
         items = [item.strip() for item in spec.split(",") if item.strip()]
@@ -69,7 +74,7 @@ class TrustedPeers:
                 self._literals.add(item)  # e.g. a unix socket's name
 
     def __contains__(self, host: object) -> bool:
-        if not isinstance(host, str):
+        if not isinstance(host, str) or host == UNKNOWN_CLIENT:
             return False
         if self._everyone or host in self._literals:
             return True
@@ -98,8 +103,8 @@ class Observability:
     def _request_id(self, scope: Any) -> str:
         for name, value in scope["headers"]:
             if name == _HEADER_KEY:
-                client = scope.get("client")
-                if client and client[0] in self._trusted and _SANE_ID.fullmatch(value):
+                # Outside ProxyHeadersMiddleware: the peer that connected.
+                if client_ip(scope) in self._trusted and _SANE_ID.fullmatch(value):
                     return str(value.decode("ascii"))
                 break
         return _new_request_id()
@@ -146,7 +151,7 @@ class Observability:
     ) -> None:
         assert self.metrics is not None
         self.metrics.observe_request(method, route, status, seconds)
-        if status >= 400 and route == INGEST_PATH:
+        if status >= 400 and route == EVENTS_PATH:
             reason = request.error or CODE_BY_STATUS.get(status, str(status))
             self.metrics.ingest_rejected.labels(reason).inc()
 
@@ -207,10 +212,8 @@ def metrics_route(settings: Settings) -> HTTPRouteHandler | None:
     def serve_metrics(request: Request[Any, Any, Any], runtime: Runtime) -> Response[bytes]:
         """The process's (or, with several workers, every worker's) metrics."""
         if expected is not None:
-            scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                secret.strip().encode(), expected
-            ):
+            secret = bearer_secret(authorization(request.scope))
+            if secret is None or not hmac.compare_digest(secret.encode(), expected):
                 raise Unauthenticated("the metrics need their bearer token")
         assert runtime.metrics is not None
         return Response(

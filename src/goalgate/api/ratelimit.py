@@ -6,11 +6,11 @@ of the bearer secret as sent: a valid token's requests all count in one bucket
 whichever worker serves them. Requests to an authenticated route without a
 bearer token count per client IP under the token rate (they get a 401 anyway,
 but may not hammer the token lookup); so do tokens that fail authentication
-(``api.auth.authenticate``). The operations of a WebSocket are counted in
-their token's bucket by ``api.graphql.limits``, and the events of an
-ingestion batch per IP by the route. The client IP is the one uvicorn reports,
-which honours ``X-Forwarded-For`` only from the proxies it trusts
-(``FORWARDED_ALLOW_IPS``).
+(``api.auth.authentication.authenticate``). The operations of a WebSocket are
+counted in their token's bucket by ``api.graphql.limits``, and the events of
+an ingestion batch per IP by the route. The bearer secret and the client IP are
+read as every face reads them (``api.auth``: ``X-Forwarded-For`` is honoured
+only from the proxies in ``FORWARDED_ALLOW_IPS``).
 
 Every per-IP limit counts a client by ``client_key``: an IPv6 client by its
 /64 network, the smallest block an ISP hands a subscriber (counted per
@@ -37,15 +37,15 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from goalgate.api.auth.credentials import authorization, client_ip
+from goalgate.api.ingest import EVENTS_PATH
+from goalgate.domain.tokens import bearer_secret
 from goalgate.runtime import Runtime
 from goalgate.services.ratelimit import Decision, Quota, RateLimiter, parse_quota
 
 __all__ = [
-    "INGEST_PATH",
     "RateLimitMiddleware",
     "anon_key",
-    "bearer_secret",
-    "client_ip",
     "client_key",
     "ingest_events_key",
     "limit_key",
@@ -55,13 +55,7 @@ __all__ = [
 
 log = logging.getLogger("goalgate.ratelimit")
 
-INGEST_PATH = "/api/v1/analytics/events"
 _AUTHENTICATED_PREFIXES = ("/api/v1/analytics/sites/", "/graphql")
-
-
-def client_ip(scope: Scope) -> str:
-    client = scope.get("client")
-    return client[0] if client else "unknown"
 
 
 @lru_cache(maxsize=4096)
@@ -78,23 +72,6 @@ def client_key(ip: str) -> str:
         return str(address.ipv4_mapped)
     # The scope (``%eth0``) of a link-local address is no part of its network.
     return str(ipaddress.IPv6Network((address.packed, 64), strict=False))
-
-
-def bearer_secret(authorization: str | None) -> str | None:
-    """The secret of an ``Authorization: Bearer <secret>`` value, or None."""
-    if authorization is None:
-        return None
-    scheme, _, secret = authorization.strip().partition(" ")
-    if scheme.lower() == "bearer" and secret.strip():
-        return secret.strip()
-    return None
-
-
-def _authorization(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return str(value.decode("latin-1"))
-    return None
 
 
 def anon_key(ip: str) -> str:
@@ -130,10 +107,10 @@ def token_quota(text: str) -> Quota | None:
 def limit_key(scope: Scope) -> tuple[str, str] | None:
     """The kind of limit ("token" or "ingest") and the bucket key, or None if unlimited."""
     path: str = scope["path"]
-    if path.rstrip("/") == INGEST_PATH:
+    if path.rstrip("/") == EVENTS_PATH:
         return "ingest", f"ingest:{client_key(client_ip(scope))}"
     if path.startswith(_AUTHENTICATED_PREFIXES):
-        return "token", token_key(_authorization(scope), client_ip(scope))
+        return "token", token_key(authorization(scope), client_ip(scope))
     return None
 
 

@@ -1,4 +1,4 @@
-"""API token secrets and scopes: generation, hashing, and what a token may do."""
+"""API token secrets and scopes: how a token is presented, generated, hashed, and what it may do."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ __all__ = [
     "SECRET_PREFIX",
     "Principal",
     "Scope",
+    "bearer_secret",
     "display_prefix",
     "hash_secret",
     "is_well_formed",
@@ -30,6 +31,22 @@ class Scope(StrEnum):
 
     ANALYTICS_READ = "analytics:read"
     ANALYTICS_WRITE = "analytics:write"
+
+
+def bearer_secret(authorization: str | None) -> str | None:
+    """The secret of an ``Authorization`` value ``Bearer <secret>``, or None.
+
+    The one rule, on every face (REST, GraphQL over HTTP, a WebSocket's
+    ``connection_init``, ``/metrics``) and in the rate limiter: the scheme in
+    any case, whitespace around the value and the secret ignored. No value,
+    another scheme or no secret gives None.
+    """
+    if authorization is None:
+        return None
+    scheme, _, secret = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return secret.strip()
+    return None
 
 
 def new_secret() -> str:

@@ -9,7 +9,8 @@ revocation is refused on every worker within 1 s, inside the 2 s the API
 promises (docs: Security). Only successes are cached: a token created a moment
 ago is never refused for having been unknown, and failures are paid for by
 the rate limiter (they count against the client's IP). The request's log
-lines name the token by id (``goalgate.logs``), never by its secret.
+lines name the token by id (``goalgate.logs``), never by its secret. The
+whole authentication path, from the request to here, is drawn in ``api.auth``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""API tokens: authenticate a bearer secret, issue, list and revoke tokens."""
+"""API tokens: authenticate a bearer secret, issue, list and revoke tokens.
+
+The faces reach ``authenticate`` through the principal cache
+(``services.principals``); ``api.auth`` draws the whole path.
+"""
 
 from __future__ import annotations
 
@@ -38,12 +42,13 @@ def require(principal: Principal, scope: Scope) -> None:
 
 
 def _secret_from_header(authorization: str | None) -> str:
-    if not authorization:
-        raise Unauthenticated("an Authorization: Bearer token is required")
-    scheme, _, secret = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    """The bearer secret (``domain.tokens.bearer_secret``); Unauthenticated saying why not."""
+    secret = token_rules.bearer_secret(authorization)
+    if secret is None:
+        if not authorization:
+            raise Unauthenticated("an Authorization: Bearer token is required")
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-    return secret.strip()
+    return secret
 
 
 def secret_hash_of(authorization: str | None) -> str:

@@ -1,11 +1,11 @@
 """The context of one GraphQL request: the runtime, the caller, the loaders.
 
-The bearer token is only checked when a field needs it, so that introspection
-(GraphiQL's docs and autocompletion) runs without one. It is checked through
-the process's principal cache every time a field asks, never remembered by
-the context: a WebSocket connection keeps its context for as long as it is
-open, and each operation on it must see the token's current state (revoked
-within the cache's 1 s bound).
+The bearer token is only checked (by ``api.auth``) when a field needs it, so
+that introspection (GraphiQL's docs and autocompletion) runs without one. It is
+checked through the process's principal cache every time a field asks, never
+remembered by the context: a WebSocket connection keeps its context for as
+long as it is open, and each operation on it must see the token's current
+state (revoked within the cache's 1 s bound).
 
 Resolvers read through ``runtime.db.reader`` (one statement each, no session
 to share), DataLoader batches too, and every mutation writes in a session of
@@ -15,14 +15,14 @@ its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from litestar.types import Scope
 from strawberry.litestar import BaseContext
 
-from goalgate.api.auth import authenticate
+from goalgate.api.auth import credentials
+from goalgate.api.auth.authentication import authenticate
 from goalgate.api.graphql.loaders import Loaders
-from goalgate.api.ratelimit import client_ip
 from goalgate.domain.tokens import Principal
 from goalgate.errors import Unauthenticated
 from goalgate.runtime import Runtime
@@ -46,6 +46,11 @@ class Caller:
         self._client_ip = client_ip
         self._failed: Unauthenticated | None = None
         self._lock = asyncio.Lock()
+
+    def for_connection(self, params: Mapping[str, object] | None) -> Caller:
+        """The caller of a WebSocket: the token of its connection_init payload, the same IP."""
+        authorization = credentials.connection_authorization(params)
+        return Caller(self._runtime, authorization, self._client_ip)
 
     @property
     def authorization(self) -> str | None:
@@ -83,17 +88,11 @@ class GraphQLContext(BaseContext, kw_only=True):
         return await self.caller.principal()
 
 
-async def provide_context(
-    scope: Scope, headers: dict[str, str], runtime: Runtime
-) -> AsyncIterator[GraphQLContext]:
+async def provide_context(scope: Scope, runtime: Runtime) -> AsyncIterator[GraphQLContext]:
     """Litestar dependency: a fresh context (and loaders) per request.
 
-    Takes the headers and scope, not the request, so that WebSocket
-    connections (which carry their token in connection_init instead) get a
-    context too.
+    Takes the scope, not the request, so that WebSocket connections get a
+    context too (their token comes in connection_init: ``Caller.for_connection``).
     """
-    yield GraphQLContext(
-        runtime=runtime,
-        caller=Caller(runtime, headers.get("authorization"), client_ip(scope)),
-        loaders=Loaders(runtime),
-    )
+    caller = Caller(runtime, credentials.authorization(scope), credentials.client_ip(scope))
+    yield GraphQLContext(runtime=runtime, caller=caller, loaders=Loaders(runtime))

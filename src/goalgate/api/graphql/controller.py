@@ -27,7 +27,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from goalgate.api import errors as rest_errors
 from goalgate.api.graphql import graphiql, http
-from goalgate.api.graphql.context import Caller, GraphQLContext, provide_context
+from goalgate.api.graphql.context import GraphQLContext, provide_context
 from goalgate.api.graphql.error_codes import (
     GRAPHQL_PARSE_FAILED,
     OPERATION_RESOLUTION_FAILURE,
@@ -216,13 +216,7 @@ def graphql_controller(settings: Settings) -> Router:
 
         async def on_ws_connect(self, context: GraphQLContext) -> UnsetType:
             """Authenticate the token of connection_init; refuse the socket (4403) otherwise."""
-            params = context.connection_params or {}
-            authorization = params.get("Authorization") or params.get("authorization")
-            context.caller = Caller(
-                context.runtime,
-                authorization if isinstance(authorization, str) else None,
-                context.caller.client_ip,
-            )
+            context.caller = context.caller.for_connection(context.connection_params)
             try:
                 await context.caller.principal()
             except (Unauthenticated, RateLimited):

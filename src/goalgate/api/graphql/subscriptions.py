@@ -21,6 +21,7 @@ import strawberry
 from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
+from goalgate.api.graphql.permissions import principal_with
 from goalgate.api.graphql.types import Goal, Money, Site
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType, compile_matcher, event_kind_of
@@ -29,7 +30,6 @@ from goalgate.metrics import open_subscription
 from goalgate.runtime import Runtime
 from goalgate.services import goals as goal_service
 from goalgate.services import live
-from goalgate.services import tokens as token_service
 from goalgate.services.sites import visible_site
 
 __all__ = ["Conversion", "Subscription"]
@@ -104,7 +104,7 @@ class Subscription:
     ) -> AsyncGenerator[Conversion, None]:
         context = info.context
         runtime = context.runtime
-        principal = await _reader_principal(context)
+        principal = await principal_with(context, Scope.ANALYTICS_READ)
         site_id, watched = await _watched(runtime, principal, site_key, goal_id)
         refresh_at = time.monotonic() + GOALS_REFRESH_S
         async with runtime.hub.subscribe(site_id) as queue, open_subscription(runtime.metrics):
@@ -114,7 +114,7 @@ class Subscription:
                 except TimeoutError:
                     event = None
                 # Tokens get revoked: idle or not, a subscription re-checks its token.
-                principal = await _reader_principal(context)
+                principal = await principal_with(context, Scope.ANALYTICS_READ)
                 if time.monotonic() >= refresh_at:
                     # Goals change: look again now and then.
                     site_id, watched = await _watched(runtime, principal, site_key, goal_id)
@@ -124,10 +124,3 @@ class Subscription:
                 for goal, kind, matches in watched:
                     if event.kind == kind and matches(event.value):
                         yield _conversion(goal, event)
-
-
-async def _reader_principal(context: GraphQLContext) -> Principal:
-    """The caller's current principal, holding analytics:read (or Unauthenticated, Forbidden)."""
-    principal = await context.principal()
-    token_service.require(principal, Scope.ANALYTICS_READ)
-    return principal

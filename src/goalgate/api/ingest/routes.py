@@ -21,8 +21,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 
-from goalgate.api.auth import client_host, optional_principal
-from goalgate.api.ingest import openapi_body
+from goalgate.api.auth import credentials
+from goalgate.api.auth.authentication import optional_principal
+from goalgate.api.ingest import EVENTS_PATH, openapi_body
 from goalgate.api.ingest.payloads import check_media_type, decode_json, parse_batch
 from goalgate.api.ratelimit import client_key, ingest_events_key
 from goalgate.api.ratelimit import token_quota as events_rate
@@ -44,7 +45,7 @@ TRACKER_CACHE_CONTROL = "public, max-age=3600"
 
 
 @post(
-    "/api/v1/analytics/events",
+    EVENTS_PATH,
     status_code=HTTP_202_ACCEPTED,
     summary="Record events",
     tags=["ingestion"],
@@ -75,9 +76,8 @@ async def post_events(
     Sent as application/json or text/plain. A batch is stored whole or not at all.
     """
     settings = runtime.settings
-    principal = await optional_principal(
-        runtime, request.headers.get("authorization"), client_host(request)
-    )
+    ip = credentials.client_ip(request.scope)
+    principal = await optional_principal(runtime, credentials.authorization(request.scope), ip)
     check_media_type(request.headers.get("content-type"))
     try:
         body = await request.body()
@@ -87,11 +87,9 @@ async def post_events(
         ) from None
     now = datetime.now(UTC)
     drafts = parse_batch(decode_json(body), max_events=settings.max_batch_events, now=now)
-    await _count_events(runtime, client_host(request), len(drafts))
+    await _count_events(runtime, ip, len(drafts))
     client = event_service.Client(
-        ip=request.client.host if request.client else "",
-        user_agent=request.headers.get("user-agent", ""),
-        limit_key=client_key(client_host(request)),
+        ip=ip, user_agent=request.headers.get("user-agent", ""), limit_key=client_key(ip)
     )
     accepted = await event_service.record_events(
         drafts,

@@ -13,7 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from goalgate.api.auth import authenticated, provide_principal
+from goalgate.api.auth.authentication import authenticated, provide_principal
 from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
 from goalgate.api.rest.openapi_docs import BEARER_REQUIRED, documented

@@ -1,7 +1,9 @@
-"""The bearer-token guard and principal dependency every face shares.
+"""The principal behind a caller's token, with failed tokens counted per client IP.
 
-Authentication runs as a Litestar guard because guards run before the body is
-parsed: a caller without a valid token gets 401, never a hint about its body.
+Every face authenticates through ``authenticate``: the REST routes by the
+``authenticated`` guard, ingestion by ``optional_principal``, GraphQL by its
+``Caller`` (over HTTP and on a WebSocket alike). The guard runs before the body
+is parsed: a caller without a valid token gets 401, never a hint about its body.
 
 A token that fails authentication counts against its client IP's bucket on
 the token rate (the bucket of requests without a token), so that a new fake
@@ -20,8 +22,9 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 
-from goalgate.api.ratelimit import anon_key, bearer_secret, token_quota
-from goalgate.domain.tokens import Principal
+from goalgate.api.auth import credentials
+from goalgate.api.ratelimit import anon_key, token_quota
+from goalgate.domain.tokens import Principal, bearer_secret
 from goalgate.errors import Unauthenticated
 from goalgate.runtime import Runtime
 from goalgate.services.ratelimit import RateLimiter
@@ -29,7 +32,6 @@ from goalgate.services.ratelimit import RateLimiter
 __all__ = [
     "authenticate",
     "authenticated",
-    "client_host",
     "optional_principal",
     "provide_principal",
     "provide_runtime",
@@ -68,10 +70,6 @@ async def authenticate(runtime: Runtime, authorization: str | None, client_ip: s
         raise
 
 
-def client_host(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    return connection.client.host if connection.client else "unknown"
-
-
 def provide_runtime(state: State) -> Runtime:
     runtime: Runtime = state.runtime
     return runtime
@@ -82,8 +80,10 @@ async def authenticated(
 ) -> None:
     """Guard: authenticate the bearer token (401 otherwise) and keep the principal."""
     runtime: Runtime = connection.app.state.runtime
-    authorization = connection.headers.get("authorization")
-    connection.state.principal = await authenticate(runtime, authorization, client_host(connection))
+    scope = connection.scope
+    connection.state.principal = await authenticate(
+        runtime, credentials.authorization(scope), credentials.client_ip(scope)
+    )
 
 
 def provide_principal(request: Request[Any, Any, Any], runtime: Runtime) -> Principal:
