@@ -31,9 +31,9 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import asynccontextmanager, suppress
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import make_url
@@ -147,6 +147,17 @@ async def _watched(work: asyncio.Future[T], stop: Callable[[], None], deadline: 
         raise
 
 
+@asynccontextmanager
+async def _heavy_read(
+    slots: ReadSlots, budget_s: float, sites: Collection[int]
+) -> AsyncIterator[_Deadline]:
+    """The read's deadline, with its slots held: refused at once past the budget."""
+    deadline = _Deadline(budget_s)
+    deadline.left()
+    async with slots.taken(sites, deadline.until):
+        yield deadline
+
+
 class _Interruptible:
     """A statement's stop switch, read by SQLite's progress handler on the reader thread."""
 
@@ -196,9 +207,7 @@ class _SQLiteReader:
     async def heavy_rows(
         self, sql: str, params: Mapping[str, Any] | None = None, *, sites: Collection[int]
     ) -> list[Row]:
-        deadline = _Deadline(self._read_budget_s)
-        deadline.left()
-        async with self._slots.taken(sites, deadline.until):
+        async with _heavy_read(self._slots, self._read_budget_s, sites) as deadline:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self._threads, "goalgate-read")
             switch = _Interruptible(deadline.until)
@@ -357,9 +366,7 @@ class _PostgresReader:
     ) -> list[Row]:
         import asyncpg
 
-        deadline = _Deadline(self._read_budget_s)
-        deadline.left()
-        async with self._slots.taken(sites, deadline.until):
+        async with _heavy_read(self._slots, self._read_budget_s, sites) as deadline:
             # asyncpg cancels the statement on the server when the timeout
             # passes or the task is cancelled.
             work = asyncio.ensure_future(
