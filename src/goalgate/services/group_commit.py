@@ -50,7 +50,6 @@ from goalgate.storage.db import Database
 
 __all__ = [
     "MAX_GROUP_EVENTS",
-    "OTHER_KEY",
     "GroupCommitter",
     "NewEvent",
     "NewKeyBudget",
@@ -64,8 +63,6 @@ log = logging.getLogger("goalgate.events")
 MAX_GROUP_EVENTS = 5000
 # Key ids a committer remembers (a few MB at most); past that it starts over.
 _MAX_KNOWN_KEYS = 100_000
-# Where the events of new keys past a site's daily bound go.
-OTHER_KEY = OTHER_LABEL
 _DAY_S = 86_400
 
 
@@ -129,12 +126,12 @@ class NewKeyBudget:
     async def fold(
         self, db: Database, events: Sequence[NewEvent], known: Mapping[event_store.KeyTriple, int]
     ) -> list[NewEvent]:
-        """``events`` with the values of new keys past their budget as OTHER_KEY."""
+        """``events`` with the values of new keys past their budget as OTHER_LABEL."""
         # Each key is charged to the first client of the group that brings it.
         senders: dict[event_store.KeyTriple, str | None] = {}
         for event in events:
             for triple in event.key_triples():
-                if triple not in known and triple[2] != OTHER_KEY:
+                if triple not in known and triple[2] != OTHER_LABEL:
                     senders.setdefault(triple, event.client)
         if not senders:
             return list(events)
@@ -159,12 +156,12 @@ _NAME_KINDS = frozenset(kind.value for kind in EventKind)
 
 
 def _folded(event: NewEvent, folded: set[event_store.KeyTriple]) -> NewEvent:
-    """``event`` with each value past the budget replaced by OTHER_KEY."""
+    """``event`` with each value past the budget replaced by OTHER_LABEL."""
     if not folded.intersection(event.key_triples()):
         return event
-    value = OTHER_KEY if (event.site_id, event.kind, event.value) in folded else event.value
+    value = OTHER_LABEL if (event.site_id, event.kind, event.value) in folded else event.value
     dimensions = tuple(
-        (dimension, OTHER_KEY if (event.site_id, dimension.kind, v) in folded else v)
+        (dimension, OTHER_LABEL if (event.site_id, dimension.kind, v) in folded else v)
         for dimension, v in event.dimensions
     )
     return replace(event, value=value, dimensions=dimensions)
