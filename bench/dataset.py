@@ -114,36 +114,21 @@ async def _prepare_schema(url: str, *, goals: int = 0) -> tuple[str, dict[str, s
     db = open_database(url)
     try:
         await db.migrate()
-        async with db.write() as session:
-            await site_service.create_site(
-                session, key=SITE_KEY, domain="bench.example.com", timezone="UTC"
-            )
-            _, secret = await token_service.create_token(
-                session,
-                name="bench",
-                scopes=["analytics:read", "analytics:write"],
-                site_keys=None,
-            )
+        await site_service.create_site(db, key=SITE_KEY, domain="bench.example.com", timezone="UTC")
+        _, secret = await token_service.create_token(
+            db, name="bench", scopes=["analytics:read", "analytics:write"], site_keys=None
+        )
         principal = await token_service.authenticate(db, f"Bearer {secret}")
+        sites = site_service.SiteDirectory(db.reader)
+        drafts = {label: goal_service.GoalDraft(**spec) for label, spec in GOALS.items()}
+        for n in range(goals):
+            drafts[f"listing_{n:02d}"] = goal_service.GoalDraft(
+                f"Listing goal {n:02d}", "pageview", "contains", f"/product/{n}"
+            )
         ids: dict[str, str] = {}
-        async with db.write() as session:
-            for label, spec in GOALS.items():
-                goal = await goal_service.create_goal(
-                    session, site_service.SiteDirectory(db.reader), principal, SITE_KEY, **spec
-                )
-                ids[label] = goal.id
-            for n in range(goals):
-                goal = await goal_service.create_goal(
-                    session,
-                    site_service.SiteDirectory(db.reader),
-                    principal,
-                    SITE_KEY,
-                    name=f"Listing goal {n:02d}",
-                    type="pageview",
-                    match_type="contains",
-                    match_value=f"/product/{n}",
-                )
-                ids[f"listing_{n:02d}"] = goal.id
+        for label, draft in drafts.items():
+            goal = await goal_service.create_goal(db, sites, principal, SITE_KEY, draft)
+            ids[label] = goal.id
         return secret, ids
     finally:
         await db.close()
@@ -291,23 +276,16 @@ async def _series_goals(url: str, token: str) -> dict[str, str]:
     try:
         principal = await token_service.authenticate(db, f"Bearer {token}")
         ids: dict[str, str] = {}
-        async with db.write() as session:
-            for n in range(20):
-                spec = (
-                    {"match_type": "exact", "match_value": f"/blog/{n * 997}"}
-                    if n < 15
-                    else {"match_type": "regex", "match_value": rf"^/blog/{n}\d{{2}}$"}
-                )
-                goal = await goal_service.create_goal(
-                    session,
-                    site_service.SiteDirectory(db.reader),
-                    principal,
-                    SITE_KEY,
-                    name=f"Series goal {n:02d}",
-                    type="pageview",
-                    **spec,
-                )
-                ids[f"series_{n:02d}"] = goal.id
+        sites = site_service.SiteDirectory(db.reader)
+        for n in range(20):
+            spec = (
+                {"match_type": "exact", "match_value": f"/blog/{n * 997}"}
+                if n < 15
+                else {"match_type": "regex", "match_value": rf"^/blog/{n}\d{{2}}$"}
+            )
+            draft = goal_service.GoalDraft(name=f"Series goal {n:02d}", type="pageview", **spec)
+            goal = await goal_service.create_goal(db, sites, principal, SITE_KEY, draft)
+            ids[f"series_{n:02d}"] = goal.id
         return ids
     finally:
         await db.close()

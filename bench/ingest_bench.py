@@ -79,10 +79,7 @@ async def _fresh(path: Path) -> str:
     db = open_database(url)
     try:
         await db.migrate()
-        async with db.write() as session:
-            await site_service.create_site(
-                session, key=SITE_KEY, domain="bench.example.com", timezone="UTC"
-            )
+        await site_service.create_site(db, key=SITE_KEY, domain="bench.example.com", timezone="UTC")
     finally:
         await db.close()
     return url

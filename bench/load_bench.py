@@ -185,24 +185,21 @@ async def _seed(url: str) -> tuple[str, list[str]]:
     db = open_database(url)
     try:
         await db.migrate()
-        async with db.write() as session:
-            site = await site_service.create_site(
-                session, key=SITE, domain="load.example.com", timezone="UTC"
-            )
-            _, token = await token_service.create_token(
-                session, name="load", scopes=[s.value for s in PRINCIPAL.scopes], site_keys=None
-            )
-        # Goals in a transaction of their own: services find the site through
-        # the reader, which sees committed rows only.
-        async with db.write() as session:
-            goal_ids = [
-                (
-                    await goal_service.create_goal(
-                        session, site_service.SiteDirectory(db.reader), PRINCIPAL, SITE, **goal
-                    )
-                ).id
-                for goal in STATS_GOALS
-            ]
+        site = await site_service.create_site(
+            db, key=SITE, domain="load.example.com", timezone="UTC"
+        )
+        _, token = await token_service.create_token(
+            db, name="load", scopes=[s.value for s in PRINCIPAL.scopes], site_keys=None
+        )
+        sites = site_service.SiteDirectory(db.reader)
+        goal_ids = [
+            (
+                await goal_service.create_goal(
+                    db, sites, PRINCIPAL, SITE, goal_service.GoalDraft(**goal)
+                )
+            ).id
+            for goal in STATS_GOALS
+        ]
         assert site.id is not None
         rng = random.Random(5)
         now_ms = int(datetime.now(UTC).timestamp() * 1000)

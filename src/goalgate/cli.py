@@ -157,10 +157,7 @@ def sites_create(
     """Create a site."""
 
     async def work(runtime: Runtime) -> None:
-        async with runtime.db.write() as session:
-            site = await site_service.create_site(
-                session, key=key, domain=domain, timezone=timezone
-            )
+        site = await site_service.create_site(runtime.db, key=key, domain=domain, timezone=timezone)
         out.print(f"created site {site.key} ({site.domain}, {site.timezone})", highlight=False)
 
     run_in_runtime(work)
@@ -171,8 +168,7 @@ def sites_list() -> None:
     """List every site."""
 
     async def work(runtime: Runtime) -> None:
-        async with runtime.db.read() as session:
-            sites = await site_service.list_sites(session)
+        sites = await site_service.list_sites(runtime.db)
         table = Table("key", "domain", "timezone", "created")
         for site in sites:
             table.add_row(site.key, site.domain, site.timezone, site.created_at.isoformat())
@@ -192,10 +188,9 @@ def tokens_create(
     """Issue a token; prints the secret, the only time it is ever shown."""
 
     async def work(runtime: Runtime) -> str:
-        async with runtime.db.write() as session:
-            _, secret = await token_service.create_token(
-                session, name=name, scopes=scope, site_keys=site or None
-            )
+        _, secret = await token_service.create_token(
+            runtime.db, name=name, scopes=scope, site_keys=site or None
+        )
         return secret
 
     secret = run_in_runtime(work)
@@ -208,8 +203,7 @@ def tokens_list() -> None:
     """List tokens (never their secrets)."""
 
     async def work(runtime: Runtime) -> None:
-        async with runtime.db.read() as session:
-            tokens = await token_service.list_tokens(session)
+        tokens = await token_service.list_tokens(runtime.db)
         table = Table("id", "name", "prefix", "scopes", "sites", "last used", "revoked")
         for token in tokens:
             table.add_row(
@@ -233,8 +227,7 @@ def tokens_revoke(
     """Revoke a token at once and for good."""
 
     async def work(runtime: Runtime) -> None:
-        async with runtime.db.write() as session:
-            token = await token_service.revoke_token(session, token_id)
+        token = await token_service.revoke_token(runtime.db, token_id)
         out.print(f"revoked token {token.id} ({token.name})", highlight=False)
 
     run_in_runtime(work)

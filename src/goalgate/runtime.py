@@ -26,6 +26,7 @@ from goalgate.services.events import DailySalts
 from goalgate.services.group_commit import GroupCommitter, NewKeyBudget
 from goalgate.services.matching import KeyIndex
 from goalgate.services.principals import Principals
+from goalgate.services.queries import Analytics
 from goalgate.services.ratelimit import CounterStore, RateLimiter
 from goalgate.services.sites import SiteDirectory
 from goalgate.settings import Settings
@@ -41,7 +42,10 @@ class Runtime:
     db: Database
     sites: SiteDirectory
     principals: Principals
-    keys: KeyIndex
+    # The per-site key dictionaries that goals and filters match against.
+    key_index: KeyIndex
+    # The stats path's view of db, key_index and sites (services.queries).
+    analytics: Analytics
     salts: DailySalts
     committer: GroupCommitter
     hub: live.LiveHub
@@ -102,17 +106,20 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
         stack.callback(clients.close)
         if serving:
             clients.warm()
+        sites = SiteDirectory(db.reader)
+        key_index = KeyIndex(
+            db.reader,
+            metrics=metrics,
+            budget_s=settings.match_budget_s,
+            max_keys=settings.key_index_max_keys,
+        )
         yield Runtime(
             settings=settings,
             db=db,
-            sites=SiteDirectory(db.reader),
+            sites=sites,
             principals=Principals(db),
-            keys=KeyIndex(
-                db.reader,
-                metrics=metrics,
-                budget_s=settings.match_budget_s,
-                max_keys=settings.key_index_max_keys,
-            ),
+            key_index=key_index,
+            analytics=Analytics(db, key_index, sites),
             salts=DailySalts(db),
             committer=committer,
             hub=hub,

@@ -137,10 +137,9 @@ async def test_a_revoked_token_is_refused_by_every_worker_within_two_seconds(
     site, secret, url = await _a_site_of_its_own(served_db, two_workers)
     # Both workers have the principal cached.
     assert await _fresh_connections(url, bearer(secret), 40) == [200] * 40
-    async with served_db.write() as session:
-        [token] = [t for t in await token_service.list_tokens(session) if t.name == site]
-        assert token.id is not None
-        await token_service.revoke_token(session, token.id)
+    [token] = [t for t in await token_service.list_tokens(served_db) if t.name == site]
+    assert token.id is not None
+    await token_service.revoke_token(served_db, token.id)
     revoked_at = time.monotonic()
     while True:
         # When the round's requests went out (a loaded machine answers

@@ -64,27 +64,27 @@ async def write(url: str, site: str, worker: int, count: int, shared: str) -> di
     try:
         for n in range(count):
             try:
-                async with db.write() as session:
-                    await goal_service.create_goal(
-                        session,
-                        sites_of(db),
-                        PRINCIPAL,
-                        site,
+                await goal_service.create_goal(
+                    db,
+                    sites_of(db),
+                    PRINCIPAL,
+                    site,
+                    goal_service.GoalDraft(
                         name=f"w{worker}-g{n}",
                         type="event",
                         match_type="exact",
                         match_value=f"w{worker}-e{n}",
-                    )
+                    ),
+                )
                 created += 1
-                async with db.write() as session:
-                    await goal_service.update_goal(
-                        session,
-                        sites_of(db),
-                        PRINCIPAL,
-                        site,
-                        shared,
-                        {"match_value": f"w{worker}-{n}"},
-                    )
+                await goal_service.update_goal(
+                    db,
+                    sites_of(db),
+                    PRINCIPAL,
+                    site,
+                    shared,
+                    goal_service.GoalChange({"match_value": f"w{worker}-{n}"}),
+                )
                 renamed += 1
                 events += await event_service.record_events(
                     drafts(site, worker, n),

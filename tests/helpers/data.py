@@ -43,8 +43,7 @@ async def make_site(
     domain: str = "example.com",
     timezone: str = "UTC",
 ) -> str:
-    async with db.write() as session:
-        site = await site_service.create_site(session, key=key, domain=domain, timezone=timezone)
+    site = await site_service.create_site(db, key=key, domain=domain, timezone=timezone)
     return site.key
 
 
@@ -54,10 +53,9 @@ async def make_token(
     name: str = "test",
     sites: list[str] | None = None,
 ) -> str:
-    async with db.write() as session:
-        _, secret = await token_service.create_token(
-            session, name=name, scopes=list(scopes or (READ, WRITE)), site_keys=sites
-        )
+    _, secret = await token_service.create_token(
+        db, name=name, scopes=list(scopes or (READ, WRITE)), site_keys=sites
+    )
     return secret
 
 
@@ -73,8 +71,8 @@ async def make_goal(
         "match_value": "signup",
     }
     spec.update(fields)
-    async with db.write() as session:
-        return await goal_service.create_goal(session, sites_of(db), principal, site_key, **spec)
+    draft = goal_service.GoalDraft(**spec)
+    return await goal_service.create_goal(db, sites_of(db), principal, site_key, draft)
 
 
 async def goal_on(db: Database, site_key: str, **spec: Any) -> tuple[SiteRecord, GoalRecord]:

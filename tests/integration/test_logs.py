@@ -71,8 +71,7 @@ async def app_client(database_url: str, request: pytest.FixtureRequest) -> Async
 
 
 async def token_id(db: Database, name: str) -> int:
-    async with db.read() as session:
-        tokens = await token_service.list_tokens(session)
+    tokens = await token_service.list_tokens(db)
     [found] = [token.id for token in tokens if token.name == name]
     return found
 

@@ -158,17 +158,17 @@ async def test_the_key_mirror_drops_whole_dictionaries_past_its_bound(
         for site, size in sizes.items()
     }
     assert await preview("sk_first") == expected["sk_first"]
-    assert (runtime.keys.key_count, runtime.keys.dictionaries) == (
+    assert (runtime.key_index.key_count, runtime.key_index.dictionaries) == (
         4,
         [(ids()["sk_first"], "event")],
     )
     assert await preview("sk_second") == expected["sk_second"]
-    assert (runtime.keys.key_count, runtime.keys.dictionaries) == (
+    assert (runtime.key_index.key_count, runtime.key_index.dictionaries) == (
         4,
         [(ids()["sk_second"], "event")],
     )
     # Larger than the bound by itself: matched whole, then dropped with the rest.
     assert await preview("sk_third") == expected["sk_third"]
-    assert (runtime.keys.key_count, runtime.keys.dictionaries) == (0, [])
+    assert (runtime.key_index.key_count, runtime.key_index.dictionaries) == (0, [])
     assert await preview("sk_first") == expected["sk_first"]
-    assert runtime.keys.key_count == 4
+    assert runtime.key_index.key_count == 4

@@ -287,12 +287,12 @@ async def test_a_failure_in_one_goals_stats_leaves_the_other_goals_stats(
     assert response.status_code == 202
     built = graphql_types.GoalStats.from_service
 
-    def failing_for_broken(stats: Any, query: Any, compared: Any = None) -> Any:
+    def failing_for_broken(stats: Any, query: Any) -> Any:
         # A fault that hits one goal only, as a goal whose stored definition
         # the current code cannot show would.
         if query.goal.name == "Broken":
             raise RuntimeError("cannot show this goal's stats")
-        return built(stats, query, compared)
+        return built(stats, query)
 
     monkeypatch.setattr(graphql_types.GoalStats, "from_service", failing_for_broken)
     body = await graphql(client, token, GOALS_WITH_STATS, {"key": site})

@@ -56,10 +56,9 @@ async def server(database_url: str, db: Database, tmp_path: Path) -> AsyncIterat
 async def test_a_revoked_token_is_refused_on_its_open_socket_within_2_s(
     server: Server, db: Database
 ) -> None:
-    async with db.write() as session:
-        row, token = await token_service.create_token(
-            session, name="live", scopes=[READ, WRITE], site_keys=None
-        )
+    row, token = await token_service.create_token(
+        db, name="live", scopes=[READ, WRITE], site_keys=None
+    )
     async with opened(server.base_url, token) as socket:
         answered = await run(socket, "q1", "{ viewer { name } }")
         assert answered == [
@@ -68,8 +67,7 @@ async def test_a_revoked_token_is_refused_on_its_open_socket_within_2_s(
         ]
         await subscribe(socket, "idle", LIVE, {"site": SITE})
         await asyncio.sleep(0.6)  # running, and has re-checked its token at least once
-        async with db.write() as session:
-            await token_service.revoke_token(session, row.id)
+        await token_service.revoke_token(db, row.id)
         revoked_at = time.monotonic()
 
         ended = await receive(socket, within=3.0)

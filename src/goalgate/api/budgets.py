@@ -43,8 +43,8 @@ class RequestBudgets:
         self._read_s = settings.read_budget_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind: str = scope["type"]
-        if kind != "http":
+        connection: str = scope["type"]
+        if connection != "http":
             await self._app(scope, receive, send)
             return
         task = asyncio.current_task()

@@ -110,10 +110,10 @@ class Observability:
         return _new_request_id()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind: str = scope["type"]
-        if kind == "http":
+        connection: str = scope["type"]
+        if connection == "http":
             await self._http(scope, receive, send)
-        elif kind == "websocket":
+        elif connection == "websocket":
             await self._websocket(scope, receive, send)
         else:
             await self._app(scope, receive, send)

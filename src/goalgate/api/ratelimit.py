@@ -105,7 +105,7 @@ def token_quota(text: str) -> Quota | None:
 
 
 def limit_key(scope: Scope) -> tuple[str, str] | None:
-    """The kind of limit ("token" or "ingest") and the bucket key, or None if unlimited."""
+    """The limit that applies ("token" or "ingest") and the bucket key, or None if unlimited."""
     path: str = scope["path"]
     if path.rstrip("/") == EVENTS_PATH:
         return "ingest", f"ingest:{client_key(client_ip(scope))}"

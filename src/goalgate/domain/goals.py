@@ -133,7 +133,7 @@ def validate_goal(
         faults["name"] = fault
 
     goal_type = _enum_or_fault(GoalType, type, "type", faults)
-    kind = _enum_or_fault(MatchType, match_type, "match_type", faults)
+    matching = _enum_or_fault(MatchType, match_type, "match_type", faults)
 
     if not 1 <= len(match_value) <= MATCH_VALUE_MAX:
         faults["match_value"] = f"must be 1 to {MATCH_VALUE_MAX} characters"
@@ -141,11 +141,11 @@ def validate_goal(
         faults["match_value"] = fault
     elif (
         goal_type is GoalType.PAGEVIEW
-        and kind is MatchType.EXACT
+        and matching is MatchType.EXACT
         and not match_value.startswith("/")
     ):
         faults["match_value"] = "an exact pageview match must be a path starting with /"
-    elif kind is MatchType.REGEX and (error := _regex_error(match_value)):
+    elif matching is MatchType.REGEX and (error := _regex_error(match_value)):
         faults["match_value"] = error
 
     clean_currency: str | None = None
@@ -155,9 +155,9 @@ def validate_goal(
         except ValidationFailed as exc:
             faults.update(exc.fields)
 
-    if faults or goal_type is None or kind is None:
+    if faults or goal_type is None or matching is None:
         raise ValidationFailed("the goal is not valid", fields=faults)
-    return GoalSpec(clean_name, goal_type, kind, match_value, clean_currency)
+    return GoalSpec(clean_name, goal_type, matching, match_value, clean_currency)
 
 
 def _enum_or_fault(enum: type[_E], value: str, field: str, faults: dict[str, str]) -> _E | None:

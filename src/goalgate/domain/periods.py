@@ -20,6 +20,7 @@ from goalgate.domain.instants import epoch_ms, instant_of
 from goalgate.errors import ValidationFailed
 
 __all__ = [
+    "DEFAULT_PERIOD",
     "Compare",
     "DateRange",
     "Interval",
@@ -47,6 +48,10 @@ class Period(StrEnum):
     LAST_30_DAYS = "30d"
     LAST_12_MONTHS = "12mo"
     CUSTOM = "custom"
+
+
+# The period of a request that names none (both faces document it).
+DEFAULT_PERIOD = Period.LAST_30_DAYS
 
 
 class Compare(StrEnum):
@@ -231,7 +236,7 @@ def _year_before(day: date) -> date:
 
 def _parse_period(period: object) -> Period:
     if period is None:
-        return Period.LAST_30_DAYS
+        return DEFAULT_PERIOD
     if isinstance(period, str):
         try:
             return Period(period)

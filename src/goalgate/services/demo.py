@@ -86,20 +86,18 @@ async def seed_demo(
     ``known_token`` is the secret a previous run issued; a new token is issued
     only when it no longer authenticates.
     """
-    async with db.write() as session:
-        if not await site_store.sites_by_keys(session, [DEMO_SITE_KEY]):
-            await site_service.create_site(
-                session, key=DEMO_SITE_KEY, domain="demo.example.com", timezone="Europe/Berlin"
-            )
+    if await site_store.site_by_key(db.reader, DEMO_SITE_KEY) is None:
+        await site_service.create_site(
+            db, key=DEMO_SITE_KEY, domain="demo.example.com", timezone="Europe/Berlin"
+        )
     secret = known_token
     if secret is None or not await _still_valid(db, secret):
-        async with db.write() as session:
-            _, secret = await token_service.create_token(
-                session,
-                name="demo",
-                scopes=[Scope.ANALYTICS_READ.value, Scope.ANALYTICS_WRITE.value],
-                site_keys=[DEMO_SITE_KEY],
-            )
+        _, secret = await token_service.create_token(
+            db,
+            name="demo",
+            scopes=[Scope.ANALYTICS_READ.value, Scope.ANALYTICS_WRITE.value],
+            site_keys=[DEMO_SITE_KEY],
+        )
     principal = await token_service.authenticate(db, f"Bearer {secret}")
     goals = await _seed_goals(db, sites, principal)
     events = await _seed_events(db, now=datetime.now(UTC))
@@ -129,17 +127,13 @@ async def _seed_goals(db: Database, sites: site_service.SiteDirectory, principal
     existing = await goal_store.count_goals(db.reader, site.id, goal_type=None)
     if existing:
         return existing
-    async with db.write() as session:
-        for goal in DEMO_GOALS:
-            await goal_service.create_goal(
-                session,
-                sites,
-                principal,
-                DEMO_SITE_KEY,
-                name=str(goal["name"]),
-                type=str(goal["type"]),
-                match_type=str(goal["match_type"]),
-                match_value=str(goal["match_value"]),
-                currency=goal["currency"],
-            )
-        return len(DEMO_GOALS)
+    for goal in DEMO_GOALS:
+        draft = goal_service.GoalDraft(
+            name=str(goal["name"]),
+            type=str(goal["type"]),
+            match_type=str(goal["match_type"]),
+            match_value=str(goal["match_value"]),
+            currency=goal["currency"],
+        )
+        await goal_service.create_goal(db, sites, principal, DEMO_SITE_KEY, draft)
+    return len(DEMO_GOALS)

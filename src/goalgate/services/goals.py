@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.domain import cursors
 from goalgate.domain.goals import GoalSpec, name_key, validate_goal
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from goalgate.services.sites import SiteDirectory, visible_site
 from goalgate.services.tokens import require
 from goalgate.storage import goals as goal_store
+from goalgate.storage.db import Database
 from goalgate.storage.readers import Reader
 from goalgate.storage.records import GoalRecord, SiteRecord
 from goalgate.storage.tables import Goal, utcnow
@@ -23,6 +25,8 @@ from goalgate.storage.tables import Goal, utcnow
 __all__ = [
     "EDITABLE_FIELDS",
     "MAX_PAGE_SIZE",
+    "GoalChange",
+    "GoalDraft",
     "GoalPage",
     "count_goals",
     "create_goal",
@@ -36,6 +40,8 @@ __all__ = [
 ]
 
 EDITABLE_FIELDS = ("name", "type", "match_type", "match_value", "currency")
+# The name of a goal that is never saved (a preview): one that passes the rule.
+_UNNAMED = "preview"
 # A page of goals is bounded so that one request cannot ask for a site's every goal
 # with stats; the face that pages (GraphQL) reports the limit to its clients.
 MAX_PAGE_SIZE = 100
@@ -93,24 +99,60 @@ async def _flush_or_conflict(session: AsyncSession) -> None:
         ) from None
 
 
+@dataclass(frozen=True, slots=True)
+class GoalDraft:
+    """A goal as a client sent it, before the rules of ``domain.goals.validate_goal``."""
+
+    name: str
+    type: str
+    match_type: str
+    match_value: str
+    currency: str | None = None
+
+    @classmethod
+    def of(cls, sent: object) -> GoalDraft:
+        """The draft of a face's input (a REST body, a GraphQL input), read field by
+        field by name, so that a new field reaches the service without a face's
+        code; an input without a name (a preview's) gets one that passes the rule."""
+        values = {name: getattr(sent, name) for name in _DRAFT_FIELDS if hasattr(sent, name)}
+        values.setdefault("name", _UNNAMED)
+        return cls(**values)
+
+    def validated(self) -> GoalSpec:
+        """The goal, if it passes every rule; ValidationFailed naming each field at fault."""
+        return validate_goal(
+            name=self.name,
+            type=self.type,
+            match_type=self.match_type,
+            match_value=self.match_value,
+            currency=self.currency,
+        )
+
+
+_DRAFT_FIELDS = tuple(field.name for field in dataclasses.fields(GoalDraft))
+
+
+@dataclass(frozen=True, slots=True)
+class GoalChange:
+    """A partial update: only the ``fields`` to change, if the goal is still at
+    ``expected_version`` (when given: the client's If-Match)."""
+
+    fields: Mapping[str, str | None]
+    expected_version: int | None = None
+
+
 async def create_goal(
-    session: AsyncSession,
-    sites: SiteDirectory,
-    principal: Principal,
-    site_key: str,
-    *,
-    name: str,
-    type: str,
-    match_type: str,
-    match_value: str,
-    currency: str | None = None,
+    db: Database, sites: SiteDirectory, principal: Principal, site_key: str, draft: GoalDraft
 ) -> GoalRecord:
-    """Validate and store a new goal."""
+    """Validate and store a new goal, in a transaction of its own."""
     require(principal, Scope.ANALYTICS_WRITE)
     site = await visible_site(sites, principal, site_key)
-    spec = validate_goal(
-        name=name, type=type, match_type=match_type, match_value=match_value, currency=currency
-    )
+    spec = draft.validated()
+    async with db.write() as session:
+        return await _insert_goal(session, site, spec)
+
+
+async def _insert_goal(session: AsyncSession, site: SiteRecord, spec: GoalSpec) -> GoalRecord:
     await _ensure_name_free(session, site, spec, None)
     now = utcnow()
     goal = Goal(
@@ -152,15 +194,17 @@ async def page_goals(
     site: SiteRecord,
     *,
     first: int,
-    after: tuple[datetime, str] | None = None,
+    after: str | None = None,
     goal_type: str | None = None,
 ) -> GoalPage:
-    """Up to ``first`` goals oldest first, after the (created_at, id) of a previous one.
+    """Up to ``first`` goals oldest first, after the goal of the cursor ``after``.
 
     ``site`` comes from ``visible_site`` for this principal; ``first`` outside
-    0..MAX_PAGE_SIZE raises ValidationFailed on ``first``.
+    0..MAX_PAGE_SIZE raises ValidationFailed on ``first``, a cursor this API
+    did not give on ``after``.
     """
     require(principal, Scope.ANALYTICS_READ)
+    position = None if after is None else cursors.decode_goal(after)
     if not 0 <= first <= MAX_PAGE_SIZE:
         raise ValidationFailed(
             f"first must be between 0 and {MAX_PAGE_SIZE}",
@@ -168,7 +212,7 @@ async def page_goals(
         )
     # One more than asked tells whether another page follows, without a count.
     goals = await goal_store.page_of_goals(
-        reader, site.id, limit=first + 1, after=after, goal_type=goal_type
+        reader, site.id, limit=first + 1, after=position, goal_type=goal_type
     )
     return GoalPage(goals=goals[:first], has_more=len(goals) > first)
 
@@ -195,21 +239,20 @@ def _check_version(goal: Goal, expected_version: int | None) -> None:
 
 
 async def update_goal(
-    session: AsyncSession,
+    db: Database,
     sites: SiteDirectory,
     principal: Principal,
     site_key: str,
     goal_id: str,
-    changes: Mapping[str, str | None],
-    *,
-    expected_version: int | None = None,
+    change: GoalChange,
 ) -> GoalRecord:
     """Apply a partial update; the merged goal must pass every rule.
 
-    ``changes`` holds only the fields to change; ``currency: None`` stops
-    tracking revenue, None for any other field is a ValidationFailed.
+    ``change.fields`` holds only the fields to change; ``currency: None``
+    stops tracking revenue, None for any other field is a ValidationFailed.
     """
     require(principal, Scope.ANALYTICS_WRITE)
+    changes = change.fields
     nulls = {
         field: "must not be null"
         for field, value in changes.items()
@@ -218,17 +261,18 @@ async def update_goal(
     if nulls:
         raise ValidationFailed("the goal is not valid", fields=nulls)
     site = await visible_site(sites, principal, site_key)
+    async with db.write() as session:
+        return await _apply_change(session, site, goal_id, change)
+
+
+async def _apply_change(
+    session: AsyncSession, site: SiteRecord, goal_id: str, change: GoalChange
+) -> GoalRecord:
     goal = await _goal_to_change(session, site, goal_id)
-    _check_version(goal, expected_version)
+    _check_version(goal, change.expected_version)
     merged = {field: getattr(goal, field) for field in EDITABLE_FIELDS}
-    merged.update({k: v for k, v in changes.items() if k in EDITABLE_FIELDS})
-    spec = validate_goal(
-        name=merged["name"],
-        type=merged["type"],
-        match_type=merged["match_type"],
-        match_value=merged["match_value"],
-        currency=merged["currency"],
-    )
+    merged.update({k: v for k, v in change.fields.items() if k in EDITABLE_FIELDS})
+    spec = GoalDraft(**merged).validated()
     await _ensure_name_free(session, site, spec, goal.id)
     goal.name = spec.name
     goal.name_key = name_key(spec.name)
@@ -244,7 +288,7 @@ async def update_goal(
 
 
 async def delete_goal(
-    session: AsyncSession,
+    db: Database,
     sites: SiteDirectory,
     principal: Principal,
     site_key: str,
@@ -252,11 +296,13 @@ async def delete_goal(
     *,
     expected_version: int | None = None,
 ) -> str:
-    """Delete the goal row only; its events stay, so re-creating it restores its stats."""
+    """Delete the goal row only (in a transaction of its own); its events stay, so
+    re-creating it restores its stats."""
     require(principal, Scope.ANALYTICS_WRITE)
     site = await visible_site(sites, principal, site_key)
-    goal = await _goal_to_change(session, site, goal_id)
-    _check_version(goal, expected_version)
-    await session.delete(goal)
-    await session.flush()
-    return goal.id
+    async with db.write() as session:
+        goal = await _goal_to_change(session, site, goal_id)
+        _check_version(goal, expected_version)
+        await session.delete(goal)
+        await session.flush()
+        return goal.id

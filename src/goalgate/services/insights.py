@@ -3,32 +3,27 @@ period comparison, and previewing a goal before it is saved."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from goalgate.domain.filters import NO_FILTER, StatsFilter
-from goalgate.domain.goals import validate_goal
-from goalgate.domain.periods import DateRange, Interval, bucket_starts
-from goalgate.domain.tokens import Principal, Scope
+from goalgate.domain.goals import GoalSpec
+from goalgate.domain.periods import Interval, bucket_starts
+from goalgate.domain.query import Query, QueryArgs
+from goalgate.domain.tokens import Principal
 from goalgate.services.currency import Converted, convert_foreign, goal_revenue
 from goalgate.services.filters import event_filters
+from goalgate.services.goals import GoalDraft
 from goalgate.services.matching import KeyIndex
-from goalgate.services.sites import SiteDirectory, visible_site
-from goalgate.services.stats import (
-    GoalStats,
-    StatsQuery,
-    aggregate_requests,
-    site_range,
-    stats_of_requests,
-)
-from goalgate.services.tokens import require
+from goalgate.services.queries import Analytics, Parse, authorised_query
+from goalgate.services.stats import GoalStats, aggregate_requests, stats_of_requests
 from goalgate.storage import stats as stats_store
-from goalgate.storage.conditions import NO_CONDITIONS, EventFilter
+from goalgate.storage.conditions import EventFilter
 from goalgate.storage.db import Database
-from goalgate.storage.records import GoalRecord, SiteRecord
+from goalgate.storage.records import GoalRecord
 
 __all__ = [
     "Bucket",
@@ -65,7 +60,7 @@ class GoalPreview:
     stats: GoalStats
     top_matches: list[MatchedValue]
     # The unsaved goal over its period, for further insights (time series, visitors).
-    query: StatsQuery
+    query: Query
 
 
 def conversion_rate(unique_conversions: int, visitors: int) -> float:
@@ -79,7 +74,7 @@ def relative_change(current: float, previous: float) -> float | None:
 
 
 async def timeseries_for(
-    db: Database, keys: KeyIndex, queries: Sequence[StatsQuery], interval: Interval
+    db: Database, keys: KeyIndex, queries: Sequence[Query], interval: Interval
 ) -> list[list[Bucket]]:
     """Zero-filled buckets of each goal's period, summing exactly to its totals.
 
@@ -122,66 +117,61 @@ def _bucket(
     return Bucket(start_date, aggregate.conversions, aggregate.unique_conversions, revenue)
 
 
-async def visitors_for(
-    db: Database,
-    pairs: Sequence[tuple[SiteRecord, DateRange]],
-    *,
-    keys: KeyIndex | None = None,
-    filters: Sequence[StatsFilter] | None = None,
-) -> list[int]:
-    """Unique visitors of each site over each range, among the events that pass
-    each pair's filter (``filters``, resolved through ``keys``): one SQL
-    statement per distinct filter."""
-    chosen = list(filters) if filters is not None else [NO_FILTER] * len(pairs)
-    wheres: list[EventFilter] = [NO_CONDITIONS] * len(pairs)
-    if keys is not None and any(chosen):
-        wheres = await event_filters(
-            keys, [(site.id, f) for (site, _), f in zip(pairs, chosen, strict=True)]
-        )
+async def visitors_for(db: Database, keys: KeyIndex, queries: Sequence[Query]) -> list[int]:
+    """Unique visitors of each query's site over its range, among the events that
+    pass its filter: one SQL statement per distinct filter."""
+    wheres = await event_filters(keys, [(query.site.id, query.filter) for query in queries])
     groups: dict[EventFilter, list[int]] = defaultdict(list)
     for tag, where in enumerate(wheres):
         groups[where].append(tag)
     found: dict[int, int] = {}
     for where, tags in groups.items():
-        requests = [(t, pairs[t][0].id, pairs[t][1].start_ms, pairs[t][1].end_ms) for t in tags]
+        requests = [
+            (t, queries[t].site.id, queries[t].range.start_ms, queries[t].range.end_ms)
+            for t in tags
+        ]
         found.update(await stats_store.site_visitors(db.reader, requests, where))
-    return [found[tag] for tag in range(len(pairs))]
+    return [found[tag] for tag in range(len(queries))]
 
 
 async def preview_goal(
-    db: Database,
-    keys: KeyIndex,
-    sites: SiteDirectory,
-    principal: Principal,
-    site_key: str,
-    *,
-    type: str,
-    match_type: str,
-    match_value: str,
-    currency: str | None = None,
-    period: str | None = None,
-    start_date: str | None = None,
-    end_date: str | None = None,
-    stats_filter: StatsFilter = NO_FILTER,
+    analytics: Analytics, principal: Principal, site_key: str, draft: GoalDraft, parse: Parse
 ) -> GoalPreview:
     """The stats a goal would have, and the values it matches most; saves nothing.
 
-    The definition passes the same rules as createGoal (the name is not asked).
+    The definition passes the same rules as createGoal (the name is not asked),
+    checked before the site is looked up (scope analytics:read).
     """
-    require(principal, Scope.ANALYTICS_READ)
-    spec = validate_goal(
-        name="preview",
-        type=type,
-        match_type=match_type,
-        match_value=match_value,
-        currency=currency,
+
+    checked: list[GoalSpec] = []
+
+    def parse_with_goal() -> QueryArgs:
+        # The definition is one more argument: checked with the others.
+        checked.append(draft.validated())
+        return parse()
+
+    query = await authorised_query(analytics, principal, site_key, parse_with_goal)
+    [spec] = checked
+    query = dataclasses.replace(query, goals=(_draft(query.site.id, spec),))
+    # The draft is matched once; its stats and its top values read the same keys.
+    [request] = await aggregate_requests(analytics.key_index, [query])
+    [stats] = await stats_of_requests(analytics.db, [query], [request])
+    reader = analytics.db.reader
+    top = await stats_store.conversions_by_key(reader, request, limit=PREVIEW_TOP)
+    values = await analytics.key_index.values_of(query.site.id, spec.type, [key for key, _ in top])
+    return GoalPreview(
+        stats=stats,
+        top_matches=[MatchedValue(v, n) for v, (_, n) in zip(values, top, strict=True)],
+        query=query,
     )
-    site = await visible_site(sites, principal, site_key)
-    rng = site_range(site, period, start_date, end_date)
+
+
+def _draft(site_id: int, spec: GoalSpec) -> GoalRecord:
+    """The unsaved goal of a preview, as a record the stats path reads like a saved one."""
     now = datetime.now(UTC)
-    draft = GoalRecord(
+    return GoalRecord(
         id="00000000-0000-0000-0000-000000000000",
-        site_id=site.id,
+        site_id=site_id,
         name=spec.name,
         type=spec.type.value,
         match_type=spec.match_type.value,
@@ -190,15 +180,4 @@ async def preview_goal(
         created_at=now,
         updated_at=now,
         version=1,
-    )
-    query = StatsQuery(site=site, goal=draft, range=rng, filter=stats_filter)
-    # The draft is matched once; its stats and its top values read the same keys.
-    [request] = await aggregate_requests(keys, [query])
-    [stats] = await stats_of_requests(db, [query], [request])
-    top = await stats_store.conversions_by_key(db.reader, request, limit=PREVIEW_TOP)
-    values = await keys.values_of(site.id, spec.type, [key for key, _ in top])
-    return GoalPreview(
-        stats=stats,
-        top_matches=[MatchedValue(v, n) for v, (_, n) in zip(values, top, strict=True)],
-        query=query,
     )

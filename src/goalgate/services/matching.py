@@ -211,12 +211,14 @@ class KeyIndex:
                 return any(needle in folded for needle in needles)
 
             until = len(dictionary.values)
-            test = _Test(dictionary.ids, dictionary.values, matcher, 0, until, self._deadline())
+            scan = _MatchScan(
+                dictionary.ids, dictionary.values, matcher, 0, until, self._deadline()
+            )
             if until <= _INLINE_KEYS:
-                test.run()
+                scan.run()
             else:
-                await asyncio.to_thread(test.run)
-            if test.reached < until:
+                await asyncio.to_thread(scan.run)
+            if scan.reached < until:
                 raise BudgetExceeded(
                     "filtering is over its time budget",
                     fields={
@@ -224,7 +226,7 @@ class KeyIndex:
                         f"than the {self._budget_s:g} s budget (GOALGATE_MATCH_BUDGET_S)"
                     },
                 )
-            return test.matched
+            return scan.matched
         finally:
             self._evict({wanted})
 
@@ -267,21 +269,21 @@ class KeyIndex:
         until = len(dictionary.values)
         if tested < until:
             matcher = compile_matcher(goal.match_type, goal.match_value)
-            test = _Test(dictionary.ids, dictionary.values, matcher, tested, until, deadline)
+            scan = _MatchScan(dictionary.ids, dictionary.values, matcher, tested, until, deadline)
             if until - tested <= _INLINE_KEYS:
-                test.run()
+                scan.run()
             else:
-                await asyncio.to_thread(test.run)
+                await asyncio.to_thread(scan.run)
             # Keep what was tested, whether or not the budget ran out, unless a
             # concurrent call got further meanwhile.
             current = dictionary.matches.get(cache_key, (0, []))
-            if test.reached > current[0]:
-                matched = matched + test.matched
-                tested = test.reached
+            if scan.reached > current[0]:
+                matched = matched + scan.matched
+                tested = scan.reached
                 dictionary.matches[cache_key] = (tested, matched)
             else:
                 tested, matched = current
-            if test.reached < until:
+            if scan.reached < until:
                 raise BudgetExceeded(
                     "matching is over its time budget",
                     fields={
@@ -297,7 +299,7 @@ class KeyIndex:
         return matched
 
 
-class _Test:
+class _MatchScan:
     """Tests values[start:until] against a matcher until done or the deadline passes.
 
     Runs on a worker thread: it only reads the lists (which only ever grow)

@@ -14,12 +14,12 @@ import re
 import time
 from collections.abc import Callable
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from goalgate.domain.periods import validate_timezone
-from goalgate.domain.tokens import Principal
+from goalgate.domain.tokens import Principal, Scope
 from goalgate.errors import Conflict, NotFound, ValidationFailed
+from goalgate.services.tokens import require
 from goalgate.storage import sites as site_store
+from goalgate.storage.db import Database
 from goalgate.storage.readers import Reader
 from goalgate.storage.records import SiteRecord
 from goalgate.storage.tables import Site
@@ -30,6 +30,7 @@ __all__ = [
     "SiteDirectory",
     "create_site",
     "list_sites",
+    "readable_site",
     "visible_site",
     "visible_sites",
 ]
@@ -45,7 +46,8 @@ _DOMAIN_RE = re.compile(
 )
 
 
-async def create_site(session: AsyncSession, *, key: str, domain: str, timezone: str) -> Site:
+async def create_site(db: Database, *, key: str, domain: str, timezone: str) -> Site:
+    """Validate and store a new site, in a transaction of its own."""
     faults: dict[str, str] = {}
     if not _KEY_RE.fullmatch(key):
         faults["key"] = "must be 3 to 64 letters, digits, '_' or '-'"
@@ -57,13 +59,15 @@ async def create_site(session: AsyncSession, *, key: str, domain: str, timezone:
         faults.update(exc.fields)
     if faults:
         raise ValidationFailed("the site is not valid", fields=faults)
-    if await site_store.sites_by_keys(session, [key]):
-        raise Conflict(f"a site with key {key!r} exists already", fields={"key": "taken"})
-    return await site_store.add_site(session, key=key, domain=domain.lower(), timezone=timezone)
+    async with db.write() as session:
+        if await site_store.sites_by_keys(session, [key]):
+            raise Conflict(f"a site with key {key!r} exists already", fields={"key": "taken"})
+        return await site_store.add_site(session, key=key, domain=domain.lower(), timezone=timezone)
 
 
-async def list_sites(session: AsyncSession) -> list[Site]:
-    return await site_store.all_sites(session)
+async def list_sites(db: Database) -> list[Site]:
+    async with db.read() as session:
+        return await site_store.all_sites(session)
 
 
 class SiteDirectory:
@@ -102,6 +106,12 @@ async def visible_site(sites: SiteDirectory, principal: Principal, key: str) -> 
     if site is None:
         raise NotFound("site not found")
     return site
+
+
+async def readable_site(sites: SiteDirectory, principal: Principal, key: str) -> SiteRecord:
+    """The site, for a principal that may read analytics (scope analytics:read) and see it."""
+    require(principal, Scope.ANALYTICS_READ)
+    return await visible_site(sites, principal, key)
 
 
 async def visible_sites(reader: Reader, principal: Principal) -> list[SiteRecord]:

@@ -13,30 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from goalgate.domain import money
-from goalgate.domain.filters import NO_FILTER, StatsFilter
 from goalgate.domain.goals import GoalType, MatchType
-from goalgate.domain.periods import DateRange, resolve_period
-from goalgate.domain.tokens import Principal, Scope
+from goalgate.domain.periods import DateRange
+from goalgate.domain.query import Query
+from goalgate.domain.tokens import Principal
 from goalgate.services.currency import Converted, convert_foreign, goal_revenue
 from goalgate.services.filters import event_filters
-from goalgate.services.goals import find_goal
 from goalgate.services.matching import GoalMatch, KeyIndex
-from goalgate.services.sites import SiteDirectory, visible_site
-from goalgate.services.tokens import require
+from goalgate.services.queries import Analytics, Parse, authorised_query
 from goalgate.storage import stats as stats_store
 from goalgate.storage.db import Database
-from goalgate.storage.records import GoalRecord, SiteRecord
 
 __all__ = [
     "GoalStats",
-    "StatsQuery",
     "aggregate_requests",
     "goal_stats",
-    "site_range",
     "stats_for",
     "stats_of_requests",
 ]
@@ -57,37 +51,8 @@ class GoalStats:
     unconverted_conversions: int
 
 
-@dataclass(frozen=True, slots=True)
-class StatsQuery:
-    """One goal over one resolved period (its site already authorised), counting
-    only the events that pass ``filter``."""
-
-    site: SiteRecord
-    goal: GoalRecord
-    range: DateRange
-    filter: StatsFilter = NO_FILTER
-
-
-def site_range(
-    site: SiteRecord,
-    period: str | None,
-    start_date: date | str | None,
-    end_date: date | str | None,
-    *,
-    now: datetime | None = None,
-) -> DateRange:
-    """Resolve a period on the site's calendar (ValidationFailed names the parameter)."""
-    return resolve_period(
-        period,
-        timezone=site.timezone,
-        now=now or datetime.now(UTC),
-        start_date=start_date,
-        end_date=end_date,
-    )
-
-
 async def aggregate_requests(
-    keys: KeyIndex, queries: Sequence[StatsQuery]
+    keys: KeyIndex, queries: Sequence[Query]
 ) -> list[stats_store.AggregateRequest]:
     """Each query as the keys its goal matches over its range, and the conditions
     of its filter, tagged by position."""
@@ -117,10 +82,10 @@ async def aggregate_requests(
     ]
 
 
-async def stats_for(db: Database, keys: KeyIndex, queries: Sequence[StatsQuery]) -> list[GoalStats]:
+async def stats_for(db: Database, keys: KeyIndex, queries: Sequence[Query]) -> list[GoalStats]:
     """Stats of any number of goals with a constant number of SQL statements.
 
-    The callers must have authorised every site in ``queries``.
+    Each query is one goal's (``services.queries`` built and authorised it).
     """
     if not queries:
         return []
@@ -129,7 +94,7 @@ async def stats_for(db: Database, keys: KeyIndex, queries: Sequence[StatsQuery])
 
 async def stats_of_requests(
     db: Database,
-    queries: Sequence[StatsQuery],
+    queries: Sequence[Query],
     requests: Sequence[stats_store.AggregateRequest],
 ) -> list[GoalStats]:
     """The stats of ``queries``, whose requests ``aggregate_requests`` built."""
@@ -162,24 +127,10 @@ async def stats_of_requests(
 
 
 async def goal_stats(
-    db: Database,
-    keys: KeyIndex,
-    sites: SiteDirectory,
-    principal: Principal,
-    site_key: str,
-    goal_id: str,
-    *,
-    period: str | None = None,
-    start_date: str | None = None,
-    end_date: str | None = None,
-    stats_filter: StatsFilter = NO_FILTER,
+    analytics: Analytics, principal: Principal, site_key: str, goal_id: str, parse: Parse
 ) -> GoalStats:
-    """Stats of one goal over a period of the site's calendar, of the events
-    that pass ``stats_filter`` (scope analytics:read)."""
-    require(principal, Scope.ANALYTICS_READ)
-    site = await visible_site(sites, principal, site_key)
-    goal = await find_goal(db.reader, site, goal_id)
-    rng = site_range(site, period, start_date, end_date)
-    query = StatsQuery(site=site, goal=goal, range=rng, filter=stats_filter)
-    [stats] = await stats_for(db, keys, [query])
+    """Stats of one goal over a period of the site's calendar, of the events that
+    pass the query's filter (scope analytics:read)."""
+    query = await authorised_query(analytics, principal, site_key, parse, [goal_id])
+    [stats] = await stats_for(analytics.db, analytics.key_index, [query])
     return stats

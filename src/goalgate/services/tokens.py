@@ -21,6 +21,7 @@ from goalgate.storage.readers import is_connection_lost
 from goalgate.storage.tables import ApiToken, utcnow
 
 __all__ = [
+    "analytics_reader",
     "authenticate",
     "create_token",
     "list_tokens",
@@ -39,6 +40,12 @@ def require(principal: Principal, scope: Scope) -> None:
     """Raise Forbidden, naming the scope, unless the principal holds it."""
     if not principal.has(scope):
         raise Forbidden(f"this token lacks the {scope.value} scope", fields={"scope": scope.value})
+
+
+def analytics_reader(principal: Principal) -> Principal:
+    """The principal, if it may read analytics (a token's own view needs that scope)."""
+    require(principal, Scope.ANALYTICS_READ)
+    return principal
 
 
 def _secret_from_header(authorization: str | None) -> str:
@@ -89,9 +96,16 @@ async def authenticate(db: Database, authorization: str | None) -> Principal:
 
 
 async def create_token(
-    session: AsyncSession, *, name: str, scopes: list[str], site_keys: list[str] | None
+    db: Database, *, name: str, scopes: list[str], site_keys: list[str] | None
 ) -> tuple[ApiToken, str]:
     """Issue a token; returns the row and the secret, which is never stored nor shown again."""
+    async with db.write() as session:
+        return await _issue(session, name, scopes, site_keys)
+
+
+async def _issue(
+    session: AsyncSession, name: str, scopes: list[str], site_keys: list[str] | None
+) -> tuple[ApiToken, str]:
     faults: dict[str, str] = {}
     name = name.strip()
     if not 1 <= len(name) <= 120:
@@ -120,17 +134,19 @@ async def create_token(
     return token, secret
 
 
-async def list_tokens(session: AsyncSession) -> list[ApiToken]:
-    return await token_store.all_tokens(session)
+async def list_tokens(db: Database) -> list[ApiToken]:
+    async with db.read() as session:
+        return await token_store.all_tokens(session)
 
 
-async def revoke_token(session: AsyncSession, token_id: int) -> ApiToken:
+async def revoke_token(db: Database, token_id: int) -> ApiToken:
     """Revoke a token for good; revoking twice is harmless."""
-    token = await token_store.token_by_id(session, token_id)
-    if token is None:
-        raise NotFound(f"no token with id {token_id}")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        session.add(token)
-        await session.flush()
-    return token
+    async with db.write() as session:
+        token = await token_store.token_by_id(session, token_id)
+        if token is None:
+            raise NotFound(f"no token with id {token_id}")
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+            session.add(token)
+            await session.flush()
+        return token

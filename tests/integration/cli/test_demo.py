@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,10 +16,12 @@ from typer.testing import CliRunner
 from goalgate.cli import app
 from goalgate.domain import referrers
 from goalgate.domain.dimensions import STORED, Dimension, canonical
+from goalgate.domain.query import QueryArgs
 from goalgate.domain.tokens import Principal, Scope
 from goalgate.services import stats as stats_service
 from goalgate.services.demo import DEMO_SITE_KEY
 from goalgate.services.matching import KeyIndex
+from goalgate.services.queries import Analytics
 from goalgate.storage import goals as goal_store
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
@@ -46,8 +49,9 @@ async def goal_numbers(db: Database, period: str) -> dict[str, tuple[int, int, s
     goals = await goal_store.goals_of_site(db.reader, site.id)
     found = {}
     for goal in goals:
+        analytics = Analytics(db, KeyIndex(db.reader), sites_of(db))
         stats = await stats_service.goal_stats(
-            db, KeyIndex(db.reader), sites_of(db), ADMIN, DEMO_SITE_KEY, goal.id, period=period
+            analytics, ADMIN, DEMO_SITE_KEY, goal.id, partial(QueryArgs, period)
         )
         revenue = None if stats.revenue is None else str(stats.revenue)
         found[goal.name] = (stats.conversions, stats.unique_conversions, revenue)

@@ -71,10 +71,9 @@ async def test_mutations_without_a_token_are_unauthenticated(client: Client, sit
 
 async def test_a_revoked_token_is_unauthenticated(client: Client, db: Database, site: str) -> None:
     secret = await make_token(db)
-    async with db.write() as session:
-        [token] = await token_service.list_tokens(session)
-        assert token.id is not None
-        await token_service.revoke_token(session, token.id)
+    [token] = await token_service.list_tokens(db)
+    assert token.id is not None
+    await token_service.revoke_token(db, token.id)
     body = await post(client, "{ viewer { name } }", {"Authorization": f"Bearer {secret}"})
     assert codes(body) == ["UNAUTHENTICATED"]
 

@@ -655,8 +655,8 @@ async def test_insights_of_thirty_goals_cost_the_statements_of_three(
         real = getattr(module, name)
 
         async def spying(db: Database, *args: Any, **kwargs: Any) -> Any:
-            # The queries are the argument after the key index, where one is taken.
-            queries = args[1] if name != "visitors_for" else args[0]
+            # The queries are the argument after the key index.
+            queries = args[1]
             calls.append((name, len(queries)))
             return await real(db, *args, **kwargs)
 

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from goalgate.domain import cursors
 from goalgate.domain.dimensions import Dimension
 from goalgate.domain.filters import FilterOperator, filter_clause, parse_clause, stats_filter
 from goalgate.domain.periods import resolve_period
+from goalgate.domain.query import Page, Query
 from goalgate.errors import ValidationFailed
 from goalgate.services import breakdowns, insights
 from goalgate.services import stats as stats_service
 from goalgate.services.matching import KeyIndex
-from goalgate.services.stats import StatsQuery
 from goalgate.storage import sites as site_store
 from goalgate.storage.db import Database
 from tests.helpers.breakdowns import write_sample
@@ -25,7 +27,7 @@ NOW = datetime(2024, 4, 15, 12, tzinfo=UTC)
 D = Dimension
 
 
-async def arrange(db: Database, currency: str | None = "USD") -> tuple[KeyIndex, StatsQuery]:
+async def arrange(db: Database, currency: str | None = "USD") -> tuple[KeyIndex, Query]:
     key = await make_site(db)
     _, goal = await goal_on(
         db, key, name="Buy", type="custom", match_type="exact", match_value="buy", currency=currency
@@ -36,7 +38,7 @@ async def arrange(db: Database, currency: str | None = "USD") -> tuple[KeyIndex,
     rng = resolve_period(
         "custom", timezone="UTC", now=NOW, start_date="2024-03-01", end_date="2024-03-31"
     )
-    return KeyIndex(db.reader), StatsQuery(site=site, goal=goal, range=rng)
+    return KeyIndex(db.reader), Query(site=site, goals=(goal,), range=rng)
 
 
 def rows(result: breakdowns.Breakdown) -> list[tuple[Any, ...]]:
@@ -44,9 +46,9 @@ def rows(result: breakdowns.Breakdown) -> list[tuple[Any, ...]]:
 
 
 async def breakdown(
-    db: Database, keys: KeyIndex, query: StatsQuery, dimension: Dimension, **page: Any
+    db: Database, keys: KeyIndex, query: Query, dimension: Dimension, **page: Any
 ) -> breakdowns.Breakdown:
-    asked = breakdowns.BreakdownQuery(stats=query, dimension=dimension, **page)
+    asked = replace(query, dimension=dimension, page=Page(**page))
     [result] = await breakdowns.breakdowns_for(db, keys, [asked])
     return result
 
@@ -77,7 +79,7 @@ async def test_breakdown_pages_follow_the_cursor_and_end(db: Database) -> None:
         seen += rows(result)
         if not result.has_next_page:
             break
-        after = breakdowns.decode_cursor(result.end_cursor)
+        after = cursors.decode_breakdown(result.end_cursor)
     assert pages == 3
     assert [value for value, *_ in seen] == ["Google", "(none)", "Twitter"]
 
@@ -129,9 +131,7 @@ async def test_filters_apply_to_stats(
     db: Database, texts: tuple[str, ...], conversions: int, revenue: Decimal
 ) -> None:
     keys, query = await arrange(db)
-    filtered = StatsQuery(
-        site=query.site, goal=query.goal, range=query.range, filter=clauses(*texts)
-    )
+    filtered = replace(query, filter=clauses(*texts))
     [stats] = await stats_service.stats_for(db, keys, [filtered])
     assert (stats.conversions, stats.revenue) == (conversions, revenue)
 
@@ -139,17 +139,15 @@ async def test_filters_apply_to_stats(
 async def test_filters_apply_to_breakdowns_and_visitors(db: Database) -> None:
     keys, query = await arrange(db)
     only = clauses("device:is:desktop")
-    filtered = StatsQuery(site=query.site, goal=query.goal, range=query.range, filter=only)
+    filtered = replace(query, filter=only)
     result = await breakdown(db, keys, filtered, D.SOURCE)
     assert rows(result) == [("Google", 1, 1, Decimal("10"))]
     assert await breakdowns.value_visitors(db, keys, [(result.query, result.rows[0].value_id)]) == [
         1
     ]
     # The site's visitors with the filter: only visitor 1 had a desktop event.
-    assert await insights.visitors_for(
-        db, [(query.site, query.range)], keys=keys, filters=[only]
-    ) == [1]
-    assert await insights.visitors_for(db, [(query.site, query.range)]) == [4]
+    assert await insights.visitors_for(db, keys, [filtered]) == [1]
+    assert await insights.visitors_for(db, keys, [query]) == [4]
 
 
 def test_filter_values_that_can_never_exist_are_faults_naming_the_filter() -> None:
@@ -171,7 +169,7 @@ def test_filter_values_that_can_never_exist_are_faults_naming_the_filter() -> No
 
 def test_cursor_round_trip_and_garbage() -> None:
     row = breakdowns.BreakdownRow("Ünïcode|x", 3, 2, None, 7)
-    assert breakdowns.decode_cursor(breakdowns.encode_cursor(row)) == (3, "Ünïcode|x")
+    assert cursors.decode_breakdown(breakdowns.cursor_of(row)) == (3, "Ünïcode|x")
     with pytest.raises(ValidationFailed) as caught:
-        breakdowns.decode_cursor("nonsense")
+        cursors.decode_breakdown("nonsense")
     assert caught.value.fields == {"after": "not a cursor given by this API"}

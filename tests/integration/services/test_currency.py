@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from goalgate.cli import app as cli
 from goalgate.domain.periods import Interval, resolve_period
+from goalgate.domain.query import Query
 from goalgate.errors import Conflict
 from goalgate.services import insights, rates
 from goalgate.services import stats as stats_service
@@ -42,9 +43,7 @@ async def test_foreign_revenue_is_converted_at_the_rate_of_its_day(
         start_date="2024-02-29",
         end_date="2024-03-03",
     )
-    [stats] = await stats_service.stats_for(
-        db, KeyIndex(db.reader), [stats_service.StatsQuery(site, goal, rng)]
-    )
+    [stats] = await stats_service.stats_for(db, KeyIndex(db.reader), [Query(site, rng, (goal,))])
     assert stats.conversions == 7
     assert stats.revenue == Decimal("50")
     assert stats.unconverted_conversions == 2
@@ -64,7 +63,7 @@ async def test_foreign_revenue_is_converted_at_the_rate_of_its_day(
         b'{"data":{"conversions":7,"unique_conversions":5,"revenue":50.00}}'
     )
     [series] = await insights.timeseries_for(
-        db, KeyIndex(db.reader), [stats_service.StatsQuery(site, goal, rng)], Interval.DAY
+        db, KeyIndex(db.reader), [Query(site, rng, (goal,))], Interval.DAY
     )
     assert [b.revenue for b in series] == [
         Decimal("0.000000"),

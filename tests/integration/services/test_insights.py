@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from goalgate.domain.periods import Interval, resolve_period
+from goalgate.domain.query import Query
 from goalgate.services import insights
 from goalgate.services.matching import KeyIndex
-from goalgate.services.stats import StatsQuery
 from goalgate.storage.db import Database
 from tests.helpers.data import READ, goal_on, insert_events, make_site, make_token
 from tests.helpers.http import Client, bearer
@@ -43,7 +43,7 @@ async def test_daily_series_over_a_dst_change_is_zero_filled_and_sums_to_the_tot
         "custom", timezone="Europe/Berlin", now=NOW, start_date="2024-03-29", end_date="2024-04-02"
     )
     [series] = await insights.timeseries_for(
-        db, KeyIndex(db.reader), [StatsQuery(site, goal, rng)], Interval.DAY
+        db, KeyIndex(db.reader), [Query(site, rng, (goal,))], Interval.DAY
     )
     assert [(b.start_date, b.conversions, b.unique_conversions, b.revenue) for b in series] == [
         (date(2024, 3, 29), 0, 0, Decimal("0.000000")),
@@ -53,7 +53,7 @@ async def test_daily_series_over_a_dst_change_is_zero_filled_and_sums_to_the_tot
         (date(2024, 4, 2), 1, 1, Decimal("0.100000")),
     ]
     [weekly] = await insights.timeseries_for(
-        db, KeyIndex(db.reader), [StatsQuery(site, goal, rng)], Interval.WEEK
+        db, KeyIndex(db.reader), [Query(site, rng, (goal,))], Interval.WEEK
     )
     assert [(b.start_date, b.conversions, b.unique_conversions) for b in weekly] == [
         (date(2024, 3, 29), 3, 2),
@@ -79,7 +79,7 @@ async def test_monthly_series_and_goals_without_currency(db: Database) -> None:
     )
     rng = resolve_period("12mo", timezone="UTC", now=NOW)
     [series] = await insights.timeseries_for(
-        db, KeyIndex(db.reader), [StatsQuery(site, goal, rng)], Interval.MONTH
+        db, KeyIndex(db.reader), [Query(site, rng, (goal,))], Interval.MONTH
     )
     assert len(series) == 12
     assert series[0].start_date == date(2023, 5, 1)
@@ -105,7 +105,7 @@ async def test_visitors_and_conversion_rate(db: Database) -> None:
         + [("pageview", "/", ms("2024-01-01T00:00:00+00:00"), 99, None)],
     )
     rng = resolve_period("7d", timezone="UTC", now=NOW)
-    assert await insights.visitors_for(db, [(site, rng)]) == [8]
+    assert await insights.visitors_for(db, KeyIndex(db.reader), [Query(site, rng)]) == [8]
     assert insights.conversion_rate(2, 8) == 0.25
     assert insights.conversion_rate(0, 0) == 0.0
     assert insights.relative_change(3, 2) == 0.5

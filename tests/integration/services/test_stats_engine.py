@@ -10,6 +10,7 @@ from sqlmodel import select
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.domain.periods import resolve_period
+from goalgate.domain.query import Query
 from goalgate.services import stats as stats_service
 from goalgate.services.matching import KeyIndex
 from goalgate.storage import sites as site_store
@@ -109,10 +110,7 @@ async def test_many_goals_are_aggregated_in_one_call_with_exact_numbers(
     results = await stats_service.stats_for(
         db,
         KeyIndex(db.reader),
-        [
-            stats_service.StatsQuery(site=site_row, goal=g, range=rng)
-            for g in (exact, contains, none)
-        ],
+        [Query(site=site_row, goals=(g,), range=rng) for g in (exact, contains, none)],
     )
     assert [(r.conversions, r.unique_conversions, r.revenue) for r in results] == [
         (3, 2, money.from_micros(59_970_000)),

@@ -20,8 +20,10 @@ authenticate the same way, in this order:
    process (1 s) over ``services.tokens.authenticate``, which looks the
    secret's hash up (``domain.tokens``: format, SHA-256, constant-time match)
    and says why a value is refused (``errors.Unauthenticated``).
-5. Scopes: ``services.tokens.require``, called by the services (REST) and by
-   ``api.graphql.permissions`` (every GraphQL field and the subscription).
+5. Scopes and sites: checked by the services only, never by a face
+   (``services.tokens.require``; the stats path authorises each query once in
+   ``services.queries.authorised_query``). Every face hands the principal to
+   the service and presents the ``Forbidden`` or ``NotFound`` it may raise.
 
 The rate limiter (``api.ratelimit``) reads the same credentials: a token's
 bucket by its bearer secret, a client's by its IP (an IPv6 client by its /64).

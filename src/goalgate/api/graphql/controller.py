@@ -136,7 +136,7 @@ def graphql_controller(settings: Settings) -> Router:
                 else:
                     body = await request.body()
                     params = http.params_from_body(request.headers.get("content-type"), body)
-            except http.BadRequest as exc:
+            except http.MalformedRequest as exc:
                 return _encode(exc.answer, media_type)
             answer = await self._execute(params, media_type, get, context, root_value)
             response = _encode(answer, media_type)

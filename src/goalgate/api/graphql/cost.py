@@ -66,7 +66,8 @@ from graphql import (
 )
 from graphql.type.definition import get_nullable_type
 
-from goalgate.services import breakdowns as breakdown_service
+from goalgate.domain.periods import Period
+from goalgate.domain.query import DEFAULT_PERIOD, DEFAULT_ROWS, MAX_ROWS
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 
@@ -76,15 +77,18 @@ __all__ = ["Cost", "operation_cost"]
 MAX_PAGE = goal_service.MAX_PAGE_SIZE
 PREVIEW_TOP = insight_service.PREVIEW_TOP
 DEFAULT_PAGE = 50
-MAX_ROWS = breakdown_service.MAX_ROWS
-DEFAULT_ROWS = breakdown_service.DEFAULT_ROWS
-_PERIOD_DAYS = {"LAST_7_DAYS": 7, "LAST_30_DAYS": 30, "LAST_12_MONTHS": 366}
+_PERIOD_DAYS = {
+    Period.LAST_7_DAYS.name: 7,
+    Period.LAST_30_DAYS.name: 30,
+    Period.LAST_12_MONTHS.name: 366,
+}
 # Days of events one unit of read cost stands for.
 _SCAN_DAYS = 30
 # An ENTRY_PAGE clause or breakdown, in clauses: a correlated lookup per event.
 ENTRY_PAGE_WEIGHT = 250
 _ENTRY_PAGE = "ENTRY_PAGE"
-_DEFAULT_PERIOD = "LAST_30_DAYS"
+_DEFAULT_PERIOD = DEFAULT_PERIOD.name
+_DEFAULT_DAYS = _PERIOD_DAYS[_DEFAULT_PERIOD]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +96,7 @@ class _Frame:
     """What the fields above a selection decided: page size, period length, comparison."""
 
     page: int = DEFAULT_PAGE
-    days: int = 30
+    days: int = _DEFAULT_DAYS
     compare: bool = False
     # What one read of events costs under this stats field (see ``read_cost``).
     read: int = 0
@@ -236,7 +240,7 @@ class _Walk:
     def period_days(self, node: FieldNode) -> int:
         period = self.argument(node, "period", _DEFAULT_PERIOD) or _DEFAULT_PERIOD
         if period != "CUSTOM":
-            return _PERIOD_DAYS.get(str(period), 30)
+            return _PERIOD_DAYS.get(str(period), _DEFAULT_DAYS)
         try:
             first = date.fromisoformat(str(self.argument(node, "from")))
             last = date.fromisoformat(str(self.argument(node, "to")))

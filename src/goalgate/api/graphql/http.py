@@ -40,7 +40,7 @@ __all__ = [
     "GRAPHQL_RESPONSE",
     "JSON",
     "Answer",
-    "BadRequest",
+    "MalformedRequest",
     "Params",
     "accepts_html",
     "content_type",
@@ -103,7 +103,7 @@ class Params:
     extensions: dict[str, Any] | None = None
 
 
-class BadRequest(Exception):
+class MalformedRequest(Exception):
     """The HTTP request is not a well-formed GraphQL-over-HTTP request."""
 
     def __init__(
@@ -215,16 +215,16 @@ def not_acceptable() -> Answer:
 def _checked(data: Mapping[str, Any]) -> Params:
     query = data.get("query")
     if query is None:
-        raise BadRequest("the query parameter is required")
+        raise MalformedRequest("the query parameter is required")
     if not isinstance(query, str):
-        raise BadRequest("the query parameter must be a string")
+        raise MalformedRequest("the query parameter must be a string")
     operation_name = data.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
-        raise BadRequest("the operationName parameter must be a string or null")
+        raise MalformedRequest("the operationName parameter must be a string or null")
     variables, extensions = data.get("variables"), data.get("extensions")
     for name, value in (("variables", variables), ("extensions", extensions)):
         if value is not None and not isinstance(value, dict):
-            raise BadRequest(f"the {name} parameter must be a JSON object or null")
+            raise MalformedRequest(f"the {name} parameter must be a JSON object or null")
     return Params(
         query=query,
         # The spec: an empty operationName is the same as none.
@@ -240,7 +240,7 @@ def params_from_query(query_params: Mapping[str, Sequence[str]]) -> Params:
     for name in ("query", "operationName", "variables", "extensions"):
         values = query_params.get(name) or []
         if len(values) > 1:
-            raise BadRequest(f"the {name} parameter is given more than once")
+            raise MalformedRequest(f"the {name} parameter is given more than once")
         if not values:
             continue
         value = values[0]
@@ -250,9 +250,9 @@ def params_from_query(query_params: Mapping[str, Sequence[str]]) -> Params:
             try:
                 data[name] = _decode_json(value)
             except _TooDeep:
-                raise BadRequest(f"the {name} parameter is nested too deeply") from None
+                raise MalformedRequest(f"the {name} parameter is nested too deeply") from None
             except ValueError:
-                raise BadRequest(f"the {name} parameter is not valid JSON") from None
+                raise MalformedRequest(f"the {name} parameter is not valid JSON") from None
         else:
             data[name] = value
     return _checked(data)
@@ -261,7 +261,7 @@ def params_from_query(query_params: Mapping[str, Sequence[str]]) -> Params:
 def params_from_body(content_type_header: str | None, body: bytes) -> Params:
     """The parameters of a POST request: a JSON object in UTF-8."""
     if not content_type_header:
-        raise BadRequest(
+        raise MalformedRequest(
             f"a POST needs Content-Type: {JSON}",
             status=415,
             code="UNSUPPORTED_MEDIA_TYPE",
@@ -271,23 +271,23 @@ def params_from_body(content_type_header: str | None, body: bytes) -> Params:
         p.partition("=")[2].strip().strip('"') for p in parameters if p.startswith("charset")
     ]
     if media_type != JSON or any(charset not in _UTF8 for charset in charsets):
-        raise BadRequest(
+        raise MalformedRequest(
             f"a POST body must be {JSON} in UTF-8, not {content_type_header}",
             status=415,
             code="UNSUPPORTED_MEDIA_TYPE",
         )
     if not body.strip():
-        raise BadRequest("the request body is empty: send a JSON object with a query")
+        raise MalformedRequest("the request body is empty: send a JSON object with a query")
     try:
         data = _decode_json(body)
     except _TooDeep:
-        raise BadRequest("the JSON body is nested too deeply") from None
+        raise MalformedRequest("the JSON body is nested too deeply") from None
     except ValueError:
-        raise BadRequest("the request body is not valid JSON") from None
+        raise MalformedRequest("the request body is not valid JSON") from None
     if isinstance(data, list):
-        raise BadRequest("batching is not supported: send one operation per request")
+        raise MalformedRequest("batching is not supported: send one operation per request")
     if not isinstance(data, dict):
-        raise BadRequest("the request body must be a JSON object")
+        raise MalformedRequest("the request body must be a JSON object")
     return _checked(data)
 
 

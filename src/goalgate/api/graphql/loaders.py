@@ -12,44 +12,34 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from goalgate.domain.filters import NO_FILTER, StatsFilter
-from goalgate.domain.periods import DateRange, Interval
+from goalgate.domain.periods import Interval
+from goalgate.domain.query import Query
 from goalgate.errors import Unavailable, ValidationFailed
 from goalgate.runtime import Runtime
 from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
-from goalgate.storage.records import SiteRecord
 
-__all__ = ["Loaders", "SeriesQuery", "ValueVisitorsQuery", "VisitorsQuery"]
+__all__ = ["Loaders", "SeriesQuery", "ValueVisitorsQuery"]
 
 
 @dataclass(frozen=True, slots=True)
 class SeriesQuery:
     """One goal's time series over a resolved period, in buckets of ``interval``."""
 
-    query: stats_service.StatsQuery
+    query: Query
     interval: Interval
-
-
-@dataclass(frozen=True, slots=True)
-class VisitorsQuery:
-    """A site's unique visitors over a resolved period (among the events that pass ``filter``)."""
-
-    site: SiteRecord
-    range: DateRange
-    filter: StatsFilter = NO_FILTER
 
 
 @dataclass(frozen=True, slots=True)
 class ValueVisitorsQuery:
     """The visitors of one value of a breakdown (its conversion rate's denominator)."""
 
-    breakdown: breakdown_service.BreakdownQuery
+    breakdown: Query
     value_id: int | None
 
 
-def _stats_key(query: stats_service.StatsQuery) -> Hashable:
+def _stats_key(query: Query) -> Hashable:
     # The version makes a goal edited earlier in the same request a new key.
     goal = query.goal
     rng = query.range
@@ -74,24 +64,17 @@ def _series_key(series: SeriesQuery) -> Hashable:
     )
 
 
-def _visitors_key(visitors: VisitorsQuery) -> Hashable:
-    return (visitors.site.id, visitors.range.start_ms, visitors.range.end_ms, visitors.filter)
+def _visitors_key(query: Query) -> tuple[object, ...]:
+    # A site's visitors: whatever the goal, the comparison or the page.
+    return (query.site.id, query.range.start_ms, query.range.end_ms, query.filter)
 
 
-def _breakdown_key(query: breakdown_service.BreakdownQuery) -> Hashable:
-    return (_stats_key(query.stats), query.dimension, query.first, query.after)
+def _breakdown_key(query: Query) -> Hashable:
+    return (_stats_key(query), query.dimension, query.page)
 
 
-def _value_visitors_key(query: ValueVisitorsQuery) -> Hashable:
-    stats = query.breakdown.stats
-    return (
-        stats.site.id,
-        stats.range.start_ms,
-        stats.range.end_ms,
-        stats.filter,
-        query.breakdown.dimension,
-        query.value_id,
-    )
+def _value_visitors_key(asked: ValueVisitorsQuery) -> Hashable:
+    return (*_visitors_key(asked.breakdown), asked.breakdown.dimension, asked.value_id)
 
 
 async def _alone(
@@ -111,10 +94,10 @@ class Loaders:
     __slots__ = ("breakdowns", "series", "stats", "value_visitors", "visitors")
 
     def __init__(self, runtime: Runtime) -> None:
-        db, keys = runtime.db, runtime.keys
+        db, keys = runtime.db, runtime.key_index
 
         async def load_stats(
-            queries: list[stats_service.StatsQuery],
+            queries: list[Query],
         ) -> list[stats_service.GoalStats | BaseException]:
             # stats_for aggregates any number of goals in one statement.
             try:
@@ -146,18 +129,13 @@ class Loaders:
                 found.update(zip(indexes, series, strict=True))
             return [found[index] for index in range(len(queries))]
 
-        async def load_visitors(queries: list[VisitorsQuery]) -> list[int]:
+        async def load_visitors(queries: list[Query]) -> list[int]:
             # visitors_for counts every (site, period) of the batch in one statement
             # (per distinct filter).
-            return await insight_service.visitors_for(
-                db,
-                [(q.site, q.range) for q in queries],
-                keys=keys,
-                filters=[q.filter for q in queries],
-            )
+            return await insight_service.visitors_for(db, keys, queries)
 
         async def load_breakdowns(
-            queries: list[breakdown_service.BreakdownQuery],
+            queries: list[Query],
         ) -> list[breakdown_service.Breakdown]:
             # One statement per dimension and filter, whatever the number of goals.
             return await breakdown_service.breakdowns_for(db, keys, queries)
@@ -167,18 +145,18 @@ class Loaders:
                 db, keys, [(q.breakdown, q.value_id) for q in queries]
             )
 
-        self.stats: DataLoader[stats_service.StatsQuery, stats_service.GoalStats] = DataLoader(
+        self.stats: DataLoader[Query, stats_service.GoalStats] = DataLoader(
             load_fn=load_stats, cache_key_fn=_stats_key
         )
         self.series: DataLoader[SeriesQuery, list[insight_service.Bucket]] = DataLoader(
             load_fn=load_series, cache_key_fn=_series_key
         )
-        self.visitors: DataLoader[VisitorsQuery, int] = DataLoader(
+        self.visitors: DataLoader[Query, int] = DataLoader(
             load_fn=load_visitors, cache_key_fn=_visitors_key
         )
-        self.breakdowns: DataLoader[
-            breakdown_service.BreakdownQuery, breakdown_service.Breakdown
-        ] = DataLoader(load_fn=load_breakdowns, cache_key_fn=_breakdown_key)
+        self.breakdowns: DataLoader[Query, breakdown_service.Breakdown] = DataLoader(
+            load_fn=load_breakdowns, cache_key_fn=_breakdown_key
+        )
         self.value_visitors: DataLoader[ValueVisitorsQuery, int] = DataLoader(
             load_fn=load_value_visitors, cache_key_fn=_value_visitors_key
         )

@@ -18,7 +18,6 @@ from strawberry.utils.str_converters import to_camel_case
 
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.inputs import CreateGoalInput, UpdateGoalInput
-from goalgate.api.graphql.permissions import CanWrite
 from goalgate.api.graphql.types import Goal, Site
 from goalgate.errors import Conflict, GoalgateError, NotFound, ValidationFailed
 from goalgate.services import goals as goal_service
@@ -96,7 +95,7 @@ SiteKey = Annotated[str, strawberry.argument(description="The site's key, e.g. s
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=[CanWrite], description="Create a goal on a site.")
+    @strawberry.mutation(description="Create a goal on a site.")
     async def create_goal(
         self,
         info: Info[GraphQLContext, None],
@@ -104,27 +103,17 @@ class Mutation:
         data: Annotated[CreateGoalInput, strawberry.argument(name="input")],
     ) -> CreateGoalPayload:
         principal = await info.context.principal()
+        draft = goal_service.GoalDraft.of(data)
         try:
             sites = info.context.runtime.sites
-            async with info.context.runtime.db.write() as session:
-                row = await goal_service.create_goal(
-                    session,
-                    sites,
-                    principal,
-                    site_key,
-                    name=data.name,
-                    type=data.type.value,
-                    match_type=data.match_type.value,
-                    match_value=data.match_value,
-                    currency=data.currency,
-                )
+            db = info.context.runtime.db
+            row = await goal_service.create_goal(db, sites, principal, site_key, draft)
             site = await site_service.visible_site(sites, principal, site_key)
         except GoalgateError as exc:
             return CreateGoalPayload(goal=None, user_errors=user_errors(exc))
         return CreateGoalPayload(goal=Goal.from_row(row, Site.from_row(site)), user_errors=[])
 
     @strawberry.mutation(
-        permission_classes=[CanWrite],
         description="Change the fields given; currency: null stops tracking revenue.",
     )
     async def update_goal(
@@ -137,17 +126,15 @@ class Mutation:
         principal = await info.context.principal()
         try:
             sites = info.context.runtime.sites
-            async with info.context.runtime.db.write() as session:
-                row = await goal_service.update_goal(
-                    session, sites, principal, site_key, str(id), data.changes()
-                )
+            change = goal_service.GoalChange(data.changes())
+            db = info.context.runtime.db
+            row = await goal_service.update_goal(db, sites, principal, site_key, str(id), change)
             site = await site_service.visible_site(sites, principal, site_key)
         except GoalgateError as exc:
             return UpdateGoalPayload(goal=None, user_errors=user_errors(exc))
         return UpdateGoalPayload(goal=Goal.from_row(row, Site.from_row(site)), user_errors=[])
 
     @strawberry.mutation(
-        permission_classes=[CanWrite],
         description="Delete a goal; its events stay, so re-creating it restores its stats.",
     )
     async def delete_goal(
@@ -155,10 +142,10 @@ class Mutation:
     ) -> DeleteGoalPayload:
         principal = await info.context.principal()
         try:
-            async with info.context.runtime.db.write() as session:
-                deleted = await goal_service.delete_goal(
-                    session, info.context.runtime.sites, principal, site_key, str(id)
-                )
+            runtime = info.context.runtime
+            deleted = await goal_service.delete_goal(
+                runtime.db, runtime.sites, principal, site_key, str(id)
+            )
         except GoalgateError as exc:
             return DeleteGoalPayload(deleted_goal_id=None, user_errors=user_errors(exc))
         return DeleteGoalPayload(deleted_goal_id=strawberry.ID(deleted), user_errors=[])

@@ -7,22 +7,25 @@ does not exist: the services raise the same NotFound for both.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from goalgate.api.graphql.arguments import PeriodArguments, query_args
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.enums import Period
-from goalgate.api.graphql.filters import StatsFilter, stats_filter
+from goalgate.api.graphql.filters import StatsFilter
 from goalgate.api.graphql.inputs import GoalMatchInput
 from goalgate.api.graphql.mutations import UserError, user_errors
-from goalgate.api.graphql.permissions import CanRead
 from goalgate.api.graphql.types import Goal, GoalStats, Site, Viewer
+from goalgate.domain.query import DEFAULT_PERIOD
 from goalgate.errors import NotFound, ValidationFailed
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import sites as site_service
+from goalgate.services import tokens as token_service
 
 __all__ = ["GoalPreview", "MatchedValue", "Query"]
 
@@ -54,31 +57,31 @@ class GoalPreview:
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=[CanRead], description="A site by its key.")
+    @strawberry.field(description="A site by its key.")
     async def site(self, info: Info[GraphQLContext, None], key: str) -> Site | None:
         principal = await info.context.principal()
         try:
-            row = await site_service.visible_site(info.context.runtime.sites, principal, key)
+            row = await site_service.readable_site(info.context.runtime.sites, principal, key)
         except NotFound:
             return None
         return Site.from_row(row)
 
-    @strawberry.field(permission_classes=[CanRead], description="A goal of a site by its id.")
+    @strawberry.field(description="A goal of a site by its id.")
     async def goal(
         self, info: Info[GraphQLContext, None], site_key: str, id: strawberry.ID
     ) -> Goal | None:
         principal = await info.context.principal()
         runtime = info.context.runtime
         try:
-            site = await site_service.visible_site(runtime.sites, principal, site_key)
+            site = await site_service.readable_site(runtime.sites, principal, site_key)
             row = await goal_service.find_goal(runtime.db.reader, site, str(id))
         except NotFound:
             return None
         return Goal.from_row(row, Site.from_row(site))
 
-    @strawberry.field(permission_classes=[CanRead], description="The token making the request.")
+    @strawberry.field(description="The token making the request.")
     async def viewer(self, info: Info[GraphQLContext, None]) -> Viewer:
-        principal = await info.context.principal()
+        principal = token_service.analytics_reader(await info.context.principal())
         return Viewer(
             name=principal.name,
             scopes=sorted(scope.value for scope in principal.scopes),
@@ -86,7 +89,6 @@ class Query:
         )
 
     @strawberry.field(
-        permission_classes=[CanRead],
         description="The stats and top matched values a goal would have over a period, "
         "without saving it; null for a site this token may not see. Period arguments as "
         "in Goal.stats (mistakes are BAD_USER_INPUT errors).",
@@ -96,7 +98,7 @@ class Query:
         info: Info[GraphQLContext, None],
         site_key: str,
         data: Annotated[GoalMatchInput, strawberry.argument(name="input")],
-        period: Period | None = Period.LAST_30_DAYS,
+        period: Period | None = DEFAULT_PERIOD,
         start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
         end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
         filter: Annotated[
@@ -105,23 +107,12 @@ class Query:
         ] = None,
     ) -> GoalPreview | None:
         principal = await info.context.principal()
-        chosen_filter = stats_filter(filter)
+        goal = goal_service.GoalDraft.of(data)
+        parse = partial(query_args, PeriodArguments(period, start_date, end_date, filter))
         try:
-            runtime = info.context.runtime
+            analytics = info.context.runtime.analytics
             preview = await insight_service.preview_goal(
-                runtime.db,
-                runtime.keys,
-                runtime.sites,
-                principal,
-                site_key,
-                type=data.type.value,
-                match_type=data.match_type.value,
-                match_value=data.match_value,
-                currency=data.currency,
-                period=(period or Period.LAST_30_DAYS).value,
-                start_date=None if start_date is None else start_date.isoformat(),
-                end_date=None if end_date is None else end_date.isoformat(),
-                stats_filter=chosen_filter,
+                analytics, principal, site_key, goal, parse
             )
         except NotFound:
             return None

@@ -21,16 +21,16 @@ import strawberry
 from strawberry.types import Info
 
 from goalgate.api.graphql.context import GraphQLContext
-from goalgate.api.graphql.permissions import principal_with
 from goalgate.api.graphql.types import Goal, Money, Site
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType, compile_matcher, event_kind_of
-from goalgate.domain.tokens import Principal, Scope
+from goalgate.domain.tokens import Principal
 from goalgate.metrics import open_subscription
 from goalgate.runtime import Runtime
 from goalgate.services import goals as goal_service
 from goalgate.services import live
-from goalgate.services.sites import visible_site
+from goalgate.services import tokens as token_service
+from goalgate.services.sites import readable_site
 
 __all__ = ["Conversion", "Subscription"]
 
@@ -54,10 +54,10 @@ Watched = list[tuple[Goal, str, Callable[[str], bool]]]
 async def _watched(
     runtime: Runtime, principal: Principal, site_key: str, goal_id: str | None
 ) -> tuple[int, Watched]:
-    """The site's id and the goals to match (kind + predicate), as the token sees them."""
+    """The site's id and the goals to match (event kind + predicate), as the token sees them."""
     reader, sites = runtime.db.reader, runtime.sites
     # An unseen site or goal raises NotFound: a NOT_FOUND error ends the subscription.
-    site_row = await visible_site(sites, principal, site_key)
+    site_row = await readable_site(sites, principal, site_key)
     if goal_id is None:
         rows = await goal_service.list_goals(reader, sites, principal, site_key)
     else:
@@ -104,7 +104,7 @@ class Subscription:
     ) -> AsyncGenerator[Conversion, None]:
         context = info.context
         runtime = context.runtime
-        principal = await principal_with(context, Scope.ANALYTICS_READ)
+        principal = token_service.analytics_reader(await context.principal())
         site_id, watched = await _watched(runtime, principal, site_key, goal_id)
         refresh_at = time.monotonic() + GOALS_REFRESH_S
         async with runtime.hub.subscribe(site_id) as queue, open_subscription(runtime.metrics):
@@ -114,13 +114,13 @@ class Subscription:
                 except TimeoutError:
                     event = None
                 # Tokens get revoked: idle or not, a subscription re-checks its token.
-                principal = await principal_with(context, Scope.ANALYTICS_READ)
+                principal = token_service.analytics_reader(await context.principal())
                 if time.monotonic() >= refresh_at:
                     # Goals change: look again now and then.
                     site_id, watched = await _watched(runtime, principal, site_key, goal_id)
                     refresh_at = time.monotonic() + GOALS_REFRESH_S
                 if event is None:
                     continue
-                for goal, kind, matches in watched:
-                    if event.kind == kind and matches(event.value):
+                for goal, event_kind, matches in watched:
+                    if event.kind == event_kind and matches(event.value):
                         yield _conversion(goal, event)

@@ -8,34 +8,39 @@ insights of ``GoalStats``: ``timeseries``, ``visitors``, ``conversionRate``,
 ``previous``, ``change``) are resolvers, batched through the request's loaders.
 
 The fields that lead to analytics data (``Site.goals``, ``Goal.stats``,
-``GoalConnection.totalCount``) need analytics:read themselves, not only the
-root field above them: a mutation's payload reaches them with a token that
-may only write (see ``permissions``). They are nullable, so that a refusal or
-a failure is an error on that field alone, not a null site or goal.
+``Goal.breakdown``, ``GoalConnection.totalCount``) need analytics:read
+themselves, not only the root field above them: a mutation's payload reaches
+them with a token that may only write. The services they call check it (every
+scope check is a service's, ``services.queries`` for the stats path). They are
+nullable, so that a refusal or a failure is an error on that field alone, not
+a null site or goal.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from goalgate.api.graphql.arguments import PeriodArguments, query_args
 from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.enums import Compare, Dimension, GoalType, Interval, MatchType, Period
-from goalgate.api.graphql.filters import StatsFilter, stats_filter
-from goalgate.api.graphql.loaders import SeriesQuery, ValueVisitorsQuery, VisitorsQuery
-from goalgate.api.graphql.permissions import CanRead
+from goalgate.api.graphql.filters import StatsFilter
+from goalgate.api.graphql.loaders import SeriesQuery, ValueVisitorsQuery
 from goalgate.domain import cursors, money
-from goalgate.domain.periods import DateRange, previous_range
+from goalgate.domain.periods import DateRange
+from goalgate.domain.query import DEFAULT_PERIOD, DEFAULT_ROWS, MAX_ROWS, Query
 from goalgate.domain.tokens import Principal
 from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import sites as site_service
 from goalgate.services import stats as stats_service
+from goalgate.services.queries import Parse, authorised_query
 from goalgate.storage.records import GoalRecord, SiteRecord
 
 __all__ = [
@@ -125,16 +130,10 @@ class GoalStats:
         "conversions and revenueByCurrency, not in revenue."
     )
     stats: strawberry.Private[stats_service.GoalStats]
-    query: strawberry.Private[stats_service.StatsQuery]
-    compared: strawberry.Private[DateRange | None]
+    query: strawberry.Private[Query]
 
     @classmethod
-    def from_service(
-        cls,
-        stats: stats_service.GoalStats,
-        query: stats_service.StatsQuery,
-        compared: DateRange | None = None,
-    ) -> GoalStats:
+    def from_service(cls, stats: stats_service.GoalStats, query: Query) -> GoalStats:
         return cls(
             conversions=stats.conversions,
             unique_conversions=stats.unique_conversions,
@@ -149,7 +148,6 @@ class GoalStats:
             unconverted_conversions=stats.unconverted_conversions,
             stats=stats,
             query=query,
-            compared=compared,
         )
 
     @strawberry.field(
@@ -184,25 +182,21 @@ class GoalStats:
         "but for PREVIOUS_YEAR across 29 February); null without compare."
     )
     async def previous(self, info: Info[GraphQLContext, None]) -> GoalStats | None:
-        if self.compared is None:
+        if self.query.compared is None:
             return None
-        then = self._over(self.compared)
+        then = self.query.over(self.query.compared)
         return GoalStats.from_service(await info.context.loaders.stats.load(then), then)
 
     @strawberry.field(
         description="Relative change against the compared period; null without compare."
     )
     async def change(self, info: Info[GraphQLContext, None]) -> StatsChange | None:
-        if self.compared is None:
+        if self.query.compared is None:
             return None
         # The same loaders as the fields above: cached, and batched across goals.
-        then = await info.context.loaders.stats.load(self._over(self.compared))
-        visitors = await info.context.loaders.visitors.load_many(
-            [
-                VisitorsQuery(self.query.site, self.query.range, self.query.filter),
-                VisitorsQuery(self.query.site, self.compared, self.query.filter),
-            ]
-        )
+        previous = self.query.over(self.query.compared)
+        then = await info.context.loaders.stats.load(previous)
+        visitors = await info.context.loaders.visitors.load_many([self.query, previous])
         now = self.stats
         revenue = None
         if now.revenue is not None and then.revenue is not None:
@@ -219,16 +213,8 @@ class GoalStats:
             ),
         )
 
-    def _over(self, rng: DateRange) -> stats_service.StatsQuery:
-        """The same goal (and filter) over another period."""
-        return stats_service.StatsQuery(
-            site=self.query.site, goal=self.query.goal, range=rng, filter=self.query.filter
-        )
-
     async def _visitors(self, info: Info[GraphQLContext, None], rng: DateRange) -> int:
-        return await info.context.loaders.visitors.load(
-            VisitorsQuery(site=self.query.site, range=rng, filter=self.query.filter)
-        )
+        return await info.context.loaders.visitors.load(self.query.over(rng))
 
 
 def _money(amount: Decimal | None, currency: str | None) -> Money | None:
@@ -251,7 +237,7 @@ class BreakdownRow:
         "the value brought none; null when the goal tracks no revenue."
     )
     row: strawberry.Private[breakdown_service.BreakdownRow]
-    breakdown: strawberry.Private[breakdown_service.BreakdownQuery]
+    breakdown: strawberry.Private[Query]
 
     @strawberry.field(
         description="uniqueConversions over the site's distinct visitors with this value "
@@ -285,14 +271,14 @@ class BreakdownConnection:
     @strawberry.field
     def edges(self) -> list[BreakdownEdge]:
         return [
-            BreakdownEdge(cursor=breakdown_service.encode_cursor(node.row), node=node)
+            BreakdownEdge(cursor=breakdown_service.cursor_of(node.row), node=node)
             for node in self.nodes
         ]
 
     @classmethod
     def from_service(cls, breakdown: breakdown_service.Breakdown) -> BreakdownConnection:
-        currency = breakdown.query.stats.goal.currency
-        rng = breakdown.query.stats.range
+        currency = breakdown.query.goal.currency
+        rng = breakdown.query.range
         return cls(
             nodes=[
                 BreakdownRow(
@@ -345,7 +331,6 @@ class Goal:
         )
 
     @strawberry.field(
-        permission_classes=[CanRead],
         description="Conversions, unique conversions and revenue over a period "
         "(from and to, YYYY-MM-DD, only with period CUSTOM, and then both); compare "
         "fills previous and change (BAD_USER_INPUT when the compared period would "
@@ -356,7 +341,7 @@ class Goal:
     async def stats(
         self,
         info: Info[GraphQLContext, None],
-        period: Period | None = Period.LAST_30_DAYS,
+        period: Period | None = DEFAULT_PERIOD,
         start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
         end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
         compare: Compare | None = None,
@@ -368,50 +353,42 @@ class Goal:
             ),
         ] = None,
     ) -> GoalStats | None:
-        # An explicit null means the default, as an absent argument does.
-        chosen = (period or Period.LAST_30_DAYS).value
-        rng = stats_service.site_range(self.site.row, chosen, start_date, end_date)
-        compared = None if compare is None else previous_range(rng, compare)
-        query = stats_service.StatsQuery(
-            site=self.site.row, goal=self.row, range=rng, filter=stats_filter(filter)
-        )
+        asked = PeriodArguments(period, start_date, end_date, filter)
+        query = await self._query(info, partial(query_args, asked, compare=compare))
         # Every goal's stats in this request go to stats_for in one batch.
         stats = await info.context.loaders.stats.load(query)
-        return GoalStats.from_service(stats, query, compared)
+        return GoalStats.from_service(stats, query)
 
     @strawberry.field(
-        permission_classes=[CanRead],
         description="Conversions, unique conversions, revenue and conversion rate per value "
         "of a dimension over a period (arguments as in stats), top values first; "
-        f"first at most {breakdown_service.MAX_ROWS}, after an endCursor. Needs "
+        f"first at most {MAX_ROWS}, after an endCursor. Needs "
         "analytics:read; null, with an error, when refused or an argument is invalid.",
     )
     async def breakdown(
         self,
         info: Info[GraphQLContext, None],
         by: Dimension,
-        period: Period | None = Period.LAST_30_DAYS,
+        period: Period | None = DEFAULT_PERIOD,
         start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
         end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
-        first: int | None = breakdown_service.DEFAULT_ROWS,
+        first: int | None = DEFAULT_ROWS,
         after: str | None = None,
         filter: Annotated[
             list[StatsFilter] | None,
             strawberry.argument(description="Count only the events that pass every clause."),
         ] = None,
     ) -> BreakdownConnection | None:
-        chosen = (period or Period.LAST_30_DAYS).value
-        rng = stats_service.site_range(self.site.row, chosen, start_date, end_date)
-        size = breakdown_service.page_size(first)
-        position = breakdown_service.decode_cursor(after)
-        stats = stats_service.StatsQuery(
-            site=self.site.row, goal=self.row, range=rng, filter=stats_filter(filter)
-        )
-        query = breakdown_service.BreakdownQuery(
-            stats=stats, dimension=by, first=size, after=position
-        )
+        asked = PeriodArguments(period, start_date, end_date, filter)
+        query = await self._query(info, partial(query_args, asked, by=by, first=first, after=after))
         # Every goal's breakdown in this request goes to breakdowns_for in one batch.
         return BreakdownConnection.from_service(await info.context.loaders.breakdowns.load(query))
+
+    async def _query(self, info: Info[GraphQLContext, None], parse: Parse) -> Query:
+        """This goal's query of the arguments ``parse`` reads, authorised for the caller."""
+        principal = await info.context.principal()
+        analytics = info.context.runtime.analytics
+        return await authorised_query(analytics, principal, self.site.row, parse, [self.row])
 
 
 @strawberry.type
@@ -441,7 +418,6 @@ class GoalConnection:
         ]
 
     @strawberry.field(
-        permission_classes=[CanRead],
         description="Goals of the site (of the type asked for), all pages.",
     )
     async def total_count(self, info: Info[GraphQLContext, None]) -> int:
@@ -464,7 +440,6 @@ class Site:
         return cls(key=row.key, domain=row.domain, timezone=row.timezone, row=row)
 
     @strawberry.field(
-        permission_classes=[CanRead],
         description=f"Goals oldest first; first at most {goal_service.MAX_PAGE_SIZE}. Needs "
         "analytics:read (FORBIDDEN otherwise, e.g. in a mutation's payload); null, with "
         "an error, when refused or when an argument is invalid.",
@@ -477,15 +452,14 @@ class Site:
         goal_type: Annotated[GoalType | None, strawberry.argument(name="type")] = None,
     ) -> GoalConnection | None:
         principal = await info.context.principal()
-        kind = None if goal_type is None else goal_type.value
-        cursor = None if after is None else cursors.decode_goal(after)
+        chosen_type = None if goal_type is None else goal_type.value
         page = await goal_service.page_goals(
             info.context.runtime.db.reader,
             principal,
             self.row,
             first=50 if first is None else first,
-            after=cursor,
-            goal_type=kind,
+            after=after,
+            goal_type=chosen_type,
         )
         nodes = [Goal.from_row(row, self) for row in page.goals]
         last = page.goals[-1] if page.goals else None
@@ -494,7 +468,7 @@ class Site:
             nodes=nodes,
             page_info=PageInfo(has_next_page=page.has_more, end_cursor=end),
             site_row=self.row,
-            goal_type=kind,
+            goal_type=chosen_type,
         )
 
 

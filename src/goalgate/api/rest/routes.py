@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from functools import partial
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from goalgate.api.auth.authentication import authenticated, provide_principal
 from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
 from goalgate.api.rest.openapi_docs import BEARER_REQUIRED, documented
+from goalgate.api.rest.query_params import After, By, Filter, From, Limit, Period, To, query_args
 from goalgate.api.rest.schemas import (
     BreakdownEnvelope,
     Deleted,
@@ -33,16 +34,13 @@ from goalgate.api.rest.schemas import (
     preview_json,
     stats_json,
 )
-from goalgate.domain import filters, periods
-from goalgate.domain.dimensions import Dimension
-from goalgate.domain.tokens import Principal, Scope
+from goalgate.domain.tokens import Principal
 from goalgate.errors import PreconditionFailed
 from goalgate.runtime import Runtime
 from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import stats as stats_service
-from goalgate.services.tokens import require
 from goalgate.storage.records import GoalRecord
 
 __all__ = ["GoalsController"]
@@ -71,99 +69,11 @@ def _with_etag(goal: GoalRecord, status: int) -> Response[GoalEnvelope]:
     )
 
 
-_PERIODS = [period.value for period in periods.Period]
-# schema_extra documents each as the plain string it is when sent (not "string
-# or null"); the values are checked by domain.periods, which answers 422.
-Period = Annotated[
-    str | None,
-    QueryParameter(
-        description="7d, 30d (default), 12mo or custom, on the site's calendar",
-        required=False,
-        schema_extra={"one_of": None, "type": "string", "enum": _PERIODS, "default": "30d"},
-    ),
-]
-From = Annotated[
-    str | None,
-    QueryParameter(
-        name="from",
-        description="First day (YYYY-MM-DD), period=custom only",
-        schema_extra={"one_of": None, "type": "string", "format": "date"},
-    ),
-]
-To = Annotated[
-    str | None,
-    QueryParameter(
-        name="to",
-        description="Last day, included (YYYY-MM-DD), period=custom only",
-        schema_extra={"one_of": None, "type": "string", "format": "date"},
-    ),
-]
-
-Filter = Annotated[
-    list[str] | None,
-    QueryParameter(
-        name="filter",
-        description="Count only events that pass every filter (repeat the parameter for "
-        "several): <dimension>:<operator>:<value>|<value>..., where dimension is one of "
-        + ", ".join(d.value for d in Dimension)
-        + "; operator is is (one of the values), is_not (none of them; events without a "
-        "value pass) or contains (a substring of one of them, ignoring case). Values compare "
-        'case-insensitively; "(none)" or "(unknown)" stands for events without a value. '
-        "E.g. filter=source:is:Google|Twitter&filter=country:is:DE. At most "
-        f"{filters.MAX_CLAUSES} filters of 1 to {filters.MAX_VALUES} values each.",
-        required=False,
-        schema_extra={"one_of": None, "type": "array", "items": {"type": "string"}},
-    ),
-]
-# Required, but checked by the service so that a missing one is a 422 naming
-# "by", like an unknown one (Litestar's own check answers a 400).
-By = Annotated[
-    str | None,
-    QueryParameter(
-        description="The dimension to break conversions down by",
-        required=True,
-        schema_extra={"one_of": None, "type": "string", "enum": [d.value for d in Dimension]},
-    ),
-]
-Limit = Annotated[
-    int | None,
-    QueryParameter(
-        description=f"Rows per page, 1 to {breakdown_service.MAX_ROWS}",
-        required=False,
-        schema_extra={
-            "one_of": None,
-            "type": "integer",
-            "default": breakdown_service.DEFAULT_ROWS,
-            "minimum": 1,
-            "maximum": breakdown_service.MAX_ROWS,
-        },
-    ),
-]
-After = Annotated[
-    str | None,
-    QueryParameter(
-        description="The next field of the previous page, for the page after it",
-        required=False,
-        schema_extra={"one_of": None, "type": "string"},
-    ),
-]
-
-
 def _next_page_link(request: Request[Any, Any, Any], cursor: str) -> str:
     """``<path?same query, after=cursor>; rel="next"``: the next page of a breakdown."""
     kept = parse_qsl(request.url.query, keep_blank_values=True)
     query = [(k, v) for k, v in kept if k != "after"] + [("after", cursor)]
     return f'<{request.url.path}?{urlencode(query)}>; rel="next"'
-
-
-def _stats_filter(principal: Principal, clauses: list[str] | None) -> filters.StatsFilter:
-    """The filter of the ``filter`` parameters (ValidationFailed naming ``filter``).
-
-    Read only for a caller that may read analytics: a token without the scope
-    hears 403 whatever its parameters, never a 422 about them first.
-    """
-    require(principal, Scope.ANALYTICS_READ)
-    return filters.stats_filter([filters.parse_clause(text) for text in clauses or ()])
 
 
 # The response examples: the demo site's Purchase goal and its numbers over 12mo,
@@ -251,18 +161,8 @@ class GoalsController(Controller):
         self, key: str, data: GoalCreateBody, runtime: Runtime, principal: Principal
     ) -> Response[GoalEnvelope]:
         """Create a conversion goal for a site. Scope: analytics:write."""
-        async with runtime.db.write() as session:
-            goal = await goal_service.create_goal(
-                session,
-                runtime.sites,
-                principal,
-                key,
-                name=data.name,
-                type=data.type,
-                match_type=data.match_type,
-                match_value=data.match_value,
-                currency=data.currency,
-            )
+        draft = goal_service.GoalDraft.of(data)
+        goal = await goal_service.create_goal(runtime.db, runtime.sites, principal, key, draft)
         return _with_etag(goal, HTTP_201_CREATED)
 
     @get(
@@ -317,12 +217,13 @@ class GoalsController(Controller):
 
         Scope: analytics:write. Honours If-Match (412 when the goal changed since).
         """
-        changes = {field: getattr(data, field) for field in data.model_fields_set}
-        expected = _expected_version(request)
-        async with runtime.db.write() as session:
-            goal = await goal_service.update_goal(
-                session, runtime.sites, principal, key, goal_id, changes, expected_version=expected
-            )
+        change = goal_service.GoalChange(
+            {field: getattr(data, field) for field in data.model_fields_set},
+            expected_version=_expected_version(request),
+        )
+        goal = await goal_service.update_goal(
+            runtime.db, runtime.sites, principal, key, goal_id, change
+        )
         return _with_etag(goal, HTTP_200_OK)
 
     @delete(
@@ -345,10 +246,9 @@ class GoalsController(Controller):
     ) -> DeletedEnvelope:
         """Delete a goal; its historical events are kept. Scope: analytics:write."""
         expected = _expected_version(request)
-        async with runtime.db.write() as session:
-            await goal_service.delete_goal(
-                session, runtime.sites, principal, key, goal_id, expected_version=expected
-            )
+        await goal_service.delete_goal(
+            runtime.db, runtime.sites, principal, key, goal_id, expected_version=expected
+        )
         return DeletedEnvelope(data=Deleted(deleted=True))
 
     @get(
@@ -377,18 +277,8 @@ class GoalsController(Controller):
         """Conversions, unique conversions and revenue over a period of the site's
         calendar (its time zone, whole days), of the events that pass the filters.
         Scope: analytics:read."""
-        stats = await stats_service.goal_stats(
-            runtime.db,
-            runtime.keys,
-            runtime.sites,
-            principal,
-            key,
-            goal_id,
-            period=period,
-            start_date=start_date,
-            end_date=end_date,
-            stats_filter=_stats_filter(principal, filter),
-        )
+        parse = partial(query_args, period, start_date, end_date, filter)
+        stats = await stats_service.goal_stats(runtime.analytics, principal, key, goal_id, parse)
         return Response(stats_json(stats), media_type=MediaType.JSON)
 
     @get(
@@ -431,20 +321,9 @@ class GoalsController(Controller):
         """Conversions, unique conversions, revenue and conversion rate per value of a
         dimension (by), most conversions first, ties by value; the Link header
         names the next page. Scope: analytics:read."""
+        parse = partial(query_args, period, start_date, end_date, filter, (by, limit, after))
         breakdown, rates = await breakdown_service.goal_breakdown(
-            runtime.db,
-            runtime.keys,
-            runtime.sites,
-            principal,
-            key,
-            goal_id,
-            by=by,
-            period=period,
-            start_date=start_date,
-            end_date=end_date,
-            limit=limit,
-            after=after,
-            stats_filter=_stats_filter(principal, filter),
+            runtime.analytics, principal, key, goal_id, parse
         )
         headers = {}
         if breakdown.has_next_page and breakdown.end_cursor is not None:
@@ -479,19 +358,7 @@ class GoalsController(Controller):
     ) -> Response[bytes]:
         """The stats a goal would have over a period, and the paths or names it
         matches most, without saving anything. Scope: analytics:read."""
-        preview = await insight_service.preview_goal(
-            runtime.db,
-            runtime.keys,
-            runtime.sites,
-            principal,
-            key,
-            type=data.type,
-            match_type=data.match_type,
-            match_value=data.match_value,
-            currency=data.currency,
-            period=period,
-            start_date=start_date,
-            end_date=end_date,
-            stats_filter=_stats_filter(principal, filter),
-        )
+        goal = goal_service.GoalDraft.of(data)
+        parse = partial(query_args, period, start_date, end_date, filter)
+        preview = await insight_service.preview_goal(runtime.analytics, principal, key, goal, parse)
         return Response(preview_json(preview), media_type=MediaType.JSON)

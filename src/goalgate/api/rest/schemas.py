@@ -217,7 +217,7 @@ class BreakdownEnvelope:
 
 
 def breakdown_json(breakdown: Breakdown, rates: list[float]) -> bytes:
-    currency = breakdown.query.stats.goal.currency
+    currency = breakdown.query.goal.currency
     rows = [
         {
             "value": row.value,
