@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.storage.dialect import Dialect, named
 from goalgate.storage.migrations import HEAD
 from goalgate.storage.readers import (
     DEFAULT_READ_BUDGET_S,
@@ -30,13 +31,22 @@ from goalgate.storage.readers import (
     open_reader,
 )
 
-__all__ = ["Database", "open_database"]
+__all__ = ["SQLITE_WRITER_PRAGMAS", "Database", "open_database"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_MS = 30_000
 # A server may drop idle connections: recycle them rather than ping on every
 # checkout (a round trip per request).
 _POOL_RECYCLE_S = 1800
+# Every SQLite connection that writes: the engine's, and the appender's own.
+SQLITE_WRITER_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}",
+    # In WAL mode NORMAL survives a process crash; only power loss may cost
+    # the last commits (README, "Durability").
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +59,9 @@ class Database:
     reader: Reader
 
     @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
+    def dialect(self) -> Dialect:
+        """The backend's SQL choices (compares equal to its name)."""
+        return self.reader.dialect
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -129,7 +140,10 @@ def open_database(
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     reader = open_reader(
-        url, engine.dialect.name, read_budget_s=read_budget_s, read_threads=read_threads
+        url,
+        named(engine.dialect.name),
+        read_budget_s=read_budget_s,
+        read_threads=read_threads,
     )
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     return Database(
@@ -146,12 +160,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Take BEGIN away from the driver so that we can choose its kind below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-        # In WAL mode NORMAL survives a process crash; only power loss may cost
-        # the last commits (README, "Durability").
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        for pragma in SQLITE_WRITER_PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

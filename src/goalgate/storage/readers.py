@@ -41,6 +41,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from goalgate import budgets
 from goalgate.errors import BudgetExceeded, Unavailable
+from goalgate.storage.dialect import POSTGRESQL, SQLITE, Dialect
 from goalgate.storage.read_slots import ReadSlots
 
 __all__ = [
@@ -72,7 +73,8 @@ _STOPPING_S = 1.0
 class Reader(Protocol):
     """One SQL statement in, plain rows out; ``:name`` parameters on both backends."""
 
-    dialect: str
+    # What the statements it runs must be written for (``storage.sql`` asks it).
+    dialect: Dialect
 
     async def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """A bounded read (index lookups, a page of rows): cheap enough to run inline."""
@@ -178,7 +180,7 @@ class _Interruptible:
 class _SQLiteReader:
     """Reads on SQLite: inline for bounded ones, on reader threads for heavy ones."""
 
-    dialect = "sqlite"
+    dialect = SQLITE
 
     def __init__(self, path: str, *, read_budget_s: float, threads: int) -> None:
         self._path = path
@@ -289,7 +291,7 @@ class _PostgresReader:
     rows needs none of that. ``:name`` parameters become asyncpg's ``$n``.
     """
 
-    dialect = "postgresql"
+    dialect = POSTGRESQL
 
     def __init__(self, url: str, *, max_size: int, read_budget_s: float) -> None:
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -391,9 +393,9 @@ class _PostgresReader:
 _PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
-def open_reader(url: str, dialect: str, *, read_budget_s: float, read_threads: int) -> Reader:
+def open_reader(url: str, dialect: Dialect, *, read_budget_s: float, read_threads: int) -> Reader:
     """The reader of a database: SQLite's file, or a PostgreSQL pool of its own."""
-    if dialect == "sqlite":
+    if dialect is SQLITE:
         return _SQLiteReader(
             str(make_url(url).database), read_budget_s=read_budget_s, threads=read_threads
         )
