@@ -19,9 +19,11 @@ from typing import Any
 
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.errors import Unavailable
 from goalgate.storage.dialect import Dialect, named
 from goalgate.storage.migrations import HEAD
 from goalgate.storage.readers import (
@@ -73,6 +75,15 @@ class Database:
         """A session whose transaction commits on success and rolls back on error."""
         async with self.writing() as session, session.begin():
             yield session
+
+    async def ping(self) -> None:
+        """Check that the database answers, through a pooled session (the path writes
+        take); ``Unavailable`` if it does not."""
+        try:
+            async with self.reading() as session:
+                await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        except (OSError, SQLAlchemyError) as exc:
+            raise Unavailable("the database is not reachable") from exc
 
     async def migrate(self) -> None:
         """Bring the schema up to date (idempotent)."""

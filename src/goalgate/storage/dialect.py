@@ -17,11 +17,15 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import BigInteger, Integer, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["POSTGRESQL", "SQLITE", "Dialect", "combine", "named", "of"]
+__all__ = ["BIG_ID", "POSTGRESQL", "SQLITE", "Dialect", "combine", "named", "of"]
+
+# A 64-bit id column. SQLite only makes a rowid alias (and so autoincrement)
+# of INTEGER PRIMARY KEY, and its INTEGER is 64-bit already.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 # The weight of each part of an exact sum (see ``Dialect.exact_sum``).
 _PART_BASE = 100_000

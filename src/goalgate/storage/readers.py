@@ -47,6 +47,7 @@ from goalgate.storage.read_slots import ReadSlots
 __all__ = [
     "DEFAULT_READ_BUDGET_S",
     "DEFAULT_READ_THREADS",
+    "DRIVER_ERRORS",
     "Reader",
     "Row",
     "is_connection_lost",
@@ -246,6 +247,11 @@ class _SQLiteReader:
         self._local = threading.local()
 
 
+# What the raw drivers of the readers raise themselves, outside SQLAlchemy's
+# wrapping, for a statement that failed (a face maps them as it maps DBAPIError).
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+
+
 def is_connection_lost(exc: BaseException) -> bool:
     """True for a failure of the database connection or server, not of the statement.
 
@@ -257,7 +263,7 @@ def is_connection_lost(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         return isinstance(exc, (OperationalError, InterfaceError))
-    return isinstance(exc, (sqlite3.OperationalError, ConnectionError)) or _asyncpg_lost(exc)
+    return isinstance(exc, (*DRIVER_ERRORS, ConnectionError)) or _asyncpg_lost(exc)
 
 
 def _asyncpg_lost(exc: BaseException) -> bool:
