@@ -6,7 +6,8 @@ timeout instead of failing with "database is locked" when a read turns into a
 write mid-transaction.
 
 The hot-read path (``Database.reader``: one statement, plain rows, no ORM)
-is ``storage.readers``.
+is ``storage.readers``; the events appender is ``storage.appenders``. The
+backend's SQL choices are ``Database.dialect`` (``storage.dialect``).
 """
 
 from __future__ import annotations
