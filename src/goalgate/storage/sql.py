@@ -257,7 +257,7 @@ def goals_aggregate(dialect: Dialect, where: EventFilter) -> str:
     return _over_goal_rows(dialect, f"gk.tag, {_measures(dialect)}", filter_sql(where), "gk.tag")
 
 
-def bucket_expression(starts: Sequence[int], lo: int = 0, hi: int | None = None) -> str:
+def _bucket_expression(starts: Sequence[int], lo: int = 0, hi: int | None = None) -> str:
     """SQL giving the index of the bucket an event's ``ts`` falls in (a binary search).
 
     Bucket boundaries follow the site's calendar (23- and 25-hour days, months),
@@ -269,21 +269,21 @@ def bucket_expression(starts: Sequence[int], lo: int = 0, hi: int | None = None)
         return str(lo)
     mid = (lo + hi) // 2
     return (
-        f"CASE WHEN ev.ts < {int(starts[mid])} THEN {bucket_expression(starts, lo, mid)} "
-        f"ELSE {bucket_expression(starts, mid, hi)} END"
+        f"CASE WHEN ev.ts < {int(starts[mid])} THEN {_bucket_expression(starts, lo, mid)} "
+        f"ELSE {_bucket_expression(starts, mid, hi)} END"
     )
 
 
 def buckets_aggregate(dialect: Dialect, where: EventFilter, starts: Sequence[int]) -> str:
     """(tag, bucket, measures...) of each goal and bucket with events."""
-    select = f"gk.tag, {bucket_expression(starts)} AS bucket, {_measures(dialect)}"
+    select = f"gk.tag, {_bucket_expression(starts)} AS bucket, {_measures(dialect)}"
     return _over_goal_rows(dialect, select, filter_sql(where), "gk.tag, bucket")
 
 
 def foreign_revenue(dialect: Dialect, where: EventFilter, starts: Sequence[int] | None) -> str:
     """(tag, currency, UTC day, bucket or NULL, events, sums...) of the revenue not in
     each goal's currency."""
-    bucket = bucket_expression(starts) if starts else "NULL"
+    bucket = _bucket_expression(starts) if starts else "NULL"
     sums = ", ".join(dialect.exact_sum("ev.revenue_micros"))
     select = (
         f"gk.tag, ev.revenue_currency, ev.ts / {DAY_MS} AS day, {bucket} AS bucket, "
