@@ -32,8 +32,8 @@ from sqlalchemy.engine import make_url
 from goalgate.app import create_app
 from goalgate.runtime import Runtime
 from goalgate.settings import Settings
+from goalgate.storage.appenders import SQLiteAppender
 from goalgate.storage.db import Database
-from goalgate.storage.events import SQLiteAppender
 from tests.helpers.data import READ, make_site, make_token, stored_events
 from tests.helpers.http import EVENTS_URL, bearer, error
 from tests.helpers.server import early_in_an_hour, free_port, serving

@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from goalgate.api.graphql import types as graphql_types
 from goalgate.cli import app as cli_app
 from goalgate.services import stats as stats_service
+from goalgate.storage import dialect
 from goalgate.storage import stats as stats_store
 from goalgate.storage.db import Database
 from tests.helpers.data import insert_events, make_site, stored_events, with_db
@@ -329,7 +330,7 @@ def test_sqlite_split_sum_is_the_exact_sum_of_any_int64_values(values: list[int]
     try:
         connection.execute("CREATE TABLE t (v INTEGER)")
         connection.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
-        columns = stats_store.exact_sum("sqlite", "v")
+        columns = ", ".join(dialect.SQLITE.exact_sum("v"))
         row = connection.execute(f"SELECT {columns} FROM t").fetchone()  # noqa: S608 - our SQL
     finally:
         connection.close()

@@ -12,7 +12,6 @@ a 503 with Retry-After, never a 500: see ``storage.readers.is_connection_lost``.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -35,7 +34,7 @@ from goalgate.errors import (
     Unavailable,
     ValidationFailed,
 )
-from goalgate.storage.readers import is_connection_lost
+from goalgate.storage.readers import DRIVER_ERRORS, is_connection_lost
 
 __all__ = ["CODE_BY_STATUS", "error_body", "exception_handlers"]
 
@@ -178,7 +177,7 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     HTTPException: _http_error,
     DBAPIError: _database_error,
     SQLAlchemyTimeoutError: _database_error,
-    sqlite3.OperationalError: _database_error,
+    **dict.fromkeys(DRIVER_ERRORS, _database_error),
     OSError: _database_error,
     Exception: _internal_error,
 }

@@ -13,12 +13,13 @@ Bounds, chosen so that no stored value and no sum can overflow:
   bound of 10^9 units (about 40,000 USD in VND) would refuse.
 - A sum of amounts is not bounded by any per-event limit (ten events of
   10^12 - 1 units already pass 2^63 micros), so the sums are made exact
-  instead, in ``storage.stats``: PostgreSQL's ``sum(bigint)`` is ``numeric``
-  (arbitrary precision); SQLite, whose ``sum()`` of integers fails on
-  overflow, sums each amount's four base-10^5 digits separately and Python
-  recombines them. Every part is below 10^5 < 2^17, and an SQLite database
-  (at most 2^32 pages of 64 KiB = 2^48 bytes) cannot hold 2^46 events of
-  several dozen bytes each, so no part's sum reaches 2^63.
+  instead (``storage.stats``, ``Dialect.exact_sum``): PostgreSQL's
+  ``sum(bigint)`` is ``numeric`` (arbitrary precision); SQLite, whose
+  ``sum()`` of integers fails on overflow, sums each amount's four base-10^5
+  digits separately and Python recombines them. Every part is below
+  10^5 < 2^17, and an SQLite database (at most 2^32 pages of 64 KiB = 2^48
+  bytes) cannot hold 2^46 events of several dozen bytes each, so no part's
+  sum reaches 2^63.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from goalgate.errors import Unavailable
 from goalgate.metrics import Metrics
 from goalgate.services import live
 from goalgate.services.ratelimit import Quota, RateLimiter
+from goalgate.storage import appenders
 from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
 
@@ -187,7 +188,7 @@ class GroupCommitter:
         new_keys: NewKeyBudget | None = None,
     ) -> None:
         self._db = db
-        self.appender = appender or event_store.appender_for(db)
+        self.appender = appender or appenders.appender_for(db)
         self._hub = hub
         self._metrics = metrics
         self._new_keys = new_keys

@@ -5,9 +5,10 @@ hands it to its own subscribers (GraphQL ``conversions`` subscriptions), which
 match it against their goals. The transport depends on the deployment:
 
 - Redis pub/sub when ``GOALGATE_REDIS_URL`` is set (any backend, any workers);
-- PostgreSQL ``LISTEN/NOTIFY`` on PostgreSQL (any number of workers);
-- in-process on SQLite without Redis, which reaches only the subscribers of
-  the same worker: run one worker, or set a Redis URL.
+- the database's own channel where it has one (``storage.notify``:
+  PostgreSQL ``LISTEN/NOTIFY``, any number of workers);
+- in-process otherwise (SQLite without Redis), which reaches only the
+  subscribers of the same worker: run one worker, or set a Redis URL.
 
 Live delivery is best effort by nature (a subscriber that connects late misses
 what came before); the stored events, and so the stats, are the record.
@@ -23,13 +24,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from goalgate.storage import notify
+
 __all__ = ["LiveEvent", "LiveHub", "open_hub"]
 
 log = logging.getLogger("goalgate.live")
 
 CHANNEL = "goalgate_events"
-# PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
-_NOTIFY_LIMIT = 7000
 _QUEUE_SIZE = 1000
 _STOP_TIMEOUT_S = 2.0
 
@@ -103,14 +104,14 @@ async def _bounded(closing: Any) -> None:
 
 
 def _encode(events: Sequence[LiveEvent]) -> list[str]:
-    """JSON payloads, each small enough for NOTIFY."""
+    """JSON payloads, each small enough for the database's channel (and Redis)."""
     payloads: list[str] = []
     chunk: list[dict[str, Any]] = []
     size = 2
     for event in events:
         item = asdict(event)
         item_size = len(json.dumps(item)) + 1
-        if chunk and size + item_size > _NOTIFY_LIMIT:
+        if chunk and size + item_size > notify.PAYLOAD_LIMIT:
             payloads.append(json.dumps(chunk))
             chunk, size = [], 2
         chunk.append(item)
@@ -125,7 +126,8 @@ def _decode(payload: str | bytes) -> list[LiveEvent]:
 
 
 class InProcess:
-    """Delivery within this process only (a single SQLite worker)."""
+    """Delivery within this process only (a single worker on a database without a
+    channel of its own)."""
 
     def __init__(self) -> None:
         self._deliver: Any = None
@@ -190,85 +192,28 @@ class RedisPubSub:
         await _bounded(self._redis.aclose())
 
 
-class PostgresNotify:
-    """PostgreSQL LISTEN/NOTIFY on connections of its own.
+class DatabaseNotify:
+    """The database's own channel (``storage.notify``: PostgreSQL LISTEN/NOTIFY),
+    carrying the events as JSON payloads."""
 
-    The server may drop them (a restart, a failover, an administrator): the
-    listening connection is then opened again at once, and again with a
-    growing pause while that fails; the sending one is opened again by the
-    next publish. Events committed meanwhile are not announced (delivery is
-    best effort), and ingestion never waits for it.
-    """
-
-    def __init__(self, dsn: str) -> None:
-        self._dsn = dsn
-        self._deliver: Any = None
-        self._listener: Any = None
-        self._sender: Any = None
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-        # One asyncpg connection runs one statement at a time.
-        self._sending = asyncio.Lock()
+    def __init__(self, channel: notify.NotifyChannel) -> None:
+        self._channel = channel
 
     async def start(self, deliver: Any) -> None:
-        self._deliver = deliver
-        await self._listen()
-
-    async def _listen(self) -> None:
-        import asyncpg
-
-        listener = await asyncpg.connect(self._dsn)
-        await listener.add_listener(
-            CHANNEL, lambda _conn, _pid, _channel, payload: self._deliver(_decode(payload))
-        )
-        listener.add_termination_listener(self._lost)
-        self._listener = listener
-
-    def _lost(self, _connection: Any) -> None:
-        if not self._stopping and (self._task is None or self._task.done()):
-            self._task = asyncio.create_task(self._relisten(), name="goalgate-live-postgres")
-
-    async def _relisten(self) -> None:
-        pause = 0.5
-        while not self._stopping:
-            try:
-                await self._listen()
-            except Exception as exc:  # the server is away: say so, wait, try again
-                log.warning(
-                    "live events: PostgreSQL unavailable (%s); retrying in %.1f s", exc, pause
-                )
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 30.0)
-            else:
-                log.info("live events: listening again")
-                return
+        await self._channel.start(lambda payload: deliver(_decode(payload)))
 
     async def publish(self, events: Sequence[LiveEvent]) -> None:
-        import asyncpg
-
-        async with self._sending:
-            if self._sender is None or self._sender.is_closed():
-                self._sender = await asyncpg.connect(self._dsn)
-            for payload in _encode(events):
-                await self._sender.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+        await self._channel.publish(_encode(events))
 
     async def stop(self) -> None:
-        self._stopping = True
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=_STOP_TIMEOUT_S)
-        for conn in (self._listener, self._sender):
-            if conn is not None and not conn.is_closed():
-                await conn.close(timeout=_STOP_TIMEOUT_S)
+        await self._channel.stop()
 
 
 def open_hub(database_url: str, redis_url: str | None) -> LiveHub:
     """The hub for this deployment (see the module docstring)."""
     if redis_url:
         return LiveHub(RedisPubSub(redis_url))
-    if database_url.startswith("postgresql"):
-        from sqlalchemy.engine import make_url
-
-        url = make_url(database_url).set(drivername="postgresql")
-        return LiveHub(PostgresNotify(url.render_as_string(hide_password=False)))
+    channel = notify.channel_for(database_url, CHANNEL)
+    if channel is not None:
+        return LiveHub(DatabaseNotify(channel))
     return LiveHub(InProcess())

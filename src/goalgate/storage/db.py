@@ -6,7 +6,8 @@ timeout instead of failing with "database is locked" when a read turns into a
 write mid-transaction.
 
 The hot-read path (``Database.reader``: one statement, plain rows, no ORM)
-is ``storage.readers``.
+is ``storage.readers``; the events appender is ``storage.appenders``. The
+backend's SQL choices are ``Database.dialect`` (``storage.dialect``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from typing import Any
 
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.errors import Unavailable
+from goalgate.storage.dialect import Dialect, named
 from goalgate.storage.migrations import HEAD
 from goalgate.storage.readers import (
     DEFAULT_READ_BUDGET_S,
@@ -30,13 +34,22 @@ from goalgate.storage.readers import (
     open_reader,
 )
 
-__all__ = ["Database", "open_database"]
+__all__ = ["SQLITE_WRITER_PRAGMAS", "Database", "open_database"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_MS = 30_000
 # A server may drop idle connections: recycle them rather than ping on every
 # checkout (a round trip per request).
 _POOL_RECYCLE_S = 1800
+# Every SQLite connection that writes: the engine's, and the appender's own.
+SQLITE_WRITER_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}",
+    # In WAL mode NORMAL survives a process crash; only power loss may cost
+    # the last commits (README, "Durability").
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +62,9 @@ class Database:
     reader: Reader
 
     @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
+    def dialect(self) -> Dialect:
+        """The backend's SQL choices (compares equal to its name)."""
+        return self.reader.dialect
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -62,6 +76,15 @@ class Database:
         """A session whose transaction commits on success and rolls back on error."""
         async with self.writing() as session, session.begin():
             yield session
+
+    async def ping(self) -> None:
+        """Check that the database answers, through a pooled session (the path writes
+        take); ``Unavailable`` if it does not."""
+        try:
+            async with self.reading() as session:
+                await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        except (OSError, SQLAlchemyError) as exc:
+            raise Unavailable("the database is not reachable") from exc
 
     async def migrate(self) -> None:
         """Bring the schema up to date (idempotent)."""
@@ -129,7 +152,10 @@ def open_database(
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     reader = open_reader(
-        url, engine.dialect.name, read_budget_s=read_budget_s, read_threads=read_threads
+        url,
+        named(engine.dialect.name),
+        read_budget_s=read_budget_s,
+        read_threads=read_threads,
     )
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     return Database(
@@ -146,12 +172,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Take BEGIN away from the driver so that we can choose its kind below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-        # In WAL mode NORMAL survives a process crash; only power loss may cost
-        # the last commits (README, "Durability").
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        for pragma in SQLITE_WRITER_PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

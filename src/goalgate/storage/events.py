@@ -8,20 +8,16 @@ processes) never fail on each other's rows and always agree on the outcome.
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, Table, delete, func, insert, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from goalgate.domain.dimensions import STORED
 from goalgate.storage import dialect
-from goalgate.storage.db import Database
+from goalgate.storage.sql import DIMENSION_COLUMNS
 from goalgate.storage.tables import Event, EventKey, VisitorSalt
 
 __all__ = [
@@ -29,13 +25,13 @@ __all__ = [
     "Appender",
     "EventRow",
     "KeyTriple",
-    "appender_for",
     "count_events",
     "daily_salt",
     "event_dicts",
     "forget_salts_before",
     "insert_events",
     "known_keys",
+    "missing_keys",
     "resolve_keys",
 ]
 
@@ -48,8 +44,6 @@ _KEYS = cast(Table, EventKey.__table__)  # type: ignore[attr-defined]
 _SALTS = cast(Table, VisitorSalt.__table__)  # type: ignore[attr-defined]
 # Far below SQLite's and asyncpg's bound-parameter limits (32766 / 32767).
 _IN_CHUNK = 500
-# First key of the two-key advisory locks taken while adding keys to a site.
-_KEY_LOCK_SPACE = 0x6767
 
 
 async def _run(session: AsyncSession, statement: Any, params: Any = None) -> CursorResult[Any]:
@@ -68,23 +62,17 @@ async def resolve_keys(session: AsyncSession, triples: Iterable[KeyTriple]) -> d
     missing = [triple for triple in wanted if triple not in found]
     if not missing:
         return found
-    if session.get_bind().dialect.name == "postgresql":
-        # Readers mirror the dictionary by "ids above the last one seen" per
-        # site and kind, which needs ids to become visible in increasing order.
-        # A sequence does not promise that across concurrent transactions, so
-        # transactions adding keys to a site take turns (lock held to commit).
-        # SQLite needs nothing: its write transactions are serial already.
-        for site_id in sorted({site_id for site_id, _, _ in missing}):
-            await _run(
-                session,
-                text("SELECT pg_advisory_xact_lock(:space, :site)"),
-                {"space": _KEY_LOCK_SPACE, "site": site_id},
-            )
+    backend = dialect.of(session)
+    # Ids must become visible in increasing order per site (readers mirror
+    # the dictionary by "ids above the last one seen"): where the backend does
+    # not promise it, transactions adding keys to a site take turns.
+    for lock, params in backend.key_locks(site_id for site_id, _, _ in missing):
+        await _run(session, text(lock), params)
     # Sorted rows, and only the missing ones: an attempted insert costs a
     # sequence number on PostgreSQL even when it conflicts.
     await _run(
         session,
-        dialect.insert_ignoring_conflicts(session.get_bind().dialect.name, _KEYS),
+        backend.insert_ignoring_conflicts(_KEYS),
         [{"site_id": s, "kind": k, "value": v} for s, k, v in missing],
     )
     found.update(await _known_keys(session, missing))
@@ -140,7 +128,7 @@ async def daily_salt(session: AsyncSession, day: str, candidate: str) -> str:
     """
     await _run(
         session,
-        dialect.insert_ignoring_conflicts(session.get_bind().dialect.name, _SALTS),
+        dialect.of(session).insert_ignoring_conflicts(_SALTS),
         [{"day": day, "salt": candidate}],
     )
     result = await _run(session, select(_SALTS.c.salt).where(_SALTS.c.day == day))
@@ -168,25 +156,9 @@ class EventRow:
         return [self.key, *(key for _, key in self.dimensions)]
 
 
-# The dimension columns of events, all written on every insert (NULL: unknown).
-DIMENSION_COLUMNS = tuple(dimension.column for dimension in STORED)
-_EVENT_COLUMNS = (
-    "site_id",
-    "key_id",
-    "ts",
-    "visitor",
-    "revenue_micros",
-    "revenue_currency",
-    *DIMENSION_COLUMNS,
-)
-_INSERT_EVENT_SQL = (
-    f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) "  # noqa: S608 (constant names)
-    f"VALUES ({', '.join(':' + name for name in _EVENT_COLUMNS)})"
-)
-
-
 class Appender(Protocol):
-    """Appends events, with their keys, in one transaction of its own."""
+    """Appends events, with their keys, in one transaction of its own
+    (``storage.appenders``: one per backend)."""
 
     async def append(
         self, rows: Sequence[EventRow], known_keys: Mapping[KeyTriple, int]
@@ -197,102 +169,9 @@ class Appender(Protocol):
     async def close(self) -> None: ...
 
 
-def appender_for(db: Database) -> Appender:
-    """The fastest way to append events on ``db``'s backend."""
-    if db.dialect == "sqlite":
-        return SQLiteAppender(str(db.engine.url.database))
-    return SessionAppender(db)
-
-
-class SessionAppender:
-    """Appends through a write session (PostgreSQL: asyncpg is asynchronous already)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def append(
-        self, rows: Sequence[EventRow], known_keys: Mapping[KeyTriple, int]
-    ) -> dict[KeyTriple, int]:
-        async with self._db.write() as session:
-            missing = sorted(_keys_of(rows) - known_keys.keys())
-            resolved = await resolve_keys(session, missing) if missing else {}
-            await insert_events(session, event_dicts(rows, resolved, known_keys))
-        return resolved
-
-    async def close(self) -> None:
-        pass
-
-
-class SQLiteAppender:
-    """Appends on SQLite in one call to a thread of its own: BEGIN IMMEDIATE,
-    keys, rows, COMMIT.
-
-    Through the async session the same transaction is five or more hops to
-    aiosqlite's thread, each awaited on the event loop; here the loop hands
-    over the rows once and is free until the commit is done. One thread and
-    one connection: SQLite takes one writer at a time anyway.
-    """
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._connection: sqlite3.Connection | None = None
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalgate-append")
-
-    async def append(
-        self, rows: Sequence[EventRow], known_keys: Mapping[KeyTriple, int]
-    ) -> dict[KeyTriple, int]:
-        missing = sorted(_keys_of(rows) - known_keys.keys())
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._append, rows, missing, known_keys)
-
-    def _connect(self) -> sqlite3.Connection:
-        if self._connection is None:
-            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            # As storage.db sets up every connection of the engine.
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA busy_timeout=30000")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            self._connection = connection
-        return self._connection
-
-    def _append(
-        self,
-        rows: Sequence[EventRow],
-        missing: list[KeyTriple],
-        known_keys: Mapping[KeyTriple, int],
-    ) -> dict[KeyTriple, int]:
-        connection = self._connect()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            resolved: dict[KeyTriple, int] = {}
-            if missing:
-                connection.executemany(
-                    "INSERT INTO event_keys (site_id, kind, value) VALUES (?, ?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    missing,
-                )
-                for site_id, kind, value in missing:
-                    [(key_id,)] = connection.execute(
-                        "SELECT id FROM event_keys WHERE site_id = ? AND kind = ? AND value = ?",
-                        (site_id, kind, value),
-                    ).fetchall()
-                    resolved[(site_id, kind, value)] = int(key_id)
-            connection.executemany(_INSERT_EVENT_SQL, event_dicts(rows, resolved, known_keys))
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        return resolved
-
-    async def close(self) -> None:
-        def close_connection() -> None:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-
-        await asyncio.get_running_loop().run_in_executor(self._thread, close_connection)
-        self._thread.shutdown(wait=True)
+def missing_keys(rows: Sequence[EventRow], known_keys: Mapping[KeyTriple, int]) -> list[KeyTriple]:
+    """The keys of ``rows`` not in ``known_keys``, sorted (the order inserts take)."""
+    return sorted(_keys_of(rows) - known_keys.keys())
 
 
 def _keys_of(rows: Sequence[EventRow]) -> set[KeyTriple]:

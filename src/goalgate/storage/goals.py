@@ -8,7 +8,6 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from goalgate.storage import dialect
 from goalgate.storage.readers import Reader
 from goalgate.storage.records import GoalRecord
 from goalgate.storage.tables import Goal
@@ -78,7 +77,7 @@ async def page_of_goals(
         params["type"] = goal_type
     if after is not None:
         sql += " AND (created_at > :at OR (created_at = :at AND id > :after_id))"
-        params["at"] = dialect.stored_instant(reader.dialect, after[0])
+        params["at"] = reader.dialect.stored_instant(after[0])
         params["after_id"] = after[1]
     rows = await reader.rows(sql + _ORDER + " LIMIT :limit", params)
     return [GoalRecord.from_row(row) for row in rows]

@@ -12,7 +12,6 @@ import time
 
 from sqlalchemy import delete
 
-from goalgate.storage import dialect
 from goalgate.storage.db import Database
 from goalgate.storage.tables import RateCounter
 
@@ -37,7 +36,7 @@ class DatabaseCounters:
             # Core statements on the session's connection: no ORM rows to hydrate.
             connection = await session.connection()
             for key, window_start, expires_at, amount in counts:
-                statement = dialect.insert(self._db.dialect, table).values(
+                statement = self._db.dialect.insert(table).values(
                     key=key, window_start=window_start, hits=amount, expires_at=expires_at
                 )
                 statement = statement.on_conflict_do_update(

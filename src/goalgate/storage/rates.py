@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from goalgate.storage import dialect
+from goalgate.storage import dialect, sql
 from goalgate.storage.tables import ExchangeRate
 
 __all__ = ["base_currency", "rates_in_force", "upsert_rates"]
 
 _TABLE = ExchangeRate.__table__  # type: ignore[attr-defined]
-
-# The asked (currency, day) pairs arrive as JSON rows {"currency", "day"}.
-_IN_FORCE = """
-    SELECT asked.currency, asked.day, (SELECT r.rate FROM exchange_rates AS r
-                                       WHERE r.currency = asked.currency AND r.day <= asked.day
-                                       ORDER BY r.day DESC LIMIT 1)
-    FROM asked
-"""
 
 
 async def base_currency(session: AsyncSession) -> str | None:
@@ -40,7 +31,7 @@ async def upsert_rates(
     if not rows:
         return
     conn = await session.connection()
-    statement = dialect.insert(conn.dialect.name, _TABLE)
+    statement = dialect.of(session).insert(_TABLE)
     statement = statement.on_conflict_do_update(
         index_elements=["currency", "day"],
         set_={"rate": statement.excluded.rate, "base": statement.excluded.base},
@@ -57,10 +48,6 @@ async def rates_in_force(
     if not wanted:
         return {}
     conn = await session.connection()
-    asked = dialect.json_rows(
-        conn.dialect.name, "asked", "rows", [("currency", "text"), ("day", "text")]
-    )
-    statement = text(f"WITH {asked} {_IN_FORCE}")
-    rows = json.dumps([{"currency": c, "day": d} for c, d in wanted])
-    result = await conn.execute(statement, {"rows": rows})
+    statement = text(sql.rates_in_force(dialect.of(session)))
+    result = await conn.execute(statement, {"rows": sql.ASKED.value(wanted)})
     return {(str(c), str(d)): Decimal(rate) for c, d, rate in result if rate is not None}

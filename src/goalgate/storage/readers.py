@@ -41,11 +41,13 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from goalgate import budgets
 from goalgate.errors import BudgetExceeded, Unavailable
+from goalgate.storage.dialect import POSTGRESQL, SQLITE, Dialect
 from goalgate.storage.read_slots import ReadSlots
 
 __all__ = [
     "DEFAULT_READ_BUDGET_S",
     "DEFAULT_READ_THREADS",
+    "DRIVER_ERRORS",
     "Reader",
     "Row",
     "is_connection_lost",
@@ -72,7 +74,8 @@ _STOPPING_S = 1.0
 class Reader(Protocol):
     """One SQL statement in, plain rows out; ``:name`` parameters on both backends."""
 
-    dialect: str
+    # What the statements it runs must be written for (``storage.sql`` asks it).
+    dialect: Dialect
 
     async def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """A bounded read (index lookups, a page of rows): cheap enough to run inline."""
@@ -178,7 +181,7 @@ class _Interruptible:
 class _SQLiteReader:
     """Reads on SQLite: inline for bounded ones, on reader threads for heavy ones."""
 
-    dialect = "sqlite"
+    dialect = SQLITE
 
     def __init__(self, path: str, *, read_budget_s: float, threads: int) -> None:
         self._path = path
@@ -244,6 +247,11 @@ class _SQLiteReader:
         self._local = threading.local()
 
 
+# What the raw drivers of the readers raise themselves, outside SQLAlchemy's
+# wrapping, for a statement that failed (a face maps them as it maps DBAPIError).
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+
+
 def is_connection_lost(exc: BaseException) -> bool:
     """True for a failure of the database connection or server, not of the statement.
 
@@ -255,7 +263,7 @@ def is_connection_lost(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         return isinstance(exc, (OperationalError, InterfaceError))
-    return isinstance(exc, (sqlite3.OperationalError, ConnectionError)) or _asyncpg_lost(exc)
+    return isinstance(exc, (*DRIVER_ERRORS, ConnectionError)) or _asyncpg_lost(exc)
 
 
 def _asyncpg_lost(exc: BaseException) -> bool:
@@ -289,7 +297,7 @@ class _PostgresReader:
     rows needs none of that. ``:name`` parameters become asyncpg's ``$n``.
     """
 
-    dialect = "postgresql"
+    dialect = POSTGRESQL
 
     def __init__(self, url: str, *, max_size: int, read_budget_s: float) -> None:
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -391,9 +399,9 @@ class _PostgresReader:
 _PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
-def open_reader(url: str, dialect: str, *, read_budget_s: float, read_threads: int) -> Reader:
+def open_reader(url: str, dialect: Dialect, *, read_budget_s: float, read_threads: int) -> Reader:
     """The reader of a database: SQLite's file, or a PostgreSQL pool of its own."""
-    if dialect == "sqlite":
+    if dialect is SQLITE:
         return _SQLiteReader(
             str(make_url(url).database), read_budget_s=read_budget_s, threads=read_threads
         )

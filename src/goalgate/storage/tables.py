@@ -13,9 +13,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from goalgate.storage.dialect import BIG_ID
 
 __all__ = [
     "ApiToken",
@@ -30,8 +32,7 @@ __all__ = [
     "utcnow",
 ]
 
-# SQLite only makes a rowid alias (and so autoincrement) of INTEGER PRIMARY KEY.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+BigId = BIG_ID
 
 
 def utcnow() -> datetime:
