@@ -221,7 +221,7 @@ async def _seed(url: str) -> tuple[str, list[str]]:
                     revenue_currency="USD" if revenue else None,
                 )
             )
-        async with db.write() as session:
+        async with db.transaction() as session:
             await write_events(session, events)
         return token, goal_ids
     finally:

@@ -264,10 +264,8 @@ def events_import(
         with file.open("rb") as lines, bar:
             task = bar.add_task("import", total=file.stat().st_size)
             return await import_service.import_events(
+                runtime.intake,
                 lines,
-                sites=runtime.sites,
-                committer=runtime.committer,
-                attribution=runtime.attribution,
                 batch_size=batch_size,
                 on_line=lambda size: bar.advance(task, size),
             )

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from goalgate.metrics import Metrics, TimedReader
 from goalgate.services import live
 from goalgate.services.attribution import Attribution, ClientTraits
-from goalgate.services.events import DailySalts
+from goalgate.services.events import DailySalts, Intake
 from goalgate.services.group_commit import GroupCommitter, NewKeyBudget
 from goalgate.services.matching import KeyIndex
 from goalgate.services.principals import Principals
@@ -46,11 +46,11 @@ class Runtime:
     key_index: KeyIndex
     # The stats path's view of db, key_index and sites (services.queries).
     analytics: Analytics
-    salts: DailySalts
-    committer: GroupCommitter
+    # What ingestion writes through: sites, the daily salts, the group
+    # committer and the attribution of events (services.events).
+    intake: Intake
     hub: live.LiveHub
     limiter: RateLimiter
-    attribution: Attribution
     metrics: Metrics | None = None
 
 
@@ -120,11 +120,9 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
             principals=Principals(db),
             key_index=key_index,
             analytics=Analytics(db, key_index, sites),
-            salts=DailySalts(db),
-            committer=committer,
+            intake=Intake(sites, DailySalts(db), committer, Attribution(clients)),
             hub=hub,
             limiter=limiter,
-            attribution=Attribution(clients),
             metrics=metrics,
         )
 

@@ -86,12 +86,10 @@ async def write(url: str, site: str, worker: int, count: int, shared: str) -> di
                     goal_service.GoalChange({"match_value": f"w{worker}-{n}"}),
                 )
                 renamed += 1
+                intake = event_service.Intake(sites, salts, committer, Attribution(ClientTraits()))
                 events += await event_service.record_events(
+                    intake,
                     drafts(site, worker, n),
-                    sites=sites,
-                    salts=salts,
-                    committer=committer,
-                    attribution=Attribution(ClientTraits()),
                     principal=None,
                     client=CLIENT,
                     now=datetime.now(UTC),

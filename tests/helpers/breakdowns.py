@@ -68,5 +68,5 @@ async def write_sample(db: Database, site_key: str) -> None:
         # Outside the period.
         event(site, "goal", "buy", "2024-04-02T12:00:00", 5, source="Bing"),
     ]  # fmt: skip
-    async with db.write() as session:
+    async with db.transaction() as session:
         await write_events(session, events)

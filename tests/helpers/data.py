@@ -149,7 +149,7 @@ async def insert_events(
 
     site = await site_store.site_by_key(db.reader, site_key)
     assert site is not None
-    async with db.write() as session:
+    async with db.transaction() as session:
         await write_events(
             session,
             [

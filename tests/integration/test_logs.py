@@ -224,7 +224,7 @@ async def test_a_failed_commit_is_logged_once_by_the_writer_and_once_per_request
         async def close(self) -> None:
             pass
 
-    committer = app_client.app.state.runtime.committer
+    committer = app_client.app.state.runtime.intake.committer
     monkeypatch.setattr(committer, "appender", Refusing())
     with captured("json") as stream:
         response = await app_client.post(

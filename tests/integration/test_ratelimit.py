@@ -142,7 +142,7 @@ async def test_expired_windows_are_pruned_from_the_database(
 ) -> None:
     await make_site(db)
     token = await make_token(db)
-    async with db.write() as session:
+    async with db.transaction() as session:
         session.add(RateCounter(key="token:old", window_start=60, hits=5, expires_at=120))
         session.add(
             RateCounter(
@@ -153,7 +153,7 @@ async def test_expired_windows_are_pruned_from_the_database(
     async with AsyncTestClient(app=app) as client:
         pin_clock(app)
         assert (await client.get(GOALS, headers=bearer(token))).status_code == 200
-    async with db.read() as session:
+    async with db.session() as session:
         rows = (await session.exec(select(RateCounter.key, RateCounter.hits))).all()
     assert [(key[:6], hits) for key, hits in rows] == [("token:", 1)]
 
@@ -186,6 +186,6 @@ async def test_database_counters_are_exact_under_concurrent_increments(db: Datab
     counters = DatabaseCounters(db)
     results = await asyncio.gather(*(counters.add([("k", 600, 660, 1)]) for _ in range(40)))
     assert sorted(total for [total] in results) == list(range(1, 41))
-    async with db.read() as session:
+    async with db.session() as session:
         total = (await session.exec(select(func.sum(RateCounter.hits)))).one()
     assert total == 40

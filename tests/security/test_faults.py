@@ -181,7 +181,7 @@ async def test_a_full_sqlite_disk_refuses_writes_with_503_and_keeps_reads_workin
         event.listen(runtime.db.engine.sync_engine, "checkout", full)
         # Events are appended on a connection of their own (storage.events):
         # its file is full too.
-        appender = runtime.committer.appender
+        appender = runtime.intake.committer.appender
         assert isinstance(appender, SQLiteAppender)
         real_connect = appender._connect
 

@@ -94,7 +94,7 @@ async def plant(db: Database) -> tuple[str, str]:
     ]
     events.append(pageview(other.id, "/", now - 60_000, 1))
     for start in range(0, len(events), 10_000):
-        async with db.write() as session:
+        async with db.transaction() as session:
             await write_events(session, events[start : start + 10_000])
     return heavy.id, light.id
 

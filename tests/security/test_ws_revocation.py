@@ -120,7 +120,7 @@ async def test_a_revoked_token_is_refused_on_its_open_socket_within_2_s(
             {"id": "s2", "type": "complete"},
         ]
     # Nothing was written with the revoked token.
-    async with db.read() as session:
+    async with db.session() as session:
         from sqlalchemy import text
 
         count = (await session.exec(text("SELECT count(*) FROM goals"))).one()  # type: ignore[call-overload]

@@ -63,7 +63,7 @@ async def convert_foreign(
         target = goal_currency[row.tag]
         if target is not None:
             wanted.update({(row.currency, _iso(row.day)), (target, _iso(row.day))})
-    async with db.read() as session:
+    async with db.session() as session:
         base = await rate_store.base_currency(session)
         rates = await rate_store.rates_in_force(session, sorted(wanted)) if base else {}
 

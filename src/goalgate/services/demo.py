@@ -109,7 +109,7 @@ async def _seed_events(db: Database, *, now: datetime) -> int:
     # One write transaction: the "none yet" check and the insert cannot
     # interleave with another seeding run (SQLite write transactions are
     # exclusive), and a failed run leaves no half year behind.
-    async with db.write() as session:
+    async with db.transaction() as session:
         [site] = await site_store.sites_by_keys(session, [DEMO_SITE_KEY])
         assert site.id is not None
         existing = await event_store.count_events(session, site.id)

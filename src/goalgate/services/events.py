@@ -30,7 +30,7 @@ from goalgate.services.sites import SiteDirectory
 from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
 
-__all__ = ["Client", "DailySalts", "new_event", "record_events"]
+__all__ = ["Client", "DailySalts", "Intake", "new_event", "record_events"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +44,21 @@ class Client:
     limit_key: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """What ingestion writes through, as the runtime opened it (the route's and the
+    importer's; the importer needs no salts: its events name their visitors)."""
+
+    sites: SiteDirectory
+    salts: DailySalts
+    committer: GroupCommitter
+    attribution: Attribution
+
+
 async def record_events(
+    intake: Intake,
     drafts: Sequence[EventDraft],
     *,
-    sites: SiteDirectory,
-    salts: DailySalts,
-    committer: GroupCommitter,
-    attribution: Attribution,
     principal: Principal | None,
     client: Client,
     now: datetime | None = None,
@@ -63,6 +71,7 @@ async def record_events(
     """
     now = now or datetime.now(UTC)
     _authorise_backdating(principal, drafts)
+    sites, salts, attribution = intake.sites, intake.salts, intake.attribution
     found = await sites.by_keys({draft.site_key for draft in drafts})
     unknown = {
         f"{index}.site": "no such site"
@@ -99,7 +108,7 @@ async def record_events(
                 client=client.limit_key,
             )
         )
-    await committer.submit(events)
+    await intake.committer.submit(events)
     return len(events)
 
 
@@ -161,7 +170,7 @@ class DailySalts:
         """The salt of ``now``'s UTC day: the same in every worker, forgotten after tomorrow."""
         day = now.astimezone(UTC).date()
         if day != self._day:
-            async with self._db.write() as session:
+            async with self._db.transaction() as session:
                 stored = await event_store.daily_salt(
                     session, day.isoformat(), visitors.new_salt().hex()
                 )

@@ -148,7 +148,7 @@ async def create_goal(
     require(principal, Scope.ANALYTICS_WRITE)
     site = await visible_site(sites, principal, site_key)
     spec = draft.validated()
-    async with db.write() as session:
+    async with db.transaction() as session:
         return await _insert_goal(session, site, spec)
 
 
@@ -261,7 +261,7 @@ async def update_goal(
     if nulls:
         raise ValidationFailed("the goal is not valid", fields=nulls)
     site = await visible_site(sites, principal, site_key)
-    async with db.write() as session:
+    async with db.transaction() as session:
         return await _apply_change(session, site, goal_id, change)
 
 
@@ -300,7 +300,7 @@ async def delete_goal(
     re-creating it restores its stats."""
     require(principal, Scope.ANALYTICS_WRITE)
     site = await visible_site(sites, principal, site_key)
-    async with db.write() as session:
+    async with db.transaction() as session:
         goal = await _goal_to_change(session, site, goal_id)
         _check_version(goal, expected_version)
         await session.delete(goal)

@@ -136,7 +136,7 @@ class NewKeyBudget:
                     senders.setdefault(triple, event.client)
         if not senders:
             return list(events)
-        async with db.read() as session:
+        async with db.session() as session:
             existing = await event_store.known_keys(session, sorted(senders))
         fresh: dict[tuple[int, str, str | None], list[event_store.KeyTriple]] = {}
         for triple in sorted(senders.keys() - existing.keys()):

@@ -26,9 +26,7 @@ from goalgate.domain.events import EventDraft, parse_event
 from goalgate.domain.instants import epoch_ms
 from goalgate.errors import Unavailable, ValidationFailed
 from goalgate.services import events as event_service
-from goalgate.services.attribution import Attribution
 from goalgate.services.group_commit import GroupCommitter, NewEvent
-from goalgate.services.sites import SiteDirectory
 
 __all__ = ["IMPORT_BATCH", "ImportReport", "Rejection", "import_events"]
 
@@ -52,11 +50,9 @@ class ImportReport:
 
 
 async def import_events(
+    intake: event_service.Intake,
     lines: Iterable[bytes],
     *,
-    sites: SiteDirectory,
-    committer: GroupCommitter,
-    attribution: Attribution,
     batch_size: int = IMPORT_BATCH,
     on_line: Callable[[int], None] | None = None,
     now: datetime | None = None,
@@ -68,6 +64,7 @@ async def import_events(
     """
     now = now or datetime.now(UTC)
     now_ms = epoch_ms(now)
+    sites, committer, attribution = intake.sites, intake.committer, intake.attribution
     report = ImportReport()
     batch: list[NewEvent] = []
     last_line = 0

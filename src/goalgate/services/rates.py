@@ -69,7 +69,7 @@ def parse_rate_line(cells: list[str], base: str) -> tuple[str, str, str]:
 async def import_rates(db: Database, lines: Iterable[str], *, base: str) -> RateImport:
     """Store every valid line of a rates CSV quoted against ``base``."""
     base = money.normalize_currency(base)
-    async with db.read() as session:
+    async with db.session() as session:
         stored_base = await rate_store.base_currency(session)
     if stored_base is not None and stored_base != base:
         raise Conflict(
@@ -102,6 +102,6 @@ async def import_rates(db: Database, lines: Iterable[str], *, base: str) -> Rate
 
 async def _store(db: Database, base: str, batch: list[tuple[str, str, str]]) -> int:
     if batch:
-        async with db.write() as session:
+        async with db.transaction() as session:
             await rate_store.upsert_rates(session, base, batch)
     return len(batch)

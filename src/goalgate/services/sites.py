@@ -59,14 +59,14 @@ async def create_site(db: Database, *, key: str, domain: str, timezone: str) -> 
         faults.update(exc.fields)
     if faults:
         raise ValidationFailed("the site is not valid", fields=faults)
-    async with db.write() as session:
+    async with db.transaction() as session:
         if await site_store.sites_by_keys(session, [key]):
             raise Conflict(f"a site with key {key!r} exists already", fields={"key": "taken"})
         return await site_store.add_site(session, key=key, domain=domain.lower(), timezone=timezone)
 
 
 async def list_sites(db: Database) -> list[Site]:
-    async with db.read() as session:
+    async with db.session() as session:
         return await site_store.all_sites(session)
 
 

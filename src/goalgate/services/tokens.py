@@ -79,7 +79,7 @@ async def authenticate(db: Database, authorization: str | None) -> Principal:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         try:
-            async with db.write() as session:
+            async with db.transaction() as session:
                 await token_store.mark_used(session, token.id, now)
         except Exception as exc:
             # "Last used" is a hint: a database that cannot write now (full
@@ -99,7 +99,7 @@ async def create_token(
     db: Database, *, name: str, scopes: list[str], site_keys: list[str] | None
 ) -> tuple[ApiToken, str]:
     """Issue a token; returns the row and the secret, which is never stored nor shown again."""
-    async with db.write() as session:
+    async with db.transaction() as session:
         return await _issue(session, name, scopes, site_keys)
 
 
@@ -135,13 +135,13 @@ async def _issue(
 
 
 async def list_tokens(db: Database) -> list[ApiToken]:
-    async with db.read() as session:
+    async with db.session() as session:
         return await token_store.all_tokens(session)
 
 
 async def revoke_token(db: Database, token_id: int) -> ApiToken:
     """Revoke a token for good; revoking twice is harmless."""
-    async with db.write() as session:
+    async with db.transaction() as session:
         token = await token_store.token_by_id(session, token_id)
         if token is None:
             raise NotFound(f"no token with id {token_id}")

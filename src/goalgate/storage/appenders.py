@@ -45,7 +45,7 @@ class SessionAppender:
     async def append(
         self, rows: Sequence[EventRow], known_keys: Mapping[KeyTriple, int]
     ) -> dict[KeyTriple, int]:
-        async with self._db.write() as session:
+        async with self._db.transaction() as session:
             missing = missing_keys(rows, known_keys)
             resolved = await resolve_keys(session, missing) if missing else {}
             await insert_events(session, event_dicts(rows, resolved, known_keys))

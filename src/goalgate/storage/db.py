@@ -1,9 +1,9 @@
 """Engine and session factories, per-connection SQLite set-up, migration.
 
-Two kinds of session: ``reading`` ones, and ``writing`` ones whose SQLite
-transactions begin IMMEDIATE, so that concurrent writers queue on the busy
-timeout instead of failing with "database is locked" when a read turns into a
-write mid-transaction.
+Two kinds of ORM session: ``session()`` for reads, and ``transaction()``,
+whose SQLite transactions begin IMMEDIATE, so that concurrent writers queue
+on the busy timeout instead of failing with "database is locked" when a read
+turns into a write mid-transaction.
 
 The hot-read path (``Database.reader``: one statement, plain rows, no ORM)
 is ``storage.readers``; the events appender is ``storage.appenders``. The
@@ -57,8 +57,10 @@ class Database:
     """The engine, its two session factories and the hot-read path; one per process."""
 
     engine: AsyncEngine
-    reading: async_sessionmaker[AsyncSession]
-    writing: async_sessionmaker[AsyncSession]
+    # The ORM's session factories: ``session()`` and ``transaction()`` open them.
+    read_sessions: async_sessionmaker[AsyncSession]
+    write_sessions: async_sessionmaker[AsyncSession]
+    # Plain rows, no ORM: bounded reads and heavy reads with a time budget.
     reader: Reader
 
     @property
@@ -67,21 +69,22 @@ class Database:
         return self.reader.dialect
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.reading() as session:
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """An ORM session for reads that need the table models (the CLI's lists)."""
+        async with self.read_sessions() as session:
             yield session
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session whose transaction commits on success and rolls back on error."""
-        async with self.writing() as session, session.begin():
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction: commits on success, rolls back on error."""
+        async with self.write_sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> None:
         """Check that the database answers, through a pooled session (the path writes
         take); ``Unavailable`` if it does not."""
         try:
-            async with self.reading() as session:
+            async with self.read_sessions() as session:
                 await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         except (OSError, SQLAlchemyError) as exc:
             raise Unavailable("the database is not reachable") from exc
@@ -160,8 +163,8 @@ def open_database(
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     return Database(
         engine=engine,
-        reading=async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False),
-        writing=async_sessionmaker(writer, class_=AsyncSession, expire_on_commit=False),
+        read_sessions=async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False),
+        write_sessions=async_sessionmaker(writer, class_=AsyncSession, expire_on_commit=False),
         reader=reader,
     )
 

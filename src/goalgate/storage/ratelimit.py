@@ -32,7 +32,7 @@ class DatabaseCounters:
         table = RateCounter.__table__  # type: ignore[attr-defined]
         totals = []
         prune = time.monotonic() >= self._next_prune
-        async with self._db.write() as session:
+        async with self._db.transaction() as session:
             # Core statements on the session's connection: no ORM rows to hydrate.
             connection = await session.connection()
             for key, window_start, expires_at, amount in counts:

@@ -71,7 +71,7 @@ async def test_concurrent_requests_share_commits_and_all_are_stored(
     responses = await asyncio.to_thread(client.blocking_portal.call, post_all)
     assert [r.status_code for r in responses] == [202] * requests
     assert all(r.json() == {"data": {"accepted": 25}} for r in responses)
-    flusher = app.state.runtime.committer
+    flusher = app.state.runtime.intake.committer
     assert flusher.events_committed == requests * 25
     assert 1 <= flusher.commits < requests
     stored = sorted(event["value"] for event in await stored_events(db))
@@ -127,14 +127,14 @@ async def test_a_failed_commit_fails_every_waiter_whose_events_fail_alone_too(
     assert (flusher.commits, flusher.failed_commits) == (0, 5)
     assert await stored_events(db) == []
     # The keys written before the failure were rolled back with the group.
-    async with db.read() as session:
+    async with db.session() as session:
         assert await event_store.count_events(session, site_pk) == 0
 
 
 async def test_a_failed_commit_is_a_503_for_the_request(
     app: Litestar, client: Client, site: str, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    committer = app.state.runtime.committer
+    committer = app.state.runtime.intake.committer
     monkeypatch.setattr(committer, "appender", Refusing(committer.appender))
     response = await client.post(EVENTS_URL, json={"site": site, "type": "pageview", "path": "/"})
     assert response.status_code == 503

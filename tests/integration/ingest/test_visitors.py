@@ -80,7 +80,7 @@ async def test_salts_older_than_yesterday_are_deleted(
 ) -> None:
     today = datetime.now(UTC).date()
     old = {(today - timedelta(days=n)).isoformat(): f"{n:064x}" for n in (1, 2, 30)}
-    async with db.write() as session:
+    async with db.transaction() as session:
         connection = await session.connection()
         await connection.execute(
             text("INSERT INTO visitor_salts (day, salt) VALUES (:day, :salt)"),
@@ -99,7 +99,7 @@ async def test_every_worker_agrees_on_the_stored_salt(
     """A salt already stored for today (by another worker) is used, not replaced."""
     today = datetime.now(UTC).date().isoformat()
     theirs = "ab" * 32
-    async with db.write() as session:
+    async with db.transaction() as session:
         connection = await session.connection()
         await connection.execute(
             text("INSERT INTO visitor_salts (day, salt) VALUES (:day, :salt)"),
@@ -127,12 +127,12 @@ async def test_different_ips_with_the_same_agent_are_different_visitors(
     salts = event_service.DailySalts(db)
     try:
         for ip in ["198.51.100.1", "198.51.100.1", "2001:db8::1"]:
+            intake = event_service.Intake(
+                sites_of(db), salts, committer, Attribution(ClientTraits())
+            )
             await event_service.record_events(
+                intake,
                 [draft],
-                sites=sites_of(db),
-                salts=salts,
-                committer=committer,
-                attribution=Attribution(ClientTraits()),
                 principal=None,
                 client=event_service.Client(ip=ip, user_agent="Firefox"),
                 now=now,

@@ -92,14 +92,7 @@ async def post_events(
         ip=ip, user_agent=request.headers.get("user-agent", ""), limit_key=client_key(ip)
     )
     accepted = await event_service.record_events(
-        drafts,
-        sites=runtime.sites,
-        salts=runtime.salts,
-        committer=runtime.committer,
-        attribution=runtime.attribution,
-        principal=principal,
-        client=client,
-        now=now,
+        runtime.intake, drafts, principal=principal, client=client, now=now
     )
     return Response({"data": {"accepted": accepted}}, status_code=HTTP_202_ACCEPTED)
 
