@@ -8,7 +8,9 @@ module for the parts that cannot be shared:
 - ``json_rows``: a CTE of typed rows from one JSON parameter (how a batch of
   goals or rates reaches one statement without a bound parameter per value);
 - ``stored_instant``: a datetime as ``UTCDateTime`` stores it, for comparisons
-  in raw SQL.
+  in raw SQL;
+- ``new_ids``: ids for rows about to be inserted, known before the insert;
+- ``serialise_writers``: how transactions writing the same thing take turns.
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ from typing import Any, Literal
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["Family", "family", "insert", "insert_ignoring_conflicts", "json_rows", "stored_instant"]
+__all__ = [
+    "Family",
+    "family",
+    "insert",
+    "insert_ignoring_conflicts",
+    "json_rows",
+    "new_ids",
+    "serialise_writers",
+    "stored_instant",
+]
 
 Family = Literal["sqlite", "postgresql"]
 # SQL types of the JSON row fields, by what they hold.
@@ -68,3 +79,51 @@ def stored_instant(dialect_name: str, when: datetime) -> object:
     if family(dialect_name) == "sqlite":
         return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
     return utc
+
+
+def new_ids(dialect_name: str, table: str) -> str:
+    """A statement of ``:n`` rows, each a new id of ``table`` (a constant name, never input).
+
+    PostgreSQL draws them from the table's sequence. SQLite counts up from the
+    largest id: right only inside a write transaction, which SQLite runs one at
+    a time (goalgate starts them IMMEDIATE), so no other writer can take them.
+    """
+    if family(dialect_name) == "sqlite":
+        return (
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq "  # noqa: S608
+            f"WHERE i < :n) SELECT (SELECT COALESCE(MAX(id), 0) FROM {table}) + i FROM seq"
+        )
+    return (
+        f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608
+        "FROM generate_series(1, :n)"
+    )
+
+
+def serialise_writers(dialect_name: str, *, whole_sites: bool) -> list[str]:
+    """Statements that make the transaction wait for any other writing the same
+    visitors, until it ends; none where writers are serial already (SQLite: one
+    write transaction at a time).
+
+    PostgreSQL: transaction-level advisory locks. Each site of the JSON array
+    ``:sites`` is locked under ``:space`` (two-key form), shared, then each
+    64-bit key of ``:keys`` (a visitor, one-key form: a key space apart from
+    the two-key locks) exclusively; with ``whole_sites`` the sites are locked
+    exclusively and no key is (a bulk write: thousands of visitors would
+    exhaust the server's lock table). Taken in increasing order, sites first,
+    so that two transactions never wait for each other.
+    """
+    if family(dialect_name) == "sqlite":
+        return []
+    mode = "" if whole_sites else "_shared"
+    sites = (
+        f"SELECT pg_advisory_xact_lock{mode}(CAST(:space AS int), s) FROM (SELECT "  # noqa: S608
+        "CAST(value AS int) AS s FROM jsonb_array_elements_text(CAST(:sites AS jsonb)) "
+        "ORDER BY 1) AS sites"
+    )
+    if whole_sites:
+        return [sites]
+    keys = (
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT CAST(value AS bigint) AS k "
+        "FROM jsonb_array_elements_text(CAST(:keys AS jsonb)) ORDER BY 1) AS keys"
+    )
+    return [sites, keys]

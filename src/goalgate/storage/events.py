@@ -20,7 +20,9 @@ from sqlalchemy import CursorResult, Table, delete, func, insert, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from goalgate.domain.dimensions import STORED
+from goalgate.domain.goals import EventKind
 from goalgate.storage import dialect
+from goalgate.storage import visits as visit_store
 from goalgate.storage.db import Database
 from goalgate.storage.tables import Event, EventKey, VisitorSalt
 
@@ -29,6 +31,7 @@ __all__ = [
     "Appender",
     "EventRow",
     "KeyTriple",
+    "append_events",
     "appender_for",
     "count_events",
     "daily_salt",
@@ -178,6 +181,7 @@ _EVENT_COLUMNS = (
     "revenue_micros",
     "revenue_currency",
     *DIMENSION_COLUMNS,
+    *visit_store.EVENT_VISIT_COLUMNS,
 )
 _INSERT_EVENT_SQL = (
     f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) "  # noqa: S608 (constant names)
@@ -197,18 +201,39 @@ class Appender(Protocol):
     async def close(self) -> None: ...
 
 
-def appender_for(db: Database) -> Appender:
-    """The fastest way to append events on ``db``'s backend."""
+def appender_for(db: Database, visit_timeout_ms: int) -> Appender:
+    """The fastest way to append events on ``db``'s backend; visits end after
+    ``visit_timeout_ms`` without an event."""
     if db.dialect == "sqlite":
-        return SQLiteAppender(str(db.engine.url.database))
-    return SessionAppender(db)
+        return SQLiteAppender(str(db.engine.url.database), visit_timeout_ms)
+    return SessionAppender(db, visit_timeout_ms)
+
+
+async def append_events(
+    session: AsyncSession,
+    rows: Sequence[EventRow],
+    keys: Mapping[KeyTriple, int],
+    visit_timeout_ms: int,
+) -> None:
+    """Join ``rows`` (keys resolved in ``keys``) to their visits and insert them,
+    in the caller's transaction."""
+    dicts = event_dicts(rows, keys, {})
+    pageviews = _pageviews(rows)
+    name = session.get_bind().dialect.name
+    await session.run_sync(
+        lambda sync: visit_store.assign_visits(
+            visit_store.SessionStatements(sync), name, dicts, pageviews, visit_timeout_ms
+        )
+    )
+    await insert_events(session, dicts)
 
 
 class SessionAppender:
     """Appends through a write session (PostgreSQL: asyncpg is asynchronous already)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, visit_timeout_ms: int) -> None:
         self._db = db
+        self._timeout_ms = visit_timeout_ms
 
     async def append(
         self, rows: Sequence[EventRow], known_keys: Mapping[KeyTriple, int]
@@ -216,7 +241,7 @@ class SessionAppender:
         async with self._db.write() as session:
             missing = sorted(_keys_of(rows) - known_keys.keys())
             resolved = await resolve_keys(session, missing) if missing else {}
-            await insert_events(session, event_dicts(rows, resolved, known_keys))
+            await append_events(session, rows, {**known_keys, **resolved}, self._timeout_ms)
         return resolved
 
     async def close(self) -> None:
@@ -233,8 +258,9 @@ class SQLiteAppender:
     one connection: SQLite takes one writer at a time anyway.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, visit_timeout_ms: int) -> None:
         self._path = path
+        self._timeout_ms = visit_timeout_ms
         self._connection: sqlite3.Connection | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalgate-append")
 
@@ -278,7 +304,11 @@ class SQLiteAppender:
                         (site_id, kind, value),
                     ).fetchall()
                     resolved[(site_id, kind, value)] = int(key_id)
-            connection.executemany(_INSERT_EVENT_SQL, event_dicts(rows, resolved, known_keys))
+            dicts = event_dicts(rows, resolved, known_keys)
+            visit_store.assign_visits(
+                _SQLiteStatements(connection), "sqlite", dicts, _pageviews(rows), self._timeout_ms
+            )
+            connection.executemany(_INSERT_EVENT_SQL, dicts)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -293,6 +323,27 @@ class SQLiteAppender:
 
         await asyncio.get_running_loop().run_in_executor(self._thread, close_connection)
         self._thread.shutdown(wait=True)
+
+
+class _SQLiteStatements:
+    """``visit_store.Statements`` on the appender's own sqlite3 connection."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return list(self._connection.execute(sql, params).fetchall())
+
+    def many(self, sql: str, params: Sequence[Mapping[str, Any]]) -> None:
+        if params:
+            self._connection.executemany(sql, params)
+
+
+def _pageviews(rows: Sequence[EventRow]) -> list[bool]:
+    return [row.key[1] == _PAGEVIEW for row in rows]
+
+
+_PAGEVIEW = EventKind.PAGEVIEW.value
 
 
 def _keys_of(rows: Sequence[EventRow]) -> set[KeyTriple]:
@@ -320,6 +371,7 @@ def event_dicts(
             "revenue_currency": row.revenue_currency,
         }
         values.update(dict.fromkeys(DIMENSION_COLUMNS))
+        values.update(dict.fromkeys(visit_store.EVENT_VISIT_COLUMNS))
         for column, key in row.dimensions:
             values[column] = id_of(key)
         dicts.append(values)
