@@ -81,6 +81,9 @@ def join_visits(stored: Sequence[Visit], hits: Sequence[Hit], timeout_ms: int) -
     was there before), then hits in the order given. A gap of exactly
     ``timeout_ms`` stays within the visit; a longer one starts a new visit.
     """
+    if not stored and len(hits) == 1:  # a new visitor's lone event: the common case
+        hit = hits[0]
+        return [Joined(hit.ts, hit.ts, 1, int(hit.pageview), hit.values, (0,), None, ())]
     # (start, 0 for stored or 1 for a hit, position, end): sorted, the first
     # item of each run is the visit's first event.
     items = sorted(

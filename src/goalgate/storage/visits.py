@@ -64,6 +64,18 @@ _VALUES = tuple(_visit_row_column(d) for d in VISIT_DIMENSIONS)
 _SPAN = ("start_ts", "end_ts", "events", "pageviews")
 _WANTED_FIELDS = (("site", "int"), ("visitor", "bigint"), ("lo", "bigint"), ("hi", "bigint"))
 _JOIN = {"sqlite": "CROSS JOIN", "postgresql": "JOIN"}
+# The visits of each (site, visitor, lo, hi) of the JSON array :wanted that
+# reach into [lo, hi].
+_STORED_VISITS = {
+    family: (
+        f"WITH {dialect.json_rows(family, 'wanted', 'wanted', _WANTED_FIELDS)} "  # noqa: S608
+        f"SELECT v.site_id, v.visitor, v.id, {', '.join('v.' + c for c in _SPAN + _VALUES)} "
+        f"FROM wanted AS w {join} visits AS v ON v.site_id = w.site "
+        "AND v.visitor = w.visitor AND v.end_ts >= w.lo AND v.start_ts <= w.hi"
+    )
+    for family, join in _JOIN.items()
+}
+_NEW_IDS = {family: dialect.new_ids(family, "visits") for family in _JOIN}
 _INSERT_VISIT = (
     f"INSERT INTO visits (id, site_id, visitor, {', '.join(_SPAN + _VALUES)}) "  # noqa: S608
     f"VALUES (:id, :site_id, :visitor, {', '.join(':' + c for c in _SPAN + _VALUES)})"
@@ -153,7 +165,7 @@ def assign_visits(
         for joined in visits.join_visits(stored.get((site, visitor), []), hits, timeout_ms):
             plans.append((site, visitor, indexes, joined))
     fresh = sum(1 for *_, joined in plans if joined.kept is None)
-    drawn = run.rows(dialect.new_ids(family, "visits"), {"n": fresh}) if fresh else []
+    drawn = run.rows(_NEW_IDS[family], {"n": fresh}) if fresh else []
     ids = iter(int(row[0]) for row in drawn)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -218,12 +230,7 @@ def _stored_visits(
                 "hi": max(instants) + timeout_ms,
             }
         )
-    statement = (
-        f"WITH {dialect.json_rows(family, 'wanted', 'wanted', _WANTED_FIELDS)} "  # noqa: S608
-        f"SELECT v.site_id, v.visitor, v.id, {', '.join('v.' + c for c in _SPAN + _VALUES)} "
-        f"FROM wanted AS w {_JOIN[family]} visits AS v ON v.site_id = w.site "
-        "AND v.visitor = w.visitor AND v.end_ts >= w.lo AND v.start_ts <= w.hi"
-    )
+    statement = _STORED_VISITS[family]
     found: defaultdict[tuple[int, int], list[visits.Visit]] = defaultdict(list)
     for site, visitor, visit_id, start, end, count, pageviews, *values in run.rows(
         statement, {"wanted": json.dumps(wanted)}

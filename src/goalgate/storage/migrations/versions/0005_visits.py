@@ -73,11 +73,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_visits_site_visitor_end", "visits", ["site_id", "visitor", "end_ts", "start_ts"]
     )
-    op.create_index(
-        "ix_visits_site_start",
-        "visits",
-        ["site_id", "start_ts", "visitor", "end_ts", "events", "pageviews"],
-    )
+    op.create_index("ix_visits_site_start", "visits", ["site_id", "start_ts"])
     minutes = int(os.environ.get("GOALGATE_VISIT_TIMEOUT_MINUTES", "30"))
     _derive_visits(op.get_bind(), minutes * 60_000)
 
