@@ -81,9 +81,24 @@ def join_visits(stored: Sequence[Visit], hits: Sequence[Hit], timeout_ms: int) -
     was there before), then hits in the order given. A gap of exactly
     ``timeout_ms`` stays within the visit; a longer one starts a new visit.
     """
-    if not stored and len(hits) == 1:  # a new visitor's lone event: the common case
+    if len(hits) == 1 and len(stored) <= 1:  # the common cases, without sorting
         hit = hits[0]
-        return [Joined(hit.ts, hit.ts, 1, int(hit.pageview), hit.values, (0,), None, ())]
+        if not stored:  # a new visit
+            return [Joined(hit.ts, hit.ts, 1, int(hit.pageview), hit.values, (0,), None, ())]
+        visit = stored[0]
+        if visit.start <= hit.ts and hit.ts - visit.end <= timeout_ms:  # joins, not first
+            return [
+                Joined(
+                    visit.start,
+                    max(visit.end, hit.ts),
+                    visit.events + 1,
+                    visit.pageviews + int(hit.pageview),
+                    visit.values,
+                    (0,),
+                    visit,
+                    (),
+                )
+            ]
     # (start, 0 for stored or 1 for a hit, position, end): sorted, the first
     # item of each run is the visit's first event.
     items = sorted(

@@ -25,6 +25,7 @@ thread) or a session's connection in ``run_sync`` (PostgreSQL, bulk writes).
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -61,6 +62,7 @@ EVENT_VISIT_COLUMNS = ("visit_id", *(event_visit_column(d) for d in VISIT_DIMENS
 # (its page: the entry page).
 _OWN = tuple(d.column for d in VISIT_DIMENSIONS)
 _VALUES = tuple(_visit_row_column(d) for d in VISIT_DIMENSIONS)
+_own_values = operator.itemgetter(*_OWN)
 _SPAN = ("start_ts", "end_ts", "events", "pageviews")
 _WANTED_FIELDS = (("site", "int"), ("visitor", "bigint"), ("lo", "bigint"), ("hi", "bigint"))
 _JOIN = {"sqlite": "CROSS JOIN", "postgresql": "JOIN"}
@@ -84,6 +86,10 @@ _UPDATE_VISIT = (
     "UPDATE visits SET "  # noqa: S608 (constant names)
     + ", ".join(f"{c} = :{c}" for c in _SPAN + _VALUES)
     + " WHERE id = :id"
+)
+# A visit that only grew at its end: its indexed start and its values stay.
+_EXTEND_VISIT = (
+    "UPDATE visits SET end_ts = :end_ts, events = :events, pageviews = :pageviews WHERE id = :id"
 )
 _DELETE_VISIT = "DELETE FROM visits WHERE id = :id"
 _RESTAMP_EVENTS = (
@@ -158,7 +164,7 @@ def assign_visits(
             visits.Hit(
                 ts=int(events[i]["ts"]),
                 pageview=pageviews[i],
-                values=tuple(events[i][c] for c in _OWN),
+                values=_own_values(events[i]),
             )
             for i in indexes
         ]
@@ -168,16 +174,28 @@ def assign_visits(
     drawn = run.rows(_NEW_IDS[family], {"n": fresh}) if fresh else []
     ids = iter(int(row[0]) for row in drawn)
     inserts: list[dict[str, Any]] = []
+    extends: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     deletes: list[dict[str, Any]] = []
     restamps: list[dict[str, Any]] = []
     for site, visitor, indexes, joined in plans:
-        visit_id = joined.kept.id if joined.kept is not None else next(ids)
-        row = {"id": visit_id, **_span_and_values(joined)}
-        if joined.kept is None:
-            inserts.append({"site_id": site, "visitor": visitor, **row})
+        kept = joined.kept
+        visit_id = kept.id if kept is not None else next(ids)
+        if kept is None:
+            inserts.append(
+                {"id": visit_id, "site_id": site, "visitor": visitor, **_span_and_values(joined)}
+            )
+        elif kept.start == joined.start and not joined.restamp:
+            extends.append(
+                {
+                    "id": visit_id,
+                    "end_ts": joined.end,
+                    "events": joined.events,
+                    "pageviews": joined.pageviews,
+                }
+            )
         else:
-            updates.append(row)
+            updates.append({"id": visit_id, **_span_and_values(joined)})
         deletes.extend({"id": v.id} for v in joined.absorbed)
         stamp = dict(zip(EVENT_VISIT_COLUMNS, (visit_id, *joined.values), strict=True))
         if joined.restamp:
@@ -194,6 +212,7 @@ def assign_visits(
         for hit in joined.hits:
             events[indexes[hit]].update(stamp)
     run.many(_DELETE_VISIT, deletes)
+    run.many(_EXTEND_VISIT, extends)
     run.many(_UPDATE_VISIT, updates)
     run.many(_INSERT_VISIT, inserts)
     run.many(_RESTAMP_EVENTS, restamps)
@@ -242,7 +261,7 @@ def _stored_visits(
                 end=int(end),
                 events=int(count),
                 pageviews=int(pageviews),
-                values=tuple(None if v is None else int(v) for v in values),
+                values=tuple(values),
             )
         )
     return found
