@@ -82,7 +82,7 @@ class Dimension(enum.Enum):
         """The key dictionary's kind holding this dimension's values."""
         if self in (Dimension.PAGE, Dimension.ENTRY_PAGE):
             # The very keys of pageviews: a pageview row's page_id is then its
-            # key_id, which ENTRY_PAGE relies on, and a page is stored once.
+            # key_id, which migration 0005 relies on to tell pageviews, and a page is stored once.
             return EventKind.PAGEVIEW.value
         return str(self.value)
 
