@@ -65,14 +65,20 @@ _VALUES = tuple(_visit_row_column(d) for d in VISIT_DIMENSIONS)
 _own_values = operator.itemgetter(*_OWN)
 _SPAN = ("start_ts", "end_ts", "events", "pageviews")
 _WANTED_FIELDS = (("site", "int"), ("visitor", "bigint"), ("lo", "bigint"), ("hi", "bigint"))
-_JOIN = {"sqlite": "CROSS JOIN", "postgresql": "JOIN"}
+# SQLite: the json rows first, then each visitor's index range. Without
+# INDEXED BY, once visits has rows its planner may pick ix_visits_site_start
+# (site_id, start_ts <= hi) and scan every earlier visit of the site per row.
+_JOIN = {
+    "sqlite": "CROSS JOIN visits AS v INDEXED BY ix_visits_site_visitor_end",
+    "postgresql": "JOIN visits AS v",
+}
 # The visits of each (site, visitor, lo, hi) of the JSON array :wanted that
 # reach into [lo, hi].
 _STORED_VISITS = {
     family: (
         f"WITH {dialect.json_rows(family, 'wanted', 'wanted', _WANTED_FIELDS)} "  # noqa: S608
         f"SELECT v.site_id, v.visitor, v.id, {', '.join('v.' + c for c in _SPAN + _VALUES)} "
-        f"FROM wanted AS w {join} visits AS v ON v.site_id = w.site "
+        f"FROM wanted AS w {join} ON v.site_id = w.site "
         "AND v.visitor = w.visitor AND v.end_ts >= w.lo AND v.start_ts <= w.hi"
     )
     for family, join in _JOIN.items()
