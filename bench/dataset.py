@@ -171,6 +171,39 @@ def _filler_rows(count: int, now_ms: int, rng: random.Random) -> list[Row]:
     return rows
 
 
+def _visits(
+    conn: sqlite3.Connection,
+    site_id: int,
+    rows: list[Row],
+    keys: dict[tuple[str, str | None], int],
+) -> list[tuple[int, int | None, int | None]]:
+    """Each row's (visit id, visit source, entry page), as goalgate derives them
+    (storage.visits: a visitor's events split at gaps over 30 minutes, the
+    first event's values); the visits rows are written here."""
+    order = sorted(range(len(rows)), key=lambda n: (rows[n][3], rows[n][2], n))
+    visit_of: list[tuple[int, int | None, int | None]] = [(0, None, None)] * len(rows)
+    visits: list[list[int | None]] = []
+    for n in order:
+        kind, value, ts, visitor, *_, source = rows[n][:7]
+        last = visits[-1] if visits else None
+        if last is None or last[2] != visitor or ts - int(last[4] or 0) > 30 * 60_000:
+            page = keys[(kind, value)] if kind == "pageview" else None
+            source_id = keys.get(("source", source))
+            last = [len(visits) + 1, site_id, visitor, ts, ts, 0, 0, source_id, page]
+            visits.append(last)
+        last[4] = ts
+        last[5] = int(last[5] or 0) + 1
+        last[6] = int(last[6] or 0) + (kind == "pageview")
+        visit_of[n] = (int(last[0] or 0), last[7], last[8])
+    with conn:
+        conn.executemany(
+            "INSERT INTO visits (id, site_id, visitor, start_ts, end_ts, events, pageviews, "
+            "source_id, entry_page_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            visits,
+        )
+    return visit_of
+
+
 def _insert(path: Path, rows: list[Row]) -> None:
     conn = sqlite3.connect(path)
     try:
@@ -188,6 +221,7 @@ def _insert(path: Path, rows: list[Row]) -> None:
                     (site_id, kind, value),
                 )
                 keys[(kind, value)] = int(cur.lastrowid or 0)
+        visit_of = _visits(conn, site_id, rows, keys)
         chunk = 50_000
         with Progress(transient=True) as progress:
             task = progress.add_task(f"filling {path.name}", total=len(rows))
@@ -196,8 +230,9 @@ def _insert(path: Path, rows: list[Row]) -> None:
                 with conn:
                     conn.executemany(
                         "INSERT INTO events (site_id, key_id, ts, visitor, revenue_micros, "
-                        "revenue_currency, page_id, source_id, country_id) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "revenue_currency, page_id, source_id, country_id, visit_id, "
+                        "visit_source_id, entry_page_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [
                             (
                                 site_id,
@@ -209,8 +244,9 @@ def _insert(path: Path, rows: list[Row]) -> None:
                                 keys[(k, v)] if k == "pageview" else None,
                                 keys.get(("source", source)),
                                 keys.get(("country", country)),
+                                *visit_of[start + n],
                             )
-                            for k, v, ts, vis, rev, cur, source, country in part
+                            for n, (k, v, ts, vis, rev, cur, source, country) in enumerate(part)
                         ],
                     )
                 progress.advance(task, len(part))

@@ -65,17 +65,19 @@ def _floor_db(source: Path, kind: str, match: str, regex: bool) -> sqlite3.Conne
 
 _BREAKDOWN_FLOOR = (
     "SELECT e.source_id, COALESCE(k.value, '(none)') AS label, e.n, e.u, e.r FROM "
-    "(SELECT source_id, count(*) AS n, count(DISTINCT visitor) AS u, sum(revenue_micros) AS r "
-    " FROM events WHERE site_id = ? AND key_id = ? AND ts >= ? AND ts < ? GROUP BY source_id) "
+    "(SELECT visit_source_id AS source_id, count(*) AS n, count(DISTINCT visitor) AS u, "
+    " sum(revenue_micros) AS r FROM events WHERE site_id = ? AND key_id = ? AND ts >= ? "
+    " AND ts < ? GROUP BY visit_source_id) "
     "AS e LEFT JOIN event_keys AS k ON k.id = e.source_id ORDER BY e.n DESC, label LIMIT 11"
 )
 _VISITORS_FLOOR = (
-    "SELECT source_id, count(DISTINCT visitor) FROM events WHERE site_id = ? AND ts >= ? "
-    "AND ts < ? AND (source_id IS NULL OR source_id IN ({ids})) GROUP BY source_id"
+    "SELECT visit_source_id, count(DISTINCT visitor) FROM events WHERE site_id = ? "
+    "AND ts >= ? AND ts < ? AND (visit_source_id IS NULL OR visit_source_id IN ({ids})) "
+    "GROUP BY visit_source_id"
 )
 _FILTERED_FLOOR = (
     "SELECT count(*), count(DISTINCT visitor), sum(revenue_micros) FROM events "
-    "WHERE site_id = ? AND key_id = ? AND ts >= ? AND ts < ? AND source_id = ?"
+    "WHERE site_id = ? AND key_id = ? AND ts >= ? AND ts < ? AND visit_source_id = ?"
 )
 
 

@@ -100,7 +100,13 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
             if serving and settings.max_new_keys_per_day
             else None
         )
-        committer = GroupCommitter(db, hub=hub, metrics=metrics, new_keys=new_keys)
+        committer = GroupCommitter(
+            db,
+            hub=hub,
+            metrics=metrics,
+            new_keys=new_keys,
+            visit_timeout_ms=settings.visit_timeout_minutes * 60_000,
+        )
         stack.push_async_callback(committer.close)
         clients = ClientTraits(settings.geoip_database)
         stack.callback(clients.close)

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Distinct paths and names a worker mirrors in memory, all sites together;
     # past it whole site dictionaries are dropped, least recently used first.
     key_index_max_keys: int = Field(default=1_000_000, ge=1)
+    # A visit (domain.visits) ends after this many minutes without an event of
+    # its visitor; the next event starts a new visit with its own source.
+    visit_timeout_minutes: int = Field(default=30, ge=1, le=1440)
     # Keep rate-limit counters in Redis instead of the database (redis://host:port/db).
     redis_url: str | None = None
     # A MaxMind-format country database (GeoLite2-Country, DB-IP Lite): the

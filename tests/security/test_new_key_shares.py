@@ -132,8 +132,16 @@ async def test_junk_dimension_values_never_starve_new_pages_and_names(
     token = await make_token(db)
     signup = await goal(proxied, token)
     launch = await goal(proxied, token, name="Launch", type="pageview", match_value="/launch")
+    # A visitor each: the events of one visitor would be one visit, all
+    # credited to its first event's campaign.
     campaigns = [
-        {"site": SITE, "type": "event", "name": "signup", "utm_campaign": f"c{i:02}"}
+        {
+            "site": SITE,
+            "type": "event",
+            "name": "signup",
+            "utm_campaign": f"c{i:02}",
+            "visitor_id": f"v{i:02}",
+        }
         for i in range(30)
     ]
     await send(proxied, ATTACKER, campaigns)
@@ -143,5 +151,5 @@ async def test_junk_dimension_values_never_starve_new_pages_and_names(
     assert await conversions(proxied, token, signup) == 30
     # 20 new campaigns a day; the 10 past them count under "(other)".
     rows = await breakdown(proxied, token, signup, "utm_campaign")
-    assert rows[0] == row("(other)", 10)
+    assert rows[0] == {**row("(other)", 10), "unique_conversions": 10}
     assert sorted(r["value"] for r in rows[1:]) == [f"c{i:02}" for i in range(len(rows) - 1)]

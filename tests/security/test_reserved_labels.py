@@ -93,8 +93,12 @@ async def test_reserved_labels_in_a_visitors_link_are_no_value_and_filter_as_non
     sent = signup(
         url="https://example.com/?utm_campaign=(none)&utm_source=(other)",
         referrer="https://(unknown)/",
+        visitor_id="link",
     )
-    response = await client.post(EVENTS_URL, json=[sent, signup(source="Newsletter")])
+    # Two visitors: one visitor's two events would be one visit, credited to
+    # the first event's source.
+    newsletter = signup(source="Newsletter", visitor_id="newsletter")
+    response = await client.post(EVENTS_URL, json=[sent, newsletter])
     assert (response.status_code, response.json()) == (202, {"data": {"accepted": 2}})
 
     async def read(path: str, **params: Any) -> Any:

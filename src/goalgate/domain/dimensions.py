@@ -4,8 +4,8 @@ A dimension value is low-cardinality text (a source name, a campaign, a
 country code). Events store none of it inline: each value lives once per site
 in the key dictionary (``event_keys``, the ``kind`` below), beside the paths
 and names goals match, and an event row points at it by id. ``PAGE`` reuses
-the pageview keys themselves; ``ENTRY_PAGE`` is derived at query time (the page of
-the visitor's first pageview of the UTC day) and has no column.
+the pageview keys themselves; ``ENTRY_PAGE`` is the page of the first event
+of the event's visit (``domain.visits``), and is not sent.
 PAGE values are the keys pageviews are stored under (kind ``pageview``), so a
 pageview row's ``key_id`` equals its ``page_id``.
 
@@ -34,6 +34,7 @@ __all__ = [
     "STORED",
     "UNKNOWN_LABEL",
     "UTM",
+    "VISIT_DIMENSIONS",
     "Dimension",
     "canonical",
     "known_name",
@@ -81,16 +82,22 @@ class Dimension(enum.Enum):
         """The key dictionary's kind holding this dimension's values."""
         if self in (Dimension.PAGE, Dimension.ENTRY_PAGE):
             # The very keys of pageviews: a pageview row's page_id is then its
-            # key_id, which ENTRY_PAGE relies on, and a page is stored once.
+            # key_id, which migration 0005 relies on to tell pageviews, and a page is stored once.
             return EventKind.PAGEVIEW.value
         return str(self.value)
 
     @functools.cached_property
     def column(self) -> str:
-        """The events column pointing at the value (ENTRY_PAGE reads ``page_id`` of another row)."""
+        """The events column pointing at the event's own value (ENTRY_PAGE: its own
+        page, which becomes the entry page of a visit it starts)."""
         if self is Dimension.ENTRY_PAGE:
             return "page_id"
         return f"{self.value}_id"
+
+    @property
+    def per_visit(self) -> bool:
+        """Whether an event is credited with its visit's value (its first event's), not its own."""
+        return self in VISIT_DIMENSIONS
 
     @property
     def empty_label(self) -> str:
@@ -112,6 +119,9 @@ UTM = (
     Dimension.UTM_CONTENT,
     Dimension.UTM_TERM,
 )
+# Where the visit came from: a visit takes these from its first event and
+# every event of it is credited to them (domain.visits); in this order.
+VISIT_DIMENSIONS = (Dimension.SOURCE, Dimension.REFERRER_DOMAIN, *UTM, Dimension.ENTRY_PAGE)
 
 
 def canonical(dimension: Dimension, raw: str) -> str:

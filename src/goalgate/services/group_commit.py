@@ -39,6 +39,7 @@ from time import perf_counter
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.domain import visits
 from goalgate.domain.dimensions import OTHER_LABEL, Dimension
 from goalgate.domain.goals import EventKind
 from goalgate.errors import Unavailable
@@ -50,6 +51,7 @@ from goalgate.storage import events as event_store
 from goalgate.storage.db import Database
 
 __all__ = [
+    "DEFAULT_VISIT_TIMEOUT_MS",
     "MAX_GROUP_EVENTS",
     "GroupCommitter",
     "NewEvent",
@@ -65,6 +67,9 @@ MAX_GROUP_EVENTS = 5000
 # Key ids a committer remembers (a few MB at most); past that it starts over.
 _MAX_KNOWN_KEYS = 100_000
 _DAY_S = 86_400
+# A visit ends after this long without an event, unless told otherwise
+# (the setting GOALGATE_VISIT_TIMEOUT_MINUTES).
+DEFAULT_VISIT_TIMEOUT_MS = visits.DEFAULT_TIMEOUT_MINUTES * 60_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +191,10 @@ class GroupCommitter:
         appender: event_store.Appender | None = None,
         metrics: Metrics | None = None,
         new_keys: NewKeyBudget | None = None,
+        visit_timeout_ms: int = DEFAULT_VISIT_TIMEOUT_MS,
     ) -> None:
         self._db = db
-        self.appender = appender or appenders.appender_for(db)
+        self.appender = appender or appenders.appender_for(db, visit_timeout_ms)
         self._hub = hub
         self._metrics = metrics
         self._new_keys = new_keys
@@ -298,12 +304,17 @@ class GroupCommitter:
         return True
 
 
-async def write_events(session: AsyncSession, events: Sequence[NewEvent]) -> None:
-    """Store ``events`` in the caller's transaction (bulk loads: the demo, benchmarks)."""
+async def write_events(
+    session: AsyncSession,
+    events: Sequence[NewEvent],
+    visit_timeout_ms: int = DEFAULT_VISIT_TIMEOUT_MS,
+) -> None:
+    """Store ``events``, joined to their visits, in the caller's transaction
+    (bulk loads: the demo, benchmarks)."""
     rows = [_row(event) for event in events]
     wanted = {key for row in rows for key in row.key_triples()}
     keys = await event_store.resolve_keys(session, wanted)
-    await event_store.insert_events(session, event_store.event_dicts(rows, keys, {}))
+    await event_store.append_events(session, rows, keys, visit_timeout_ms)
 
 
 def _row(event: NewEvent) -> event_store.EventRow:

@@ -13,34 +13,40 @@ import asyncio
 import sqlite3
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from goalgate.storage import sql
+from goalgate.storage import visits as visit_store
 from goalgate.storage.db import SQLITE_WRITER_PRAGMAS, Database
+from goalgate.storage.dialect import SQLITE
 from goalgate.storage.events import (
     Appender,
     EventRow,
     KeyTriple,
+    append_events,
     event_dicts,
-    insert_events,
     missing_keys,
+    pageviews,
     resolve_keys,
 )
 
 __all__ = ["SQLiteAppender", "SessionAppender", "appender_for"]
 
 
-def appender_for(db: Database) -> Appender:
-    """The fastest way to append events on ``db``'s backend."""
+def appender_for(db: Database, visit_timeout_ms: int) -> Appender:
+    """The fastest way to append events on ``db``'s backend; visits end after
+    ``visit_timeout_ms`` without an event."""
     if db.dialect.embedded:
-        return SQLiteAppender(str(db.engine.url.database))
-    return SessionAppender(db)
+        return SQLiteAppender(str(db.engine.url.database), visit_timeout_ms)
+    return SessionAppender(db, visit_timeout_ms)
 
 
 class SessionAppender:
     """Appends through a write session (PostgreSQL: asyncpg is asynchronous already)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, visit_timeout_ms: int) -> None:
         self._db = db
+        self._timeout_ms = visit_timeout_ms
 
     async def append(
         self, rows: Sequence[EventRow], known_keys: Mapping[KeyTriple, int]
@@ -48,7 +54,7 @@ class SessionAppender:
         async with self._db.transaction() as session:
             missing = missing_keys(rows, known_keys)
             resolved = await resolve_keys(session, missing) if missing else {}
-            await insert_events(session, event_dicts(rows, resolved, known_keys))
+            await append_events(session, rows, {**known_keys, **resolved}, self._timeout_ms)
         return resolved
 
     async def close(self) -> None:
@@ -65,8 +71,9 @@ class SQLiteAppender:
     one connection: SQLite takes one writer at a time anyway.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, visit_timeout_ms: int) -> None:
         self._path = path
+        self._timeout_ms = visit_timeout_ms
         self._connection: sqlite3.Connection | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalgate-append")
 
@@ -96,7 +103,11 @@ class SQLiteAppender:
         connection.execute("BEGIN IMMEDIATE")
         try:
             resolved = _resolve_keys(connection, missing)
-            connection.executemany(sql.INSERT_EVENT, event_dicts(rows, resolved, known_keys))
+            dicts = event_dicts(rows, resolved, known_keys)
+            visit_store.assign_visits(
+                _SQLiteStatements(connection), SQLITE, dicts, pageviews(rows), self._timeout_ms
+            )
+            connection.executemany(sql.INSERT_EVENT, dicts)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -111,6 +122,20 @@ class SQLiteAppender:
 
         await asyncio.get_running_loop().run_in_executor(self._thread, close_connection)
         self._thread.shutdown(wait=True)
+
+
+class _SQLiteStatements:
+    """``visit_store.Statements`` on the appender's own sqlite3 connection."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def rows(self, statement: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return list(self._connection.execute(statement, params).fetchall())
+
+    def many(self, statement: str, params: Sequence[Mapping[str, Any]]) -> None:
+        if params:
+            self._connection.executemany(statement, params)
 
 
 def _resolve_keys(connection: sqlite3.Connection, missing: list[KeyTriple]) -> dict[KeyTriple, int]:

@@ -89,6 +89,19 @@ class Dialect(str):
         """
         return []
 
+    def pinned_join(self, table: str, alias: str, index: str) -> str:
+        """``JOIN table AS alias``, probing ``index`` (names are constants, never input)."""
+        return f"JOIN {table} AS {alias}"
+
+    def new_ids(self, table: str) -> str:
+        """A statement of ``:n`` rows, each a new id of ``table`` (a constant name)."""
+        raise NotImplementedError
+
+    def serialise_writers(self, *, whole_sites: bool) -> list[str]:
+        """Statements that make the transaction wait for any other writing the same
+        visitors, until it ends; none where writers are serial already."""
+        return []
+
 
 class _SQLite(Dialect):
     __slots__ = ()
@@ -124,8 +137,23 @@ class _SQLite(Dialect):
         # UTCDateTime keeps naive UTC text on SQLite.
         return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
+    def pinned_join(self, table: str, alias: str, index: str) -> str:
+        # Once a table has rows SQLite's planner may pick another index and
+        # scan; CROSS JOIN keeps the left side outer, INDEXED BY the index.
+        return f"CROSS JOIN {table} AS {alias} INDEXED BY {index}"
+
+    def new_ids(self, table: str) -> str:
+        # Counting up from the largest id is right only inside a write
+        # transaction, which SQLite runs one at a time (goalgate starts them
+        # IMMEDIATE), so no other writer can take them.
+        return (
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq "  # noqa: S608
+            f"WHERE i < :n) SELECT (SELECT COALESCE(MAX(id), 0) FROM {table}) + i FROM seq"
+        )
+
     # Byte order is SQLite's BINARY collation already; its parameters are
-    # untyped; its write transactions are serial, so keys need no lock.
+    # untyped; its write transactions are serial, so neither keys nor
+    # visitors need a lock (serialise_writers: none).
 
 
 # SQL types of the JSON row fields, by what they hold.
@@ -167,6 +195,34 @@ class _PostgreSQL(Dialect):
             ("SELECT pg_advisory_xact_lock(:space, :site)", {"space": _KEY_LOCK_SPACE, "site": s})
             for s in sorted(set(site_ids))
         ]
+
+    def new_ids(self, table: str) -> str:
+        return (
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608
+            "FROM generate_series(1, :n)"
+        )
+
+    def serialise_writers(self, *, whole_sites: bool) -> list[str]:
+        # Transaction-level advisory locks: each site of the JSON array
+        # ``:sites`` under ``:space`` (two-key form), shared, then each 64-bit
+        # key of ``:keys`` (a visitor; one-key form, a space apart from the
+        # two-key locks) exclusively. With ``whole_sites`` the sites are locked
+        # exclusively and no key is (a bulk write: thousands of visitors would
+        # exhaust the server's lock table). Taken in increasing order, sites
+        # first, so that two transactions never wait for each other.
+        mode = "" if whole_sites else "_shared"
+        sites = (
+            f"SELECT pg_advisory_xact_lock{mode}(CAST(:space AS int), s) FROM (SELECT "  # noqa: S608
+            "CAST(value AS int) AS s FROM jsonb_array_elements_text(CAST(:sites AS jsonb)) "
+            "ORDER BY 1) AS sites"
+        )
+        if whole_sites:
+            return [sites]
+        keys = (
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT CAST(value AS bigint) AS k "
+            "FROM jsonb_array_elements_text(CAST(:keys AS jsonb)) ORDER BY 1) AS keys"
+        )
+        return [sites, keys]
 
 
 SQLITE: Dialect = _SQLite("sqlite")

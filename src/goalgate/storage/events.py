@@ -16,7 +16,9 @@ from typing import Any, Protocol, cast
 from sqlalchemy import CursorResult, Table, delete, func, insert, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from goalgate.domain.goals import EventKind
 from goalgate.storage import dialect
+from goalgate.storage import visits as visit_store
 from goalgate.storage.sql import DIMENSION_COLUMNS
 from goalgate.storage.tables import Event, EventKey, VisitorSalt
 
@@ -25,6 +27,7 @@ __all__ = [
     "Appender",
     "EventRow",
     "KeyTriple",
+    "append_events",
     "count_events",
     "daily_salt",
     "event_dicts",
@@ -32,6 +35,7 @@ __all__ = [
     "insert_events",
     "known_keys",
     "missing_keys",
+    "pageviews",
     "resolve_keys",
 ]
 
@@ -105,6 +109,33 @@ async def _known_keys(session: AsyncSession, triples: Sequence[KeyTriple]) -> di
             for row in result:
                 found[(site_id, kind, str(row.value))] = int(row.id)
     return found
+
+
+async def append_events(
+    session: AsyncSession,
+    rows: Sequence[EventRow],
+    keys: Mapping[KeyTriple, int],
+    visit_timeout_ms: int,
+) -> None:
+    """Join ``rows`` (keys resolved in ``keys``) to their visits and insert them,
+    in the caller's transaction."""
+    dicts = event_dicts(rows, keys, {})
+    flags = pageviews(rows)
+    backend = dialect.of(session)
+    await session.run_sync(
+        lambda sync: visit_store.assign_visits(
+            visit_store.SessionStatements(sync), backend, dicts, flags, visit_timeout_ms
+        )
+    )
+    await insert_events(session, dicts)
+
+
+def pageviews(rows: Sequence[EventRow]) -> list[bool]:
+    """Whether each row is a pageview (a visit of one pageview is a bounce)."""
+    return [row.key[1] == _PAGEVIEW for row in rows]
+
+
+_PAGEVIEW = EventKind.PAGEVIEW.value
 
 
 async def insert_events(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -199,6 +230,7 @@ def event_dicts(
             "revenue_currency": row.revenue_currency,
         }
         values.update(dict.fromkeys(DIMENSION_COLUMNS))
+        values.update(dict.fromkeys(visit_store.EVENT_VISIT_COLUMNS))
         for column, key in row.dimensions:
             values[column] = id_of(key)
         dicts.append(values)

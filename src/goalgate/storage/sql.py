@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from goalgate.domain.dimensions import STORED, Dimension
 from goalgate.storage.conditions import Condition, EventFilter
 from goalgate.storage.dialect import Dialect
+from goalgate.storage.visits import EVENT_VISIT_COLUMNS, event_visit_column
 
 __all__ = [
     "ASKED",
@@ -147,19 +148,13 @@ def key_values(count: int) -> str:
 def value_expression(dimension: Dimension, alias: str = "ev") -> str:
     """SQL for an event's value id of ``dimension`` (NULL when it has none).
 
-    ENTRY_PAGE is the page of the visitor's first pageview of the event's UTC
-    day (pageviews are the rows whose key is their page): one probe of
-    ``ix_events_site_visitor_ts`` per event, which covers it.
+    Where the visit came from (source, referrer domain, campaign tags, entry
+    page) is the visit's: a column of the event's row, written with it
+    (``storage.visits``). Page, country, device, browser and OS are the event's own.
     """
-    if dimension is not Dimension.ENTRY_PAGE:
-        return f"{alias}.{dimension.column}"
-    day = f"({alias}.ts - {alias}.ts % {DAY_MS})"
-    return (
-        "(SELECT fp.page_id FROM events AS fp "  # noqa: S608 (an alias and constants)
-        f"WHERE fp.site_id = {alias}.site_id AND fp.visitor = {alias}.visitor "
-        f"AND fp.ts >= {day} AND fp.ts < {day} + {DAY_MS} AND fp.key_id = fp.page_id "
-        "ORDER BY fp.ts, fp.page_id LIMIT 1)"
-    )
+    if dimension.per_visit:
+        return f"{alias}.{event_visit_column(dimension)}"
+    return f"{alias}.{dimension.column}"
 
 
 def _ids(ids: Sequence[int]) -> str:
@@ -405,6 +400,7 @@ EVENT_COLUMNS = (
     "revenue_micros",
     "revenue_currency",
     *DIMENSION_COLUMNS,
+    *EVENT_VISIT_COLUMNS,
 )
 INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608 (constant names)

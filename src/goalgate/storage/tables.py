@@ -28,6 +28,7 @@ __all__ = [
     "RateCounter",
     "Site",
     "UTCDateTime",
+    "Visit",
     "VisitorSalt",
     "utcnow",
 ]
@@ -142,8 +143,8 @@ class Event(SQLModel, table=True):
         ),
         # Visitors of a site over a period (conversion rate).
         Index("ix_events_site_ts", "site_id", "ts", "visitor"),
-        # A visitor's first pageview (ENTRY_PAGE): pageviews are the rows whose
-        # key is their page, so the index answers it without the table.
+        # A visitor's events over a span: re-stamping a visit's events when its
+        # first event or its extent changes (storage.visits).
         Index("ix_events_site_visitor_ts", "site_id", "visitor", "ts", "key_id", "page_id"),
     )
 
@@ -173,6 +174,59 @@ class Event(SQLModel, table=True):
     device_id: int | None = Field(default=None)
     browser_id: int | None = Field(default=None)
     os_id: int | None = Field(default=None)
+    # The visit it belongs to (``visits``), and that visit's values, those of
+    # its first event (storage.visits): breakdowns and filters by source,
+    # referrer, campaign and entry page read these, with no join. The event's
+    # own values above stay as sent.
+    visit_id: int | None = Field(default=None, sa_type=BigInteger)
+    visit_source_id: int | None = Field(default=None)
+    visit_referrer_domain_id: int | None = Field(default=None)
+    visit_utm_source_id: int | None = Field(default=None)
+    visit_utm_medium_id: int | None = Field(default=None)
+    visit_utm_campaign_id: int | None = Field(default=None)
+    visit_utm_content_id: int | None = Field(default=None)
+    visit_utm_term_id: int | None = Field(default=None)
+    entry_page_id: int | None = Field(default=None)
+
+
+class Visit(SQLModel, table=True):
+    """One visitor's run of events with no gap longer than the visit timeout.
+
+    Written with its events (storage.visits): its span, how many events and
+    pageviews it holds, and the values of its first event, which every event
+    of the visit carries too (``events.visit_*``). Site-level numbers read
+    these rows: a bounce is ``events = 1 AND pageviews = 1``, a duration
+    ``end_ts - start_ts``.
+    """
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        # A visitor's visits near an instant (joining new events to them).
+        Index("ix_visits_site_visitor_end", "site_id", "visitor", "end_ts", "start_ts"),
+        # The visits of a site over a period (site stats). Not covering: every
+        # event written updates its visit's end and counts, which would then
+        # rewrite this index's entry too (measured: docs/architecture.md#visits).
+        Index("ix_visits_site_start", "site_id", "start_ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    site_id: int = Field(foreign_key="sites.id", ondelete="CASCADE")
+    visitor: int = Field(sa_type=BigInteger)
+    # Epoch milliseconds of its first and last event.
+    start_ts: int = Field(sa_type=BigInteger)
+    end_ts: int = Field(sa_type=BigInteger)
+    events: int
+    pageviews: int
+    # The first event's values (ids of the site's keys; NULL: none); its page
+    # is the entry page.
+    source_id: int | None = Field(default=None)
+    referrer_domain_id: int | None = Field(default=None)
+    utm_source_id: int | None = Field(default=None)
+    utm_medium_id: int | None = Field(default=None)
+    utm_campaign_id: int | None = Field(default=None)
+    utm_content_id: int | None = Field(default=None)
+    utm_term_id: int | None = Field(default=None)
+    entry_page_id: int | None = Field(default=None)
 
 
 class VisitorSalt(SQLModel, table=True):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from goalgate.cli import app
@@ -142,3 +143,49 @@ def test_timestamps_in_the_future_are_rejected(url: str, tmp_path: Path) -> None
         "accepted 0 lines, rejected 1",
         "line 1: timestamp: must not be more than 5 minutes in the future",
     ]
+
+
+def test_imported_lines_are_joined_into_visits_whatever_their_order(
+    url: str, tmp_path: Path
+) -> None:
+    """Alice's purchase comes first in the file, her landing from a Google
+    campaign last; across two batches (--batch-size 2) they are one visit,
+    credited to Google, spring, /landing. Bob's purchase, 31 minutes after his
+    pageview, is a visit of its own."""
+    shop = "https://example.com"
+    lines = [
+        {"site": SITE, "type": "goal", "name": "purchase", "url": f"{shop}/cart",
+         "visitor_id": "alice", "timestamp": "2024-03-05T10:07:00Z"},
+        {"site": SITE, "type": "pageview", "url": f"{shop}/pricing", "referrer": "https://t.co/x",
+         "visitor_id": "alice", "timestamp": "2024-03-05T10:02:00Z"},
+        {"site": SITE, "type": "pageview", "url": f"{shop}/landing?utm_campaign=spring",
+         "referrer": "https://www.google.com/", "visitor_id": "alice",
+         "timestamp": "2024-03-05T10:00:00Z"},
+        {"site": SITE, "type": "pageview", "url": f"{shop}/b", "referrer": "https://t.co/x",
+         "visitor_id": "bob", "timestamp": "2024-03-05T10:00:00Z"},
+        {"site": SITE, "type": "goal", "name": "purchase", "url": f"{shop}/cart",
+         "visitor_id": "bob", "timestamp": "2024-03-05T10:31:00Z"},
+    ]  # fmt: skip
+    path = ndjson(tmp_path / "events.ndjson", lines)
+    result = run(url, "events", "import", "--batch-size", "2", str(path))
+    assert result.exit_code == 0, result.output
+
+    async def credited(db: Any) -> list[tuple[Any, ...]]:
+        async with db.engine.connect() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT k.value, s.value, c.value, p.value FROM events AS e "
+                    "JOIN event_keys AS k ON k.id = e.key_id "
+                    "LEFT JOIN event_keys AS s ON s.id = e.visit_source_id "
+                    "LEFT JOIN event_keys AS c ON c.id = e.visit_utm_campaign_id "
+                    "LEFT JOIN event_keys AS p ON p.id = e.entry_page_id ORDER BY e.visitor, e.ts"
+                )
+            )
+            return [tuple(row) for row in rows]
+
+    alice = [("/landing", "Google", "spring", "/landing")] + [
+        (key, "Google", "spring", "/landing") for key in ("/pricing", "purchase")
+    ]
+    bob = [("/b", "Twitter", None, "/b"), ("purchase", None, None, "/cart")]
+    stored = with_db(url, credited)
+    assert stored in (alice + bob, bob + alice)  # visitors order by their hash

@@ -95,9 +95,11 @@ async def test_breakdown_by_page_and_entry_page(db: Database) -> None:
     pages = await breakdown(db, keys, query, D.PAGE)
     assert [(v, n) for v, n, *_ in rows(pages)] == [("/pricing", 2), ("(none)", 1), ("/blog", 1)]
     entries = await breakdown(db, keys, query, D.ENTRY_PAGE)
-    # Visitor 1's first pageview of 5 March is /home; on 7 March, and for
-    # visitor 3, there is none.
-    assert [(v, n) for v, n, *_ in rows(entries)] == [("(none)", 2), ("/blog", 1), ("/home", 1)]
+    # The pages of the conversions' visits' first events: visitor 1's visit of
+    # 5 March starts at 10:00 on /pricing (/home at 09:00 is an hour before, a
+    # visit of its own), the one of 7 March with the conversion itself, on
+    # /pricing; visitor 3's conversion has no page.
+    assert [(v, n) for v, n, *_ in rows(entries)] == [("/pricing", 2), ("(none)", 1), ("/blog", 1)]
 
 
 async def test_breakdown_by_country_and_device_show_unknown(db: Database) -> None:
@@ -119,8 +121,8 @@ def clauses(*texts: str) -> Any:
         (("source:is_not:(none)|Twitter",), 2, Decimal("12")),
         (("source:contains:OOG",), 2, Decimal("12")),
         (("page:contains:PRIC",), 2, Decimal("12")),
-        (("entry_page:is:/home",), 1, Decimal("10")),
-        (("entry_page:is_not:/home",), 3, Decimal("8")),
+        (("entry_page:is:/pricing",), 2, Decimal("12")),
+        (("entry_page:is_not:/pricing",), 2, Decimal("6")),  # keeps the visit without one
         (("country:is:de",), 1, Decimal("10")),
         (("device:is:mobile", "source:is:Twitter"), 1, Decimal("6")),
         (("source:is:Bing",), 0, Decimal("0")),

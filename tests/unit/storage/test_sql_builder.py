@@ -63,8 +63,9 @@ def test_the_builder_writes_one_statement_for_both_backends_but_their_fragments(
     assert "CROSS JOIN events AS ev ON" in on_sqlite
     assert " JOIN events AS ev ON" in on_postgres
     assert "CROSS JOIN" not in on_postgres
-    assert on_sqlite.endswith("AND (ev.source_id IN (1, 3)) GROUP BY gk.tag")
-    assert on_postgres.endswith("AND (ev.source_id IN (1, 3)) GROUP BY gk.tag")
+    # SOURCE is the visit's: the column each event carries (storage.visits).
+    assert on_sqlite.endswith("AND (ev.visit_source_id IN (1, 3)) GROUP BY gk.tag")
+    assert on_postgres.endswith("AND (ev.visit_source_id IN (1, 3)) GROUP BY gk.tag")
 
 
 @pytest.mark.parametrize("dimension", [Dimension.SOURCE, Dimension.ENTRY_PAGE])

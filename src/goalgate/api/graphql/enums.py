@@ -40,11 +40,11 @@ strawberry.enum(
 )
 strawberry.enum(
     Dimension,
-    description="What conversions are broken down and filtered by: where visitors came "
-    "from (SOURCE, a name such as Google derived from the referrer or sent explicitly; "
-    "REFERRER_DOMAIN; the UTM_* campaign tags), where they were (PAGE: the page a custom "
-    "or event goal fired on, the matched path for pageview goals; ENTRY_PAGE: the "
-    "visitor's first pageview of the UTC day), and who they were (COUNTRY, ISO 3166 "
+    description="What conversions are broken down and filtered by: where the visit came "
+    "from, by its first event (SOURCE, a name such as Google derived from the referrer or "
+    "sent explicitly; REFERRER_DOMAIN; the UTM_* campaign tags), where they were (PAGE: the "
+    "page a custom or event goal fired on, the matched path for pageview goals; ENTRY_PAGE: "
+    "the page of the visit's first event), and who they were (COUNTRY, ISO 3166 "
     "alpha-2; DEVICE: Desktop, Mobile or Tablet; BROWSER; OS). Events without a value "
     'are shown as "(none)" (SOURCE, REFERRER_DOMAIN, UTM_*, PAGE, ENTRY_PAGE) or '
     '"(unknown)" (COUNTRY, DEVICE, BROWSER, OS).',
