@@ -25,6 +25,7 @@ from goalgate.api.ratelimit import RateLimitMiddleware
 from goalgate.api.requests import GoalgateRequest
 from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.routes import GoalsController
+from goalgate.api.rest.site_routes import SitesController
 from goalgate.api.security_headers import add_security_headers
 from goalgate.api.tracing import tracing_plugins
 from goalgate.runtime import Runtime, open_runtime
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             readyz,
             GoalsController,
+            SitesController,
             graphql_controller(settings),
             *ingest_route_handlers(),
             *dashboard_route_handlers(),

@@ -45,6 +45,7 @@ __all__ = [
     "KEY_ID",
     "NO_VALUE",
     "PAGES",
+    "SITE_PAGES",
     "SITE_RANGES",
     "WANTED",
     "JsonRows",
@@ -54,10 +55,14 @@ __all__ = [
     "filter_sql",
     "foreign_revenue",
     "foreign_revenue_by_value",
+    "funnel",
     "goals_aggregate",
     "key_values",
     "one_goal_aggregate",
     "rates_in_force",
+    "site_breakdown",
+    "site_buckets",
+    "site_totals",
     "site_visitors",
     "value_expression",
     "visitors_by_value",
@@ -411,3 +416,113 @@ INSERT_KEYS = (
     "ON CONFLICT DO NOTHING"
 )
 KEY_ID = "SELECT id FROM event_keys WHERE site_id = :site AND kind = :kind AND value = :value"
+
+
+# --- a site's own numbers: visitors, visits, pageviews, bounces, funnels ---------------
+
+# A pageview's key is its page (domain.dimensions).
+_PAGEVIEW = "CASE WHEN ev.key_id = ev.page_id THEN 1 ELSE 0 END"
+# Each site range's breakdown page: how many rows, and the (visitors, label)
+# of the last row before them.
+SITE_PAGES = JsonRows(
+    "pages",
+    "pages",
+    (
+        ("tag", "int"),
+        ("row_limit", "int"),
+        ("after_visitors", "bigint"),
+        ("after_label", "text"),
+    ),
+)
+
+
+def _site_hits(dialect: Dialect, where: EventFilter, columns: str) -> str:
+    """``hits AS (...)``: each site range's events that pass ``where``, with ``columns``."""
+    return f"hits AS (SELECT sr.tag AS tag, {columns} {site_events(dialect)}{filter_sql(where)})"
+
+
+def site_totals(dialect: Dialect, where: EventFilter) -> str:
+    """(tag, visitors, visits, pageviews, bounces, total duration ms) of each site range.
+
+    A visit counts when one of its events passes; its bounce (one event, a
+    pageview) and its duration are its ``visits`` row's: the visit judged whole.
+    """
+    hits = _site_hits(
+        dialect, where, f"ev.visitor AS visitor, ev.visit_id AS visit_id, {_PAGEVIEW} AS pageview"
+    )
+    return (
+        f"WITH {SITE_RANGES.cte(dialect)}, {hits}, "  # noqa: S608
+        "counts AS (SELECT tag, count(DISTINCT visitor) AS visitors, "
+        "count(DISTINCT visit_id) AS visits, sum(pageview) AS pageviews "
+        "FROM hits GROUP BY tag), "
+        "seen AS (SELECT DISTINCT tag, visit_id FROM hits), "
+        "shapes AS (SELECT seen.tag AS tag, "
+        "sum(CASE WHEN v.events = 1 AND v.pageviews = 1 THEN 1 ELSE 0 END) AS bounces, "
+        "sum(v.end_ts - v.start_ts) AS duration "
+        "FROM seen JOIN visits AS v ON v.id = seen.visit_id GROUP BY seen.tag) "
+        "SELECT counts.tag, counts.visitors, counts.visits, counts.pageviews, "
+        "shapes.bounces, shapes.duration FROM counts LEFT JOIN shapes ON shapes.tag = counts.tag"
+    )
+
+
+def site_buckets(dialect: Dialect, where: EventFilter, starts: Sequence[int]) -> str:
+    """(tag, bucket, visitors, visits) of each site range and bucket with events."""
+    return (
+        f"WITH {SITE_RANGES.cte(dialect)} SELECT sr.tag, {_bucket_expression(starts)} AS bucket, "
+        "count(DISTINCT ev.visitor), count(DISTINCT ev.visit_id) "
+        f"{site_events(dialect)}{filter_sql(where)} GROUP BY sr.tag, bucket"
+    )
+
+
+def site_breakdown(dialect: Dialect, dimension: Dimension, where: EventFilter) -> str:
+    """(tag, value id, label, visitors, visits) of each site range's page of values,
+    ranked by visitors then label (byte order); the label of no value is ``:empty``."""
+    label = dialect.bytewise("labelled.label")
+    hits = _site_hits(
+        dialect,
+        where,
+        "ev.visitor AS visitor, ev.visit_id AS visit_id, "
+        f"{value_expression(dimension)} AS value_id",
+    )
+    return (
+        f"WITH {SITE_RANGES.cte(dialect)}, {SITE_PAGES.cte(dialect)}, {hits}, "  # noqa: S608
+        "totals AS (SELECT tag, value_id, count(DISTINCT visitor) AS visitors, "
+        "count(DISTINCT visit_id) AS visits FROM hits GROUP BY tag, value_id), "
+        f"labelled AS (SELECT totals.*, COALESCE(k.value, {dialect.text_parameter('empty')}) "
+        "AS label FROM totals LEFT JOIN event_keys AS k ON k.id = totals.value_id), "
+        "ranked AS (SELECT labelled.*, ROW_NUMBER() OVER (PARTITION BY labelled.tag "
+        f"ORDER BY labelled.visitors DESC, {label}) AS position "
+        "FROM labelled JOIN pages AS pg ON pg.tag = labelled.tag "
+        "WHERE pg.after_visitors IS NULL OR labelled.visitors < pg.after_visitors "
+        f"OR (labelled.visitors = pg.after_visitors AND {label} > pg.after_label)) "
+        "SELECT ranked.tag, ranked.value_id, ranked.label, ranked.visitors, ranked.visits "
+        "FROM ranked JOIN pages AS pg ON pg.tag = ranked.tag "
+        "WHERE ranked.position <= pg.row_limit ORDER BY ranked.tag, ranked.position"
+    )
+
+
+def funnel(dialect: Dialect, steps: Sequence[Sequence[int]], where: EventFilter) -> str:
+    """(visitors reaching step 1, step 2, ...) of one site's range ``:site``,
+    ``:start_ms``, ``:end_ms``: step k is the first event of one of its key ids
+    after step k-1's, in the same visit (the visitor's index, then the visit)."""
+    # Built from constants, dictionary ids and step numbers; values are bound.
+    conditions = filter_sql(where)
+    first = (
+        "s0 AS (SELECT ev.visit_id AS visit_id, ev.visitor AS visitor, min(ev.ts) AS ts "  # noqa: S608
+        "FROM events AS ev WHERE ev.site_id = :site AND ev.ts >= :start_ms "
+        f"AND ev.ts < :end_ms AND ev.key_id IN ({_ids(steps[0])}){conditions} "
+        "GROUP BY ev.visit_id, ev.visitor)"
+    )
+    later = [
+        f"s{k} AS (SELECT p.visit_id AS visit_id, p.visitor AS visitor, min(ev.ts) AS ts "  # noqa: S608
+        f"FROM s{k - 1} AS p {dialect.index_join} events AS ev ON ev.site_id = :site "
+        "AND ev.visitor = p.visitor AND ev.ts > p.ts AND ev.ts < :end_ms "
+        f"AND ev.visit_id = p.visit_id AND ev.key_id IN ({_ids(steps[k])}){conditions} "
+        "GROUP BY p.visit_id, p.visitor)"
+        for k in range(1, len(steps))
+    ]
+    counts = ", ".join(
+        f"(SELECT count(DISTINCT visitor) FROM s{k})"  # noqa: S608
+        for k in range(len(steps))
+    )
+    return f"WITH {', '.join([first, *later])} SELECT {counts}"

@@ -18,6 +18,9 @@ allow:
 - ``Goal.breakdown(first)``: ``first`` rows (default 10, at most 100), and
   its ``nodes`` and ``edges`` as many, so a page of goals with breakdowns
   costs goals x first;
+- ``Site.stats``, ``Site.breakdown`` and their ``timeseries``, ``previous``,
+  ``nodes`` and ``edges``: as the goal fields of the same names;
+  ``Site.funnel(steps)``: its steps (at most 8), and one read per step;
 - ``Viewer.sites``: the sites the token may see; ``topMatches``: 10;
 - every alias, fragment spread and inline fragment counts as written
   (``@skip``/``@include`` are honoured).
@@ -70,6 +73,7 @@ from goalgate.domain.periods import Period
 from goalgate.domain.query import DEFAULT_PERIOD, DEFAULT_ROWS, MAX_ROWS
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
+from goalgate.services.funnels import MAX_STEPS
 
 __all__ = ["Cost", "operation_cost"]
 
@@ -195,25 +199,36 @@ class _Walk:
                 first = self.argument(node, "first", DEFAULT_PAGE)
                 page = DEFAULT_PAGE if first is None else _int(first, MAX_PAGE)
                 return 1, replace(frame, page=max(0, min(page, MAX_PAGE))), 0
-            case ("GoalConnection", "nodes" | "edges") | ("BreakdownConnection", "nodes" | "edges"):
+            case (
+                ("GoalConnection", "nodes" | "edges")
+                | ("BreakdownConnection", "nodes" | "edges")
+                | ("SiteBreakdownConnection", "nodes" | "edges")
+                | ("Funnel", "steps")
+            ):
                 return frame.page, frame, 0
-            case ("Goal", "breakdown"):
+            case ("Goal", "breakdown") | ("Site", "breakdown"):
                 first = self.argument(node, "first", DEFAULT_ROWS)
                 rows = DEFAULT_ROWS if first is None else _int(first, MAX_ROWS)
                 by_entry_page = self.argument(node, "by") == _ENTRY_PAGE
                 read = self.read_cost(node, self.period_days(node), by_entry_page)
                 return 1, replace(frame, page=max(0, min(rows, MAX_ROWS))), read
-            case ("Goal", "stats") | ("Query", "previewGoal"):
+            case ("Goal", "stats") | ("Query", "previewGoal") | ("Site", "stats"):
                 days = self.period_days(node)
                 read = self.read_cost(node, days)
                 below = replace(
                     frame, days=days, compare=self.argument(node, "compare") is not None, read=read
                 )
                 return 1, below, read
-            case ("GoalStats", "timeseries"):
+            case ("Site", "funnel"):
+                steps = self.argument(node, "steps", [])
+                count = min(len(steps), MAX_STEPS) if isinstance(steps, list) else MAX_STEPS
+                # One pass over the period's events per step.
+                read = self.read_cost(node, self.period_days(node)) * max(count, 1)
+                return 1, replace(frame, page=count), read
+            case ("GoalStats" | "SiteStats", "timeseries"):
                 buckets = _buckets(frame.days, self.argument(node, "interval", "DAY"))
                 return buckets, frame, frame.read
-            case ("GoalStats", "previous"):
+            case ("GoalStats" | "SiteStats", "previous"):
                 if not frame.compare:
                     return 0, frame, 0
                 return 1, replace(frame, compare=False), frame.read

@@ -18,6 +18,7 @@ from goalgate.errors import Unavailable, ValidationFailed
 from goalgate.runtime import Runtime
 from goalgate.services import breakdowns as breakdown_service
 from goalgate.services import insights as insight_service
+from goalgate.services import site_stats as site_service
 from goalgate.services import stats as stats_service
 
 __all__ = ["Loaders", "SeriesQuery", "ValueVisitorsQuery"]
@@ -73,6 +74,14 @@ def _breakdown_key(query: Query) -> Hashable:
     return (_stats_key(query), query.dimension, query.page)
 
 
+def _site_series_key(series: SeriesQuery) -> Hashable:
+    return (*_visitors_key(series.query), series.interval)
+
+
+def _site_breakdown_key(query: Query) -> Hashable:
+    return (*_visitors_key(query), query.dimension, query.page)
+
+
 def _value_visitors_key(asked: ValueVisitorsQuery) -> Hashable:
     return (*_visitors_key(asked.breakdown), asked.breakdown.dimension, asked.value_id)
 
@@ -91,7 +100,16 @@ async def _alone(
 class Loaders:
     """The loaders of one request."""
 
-    __slots__ = ("breakdowns", "series", "stats", "value_visitors", "visitors")
+    __slots__ = (
+        "breakdowns",
+        "series",
+        "site_breakdowns",
+        "site_series",
+        "site_stats",
+        "stats",
+        "value_visitors",
+        "visitors",
+    )
 
     def __init__(self, runtime: Runtime) -> None:
         db, keys = runtime.db, runtime.key_index
@@ -145,6 +163,36 @@ class Loaders:
                 db, keys, [(q.breakdown, q.value_id) for q in queries]
             )
 
+        async def load_site_stats(queries: list[Query]) -> list[site_service.SiteStats]:
+            # One statement per distinct filter, whatever the number of sites and periods.
+            return await site_service.site_stats_for(db, keys, queries)
+
+        async def load_site_series(
+            queries: list[SeriesQuery],
+        ) -> list[list[site_service.SiteBucket]]:
+            by_interval: dict[Interval, list[int]] = defaultdict(list)
+            for index, query in enumerate(queries):
+                by_interval[query.interval].append(index)
+            found: dict[int, list[site_service.SiteBucket]] = {}
+            for interval, indexes in by_interval.items():
+                series = await site_service.site_timeseries_for(
+                    db, keys, [queries[index].query for index in indexes], interval
+                )
+                found.update(zip(indexes, series, strict=True))
+            return [found[index] for index in range(len(queries))]
+
+        async def load_site_breakdowns(queries: list[Query]) -> list[site_service.SiteBreakdown]:
+            return await site_service.site_breakdowns_for(db, keys, queries)
+
+        self.site_stats: DataLoader[Query, site_service.SiteStats] = DataLoader(
+            load_fn=load_site_stats, cache_key_fn=_visitors_key
+        )
+        self.site_series: DataLoader[SeriesQuery, list[site_service.SiteBucket]] = DataLoader(
+            load_fn=load_site_series, cache_key_fn=_site_series_key
+        )
+        self.site_breakdowns: DataLoader[Query, site_service.SiteBreakdown] = DataLoader(
+            load_fn=load_site_breakdowns, cache_key_fn=_site_breakdown_key
+        )
         self.stats: DataLoader[Query, stats_service.GoalStats] = DataLoader(
             load_fn=load_stats, cache_key_fn=_stats_key
         )

@@ -33,11 +33,13 @@ from goalgate.api.graphql.filters import StatsFilter
 from goalgate.api.graphql.loaders import SeriesQuery, ValueVisitorsQuery
 from goalgate.domain import cursors, money
 from goalgate.domain.periods import DateRange
-from goalgate.domain.query import DEFAULT_PERIOD, DEFAULT_ROWS, MAX_ROWS, Query
+from goalgate.domain.query import DEFAULT_PERIOD, DEFAULT_ROWS, MAX_ROWS, GoalRef, Query
 from goalgate.domain.tokens import Principal
 from goalgate.services import breakdowns as breakdown_service
+from goalgate.services import funnels as funnel_service
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
+from goalgate.services import site_stats as site_stats_service
 from goalgate.services import sites as site_service
 from goalgate.services import stats as stats_service
 from goalgate.services.queries import Parse, authorised_query
@@ -47,6 +49,8 @@ __all__ = [
     "BreakdownConnection",
     "BreakdownEdge",
     "BreakdownRow",
+    "Funnel",
+    "FunnelStep",
     "Goal",
     "GoalConnection",
     "GoalEdge",
@@ -54,6 +58,11 @@ __all__ = [
     "Money",
     "PageInfo",
     "Site",
+    "SiteBreakdownConnection",
+    "SiteBreakdownEdge",
+    "SiteBreakdownRow",
+    "SiteBucket",
+    "SiteStats",
     "StatsBucket",
     "StatsChange",
     "Viewer",
@@ -215,6 +224,12 @@ class GoalStats:
 
     async def _visitors(self, info: Info[GraphQLContext, None], rng: DateRange) -> int:
         return await info.context.loaders.visitors.load(self.query.over(rng))
+
+
+def _saved(goal: GoalRef) -> GoalRecord:
+    """A goal the services found in storage (a funnel's step), as the record it is."""
+    assert isinstance(goal, GoalRecord)
+    return goal
 
 
 def _money(amount: Decimal | None, currency: str | None) -> Money | None:
@@ -428,6 +443,156 @@ class GoalConnection:
         )
 
 
+@strawberry.type(description="One day, week or month of a site's visitors and visits.")
+class SiteBucket:
+    start_date: date = strawberry.field(
+        name="date", description="The bucket's first day in the period (as StatsBucket.date)."
+    )
+    visitors: int = strawberry.field(
+        description="Distinct visitors in the bucket (they do not add up to the period's "
+        "visitors when a visitor comes back in several buckets)."
+    )
+    visits: int = strawberry.field(description="Visits with an event in the bucket.")
+
+
+@strawberry.type(
+    description="A site's numbers over a period of its calendar: the first screen of an "
+    "analytics tool. A visit is a visitor's run of events with no gap over 30 minutes."
+)
+class SiteStats:
+    visitors: int = strawberry.field(
+        description="Unique visitors: distinct visitors with any event."
+    )
+    visits: int = strawberry.field(description="Visits with an event in the period.")
+    pageviews: int
+    views_per_visit: float = strawberry.field(description="pageviews / visits; 0 without visits.")
+    bounce_rate: float = strawberry.field(
+        description="The share of visits that were one event, a pageview, 0 to 1."
+    )
+    visit_duration: float = strawberry.field(
+        description="Mean seconds from a visit's first event to its last, over all visits "
+        "(a bounce counts 0)."
+    )
+    start_date: date = strawberry.field(name="from", description="First day, inclusive.")
+    end_date: date = strawberry.field(name="to", description="Last day, inclusive.")
+    timezone: str = strawberry.field(description="The site's IANA time zone.")
+    query: strawberry.Private[Query]
+
+    @classmethod
+    def from_service(cls, stats: site_stats_service.SiteStats, query: Query) -> SiteStats:
+        return cls(
+            visitors=stats.visitors,
+            visits=stats.visits,
+            pageviews=stats.pageviews,
+            views_per_visit=stats.views_per_visit,
+            bounce_rate=stats.bounce_rate,
+            visit_duration=stats.visit_duration,
+            start_date=stats.range.start_date,
+            end_date=stats.range.end_date,
+            timezone=stats.range.timezone,
+            query=query,
+        )
+
+    @strawberry.field(
+        description="Visitors and visits in buckets of the site's calendar, zero-filled, "
+        "oldest first."
+    )
+    async def timeseries(
+        self, info: Info[GraphQLContext, None], interval: Interval = Interval.DAY
+    ) -> list[SiteBucket]:
+        series = SeriesQuery(query=self.query, interval=interval)
+        buckets = await info.context.loaders.site_series.load(series)
+        return [
+            SiteBucket(start_date=b.start_date, visitors=b.visitors, visits=b.visits)
+            for b in buckets
+        ]
+
+    @strawberry.field(
+        description="The same numbers over the compared period; null without compare."
+    )
+    async def previous(self, info: Info[GraphQLContext, None]) -> SiteStats | None:
+        if self.query.compared is None:
+            return None
+        then = self.query.over(self.query.compared)
+        return SiteStats.from_service(await info.context.loaders.site_stats.load(then), then)
+
+
+@strawberry.type(description="A site's visitors and visits from one value of a dimension.")
+class SiteBreakdownRow:
+    value: str = strawberry.field(
+        description='The value as stored; "(none)" or "(unknown)" for events without one.'
+    )
+    visitors: int
+    visits: int
+    row: strawberry.Private[site_stats_service.SiteBreakdownRow]
+
+
+@strawberry.type
+class SiteBreakdownEdge:
+    cursor: str
+    node: SiteBreakdownRow
+
+
+@strawberry.type(
+    description="One page of a site's breakdown: values by visitors, most first, ties by "
+    "value (byte order), so that pages are stable."
+)
+class SiteBreakdownConnection:
+    nodes: list[SiteBreakdownRow]
+    page_info: PageInfo
+    start_date: date = strawberry.field(name="from", description="First day, inclusive.")
+    end_date: date = strawberry.field(name="to", description="Last day, inclusive.")
+    timezone: str = strawberry.field(description="The site's IANA time zone.")
+
+    @strawberry.field
+    def edges(self) -> list[SiteBreakdownEdge]:
+        return [
+            SiteBreakdownEdge(cursor=site_stats_service.site_cursor_of(node.row), node=node)
+            for node in self.nodes
+        ]
+
+    @classmethod
+    def from_service(cls, breakdown: site_stats_service.SiteBreakdown) -> SiteBreakdownConnection:
+        rng = breakdown.query.range
+        return cls(
+            nodes=[
+                SiteBreakdownRow(value=row.value, visitors=row.visitors, visits=row.visits, row=row)
+                for row in breakdown.rows
+            ],
+            page_info=PageInfo(
+                has_next_page=breakdown.has_next_page, end_cursor=breakdown.end_cursor
+            ),
+            start_date=rng.start_date,
+            end_date=rng.end_date,
+            timezone=rng.timezone,
+        )
+
+
+@strawberry.type(description="One step of a funnel.")
+class FunnelStep:
+    goal: Goal
+    visitors: int = strawberry.field(
+        description="Visitors with a visit that converted on every step up to this one, in order."
+    )
+    conversion_rate: float = strawberry.field(
+        description="visitors / the first step's visitors, 0 to 1 (0 when it had none)."
+    )
+    drop_off: int = strawberry.field(
+        description="The previous step's visitors who did not reach this one; 0 for the first."
+    )
+
+
+@strawberry.type(
+    description="Visitors through an ordered list of a site's goals, each step within one "
+    "visit and after the step before it."
+)
+class Funnel:
+    steps: list[FunnelStep]
+    start_date: date = strawberry.field(name="from", description="First day, inclusive.")
+    end_date: date = strawberry.field(name="to", description="Last day, inclusive.")
+    timezone: str = strawberry.field(description="The site's IANA time zone.")
+
+
 @strawberry.type(description="A website whose conversions are tracked.")
 class Site:
     key: str
@@ -470,6 +635,101 @@ class Site:
             site_row=self.row,
             goal_type=chosen_type,
         )
+
+    @strawberry.field(
+        description="Visitors, visits, pageviews, views per visit, bounce rate and visit "
+        "duration over a period (arguments as in Goal.stats); compare fills previous. Needs "
+        "analytics:read.",
+    )
+    async def stats(
+        self,
+        info: Info[GraphQLContext, None],
+        period: Period | None = DEFAULT_PERIOD,
+        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
+        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
+        compare: Compare | None = None,
+        filter: Annotated[
+            list[StatsFilter] | None,
+            strawberry.argument(description="Count only the events that pass every clause."),
+        ] = None,
+    ) -> SiteStats:
+        asked = PeriodArguments(period, start_date, end_date, filter)
+        query = await self._query(info, partial(query_args, asked, compare=compare))
+        stats = await info.context.loaders.site_stats.load(query)
+        return SiteStats.from_service(stats, query)
+
+    @strawberry.field(
+        description="Visitors and visits per value of a dimension over a period (arguments "
+        f"as in Goal.stats), most visitors first; first at most {MAX_ROWS}, after an "
+        "endCursor. Needs analytics:read.",
+    )
+    async def breakdown(
+        self,
+        info: Info[GraphQLContext, None],
+        by: Dimension,
+        period: Period | None = DEFAULT_PERIOD,
+        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
+        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
+        first: int | None = DEFAULT_ROWS,
+        after: str | None = None,
+        filter: Annotated[
+            list[StatsFilter] | None,
+            strawberry.argument(description="Count only the events that pass every clause."),
+        ] = None,
+    ) -> SiteBreakdownConnection:
+        asked = PeriodArguments(period, start_date, end_date, filter)
+        query = await self._query(info, partial(query_args, asked, by=by, first=first, after=after))
+        found = await info.context.loaders.site_breakdowns.load(query)
+        return SiteBreakdownConnection.from_service(found)
+
+    @strawberry.field(
+        description=f"Visitors through {funnel_service.MIN_STEPS} to "
+        f"{funnel_service.MAX_STEPS} of the site's goals in order (steps, by id), each step "
+        "within one visit and after the one before it, over a period (arguments as in "
+        "Goal.stats). BAD_USER_INPUT for too few or too many steps, NOT_FOUND for a goal "
+        "that is not the site's. Needs analytics:read.",
+    )
+    async def funnel(
+        self,
+        info: Info[GraphQLContext, None],
+        steps: list[strawberry.ID],
+        period: Period | None = DEFAULT_PERIOD,
+        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
+        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
+        filter: Annotated[
+            list[StatsFilter] | None,
+            strawberry.argument(description="Count only the events that pass every clause."),
+        ] = None,
+    ) -> Funnel:
+        principal = await info.context.principal()
+        asked = PeriodArguments(period, start_date, end_date, filter)
+        found = await funnel_service.funnel(
+            info.context.runtime.analytics,
+            principal,
+            self.key,
+            [str(step) for step in steps],
+            partial(query_args, asked),
+        )
+        rng = found.query.range
+        return Funnel(
+            steps=[
+                FunnelStep(
+                    goal=Goal.from_row(_saved(step.goal), self),
+                    visitors=step.visitors,
+                    conversion_rate=step.conversion_rate,
+                    drop_off=step.drop_off,
+                )
+                for step in found.steps
+            ],
+            start_date=rng.start_date,
+            end_date=rng.end_date,
+            timezone=rng.timezone,
+        )
+
+    async def _query(self, info: Info[GraphQLContext, None], parse: Parse) -> Query:
+        """The site's query of the arguments ``parse`` reads, authorised for the caller."""
+        principal = await info.context.principal()
+        return await authorised_query(info.context.runtime.analytics, principal, self.row, parse)
 
 
 @strawberry.type(description="The token making the request.")

@@ -9,8 +9,10 @@ the same input with the same error, each naming its own field.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
+from litestar import Request
 from litestar.params import QueryParameter
 
 from goalgate.domain import filters, periods
@@ -24,7 +26,19 @@ from goalgate.domain.query import (
     page_of,
 )
 
-__all__ = ["After", "By", "Filter", "From", "Limit", "Period", "To", "query_args"]
+__all__ = [
+    "After",
+    "By",
+    "Filter",
+    "From",
+    "Limit",
+    "Period",
+    "Steps",
+    "To",
+    "next_page_link",
+    "query_args",
+    "step_ids",
+]
 
 _PERIODS = [period.value for period in periods.Period]
 # schema_extra documents each as the plain string it is when sent (not "string
@@ -125,3 +139,27 @@ def query_args(
     dimension = dimension_named(by, "by")
     page = page_of(limit, after, first_field="limit", after_field="after")
     return QueryArgs(period, start_date, end_date, filter=clauses, dimension=dimension, page=page)
+
+
+def next_page_link(request: Request[Any, Any, Any], cursor: str) -> str:
+    """``<path?same query, after=cursor>; rel="next"``: the next page of a breakdown."""
+    kept = parse_qsl(request.url.query, keep_blank_values=True)
+    query = [(k, v) for k, v in kept if k != "after"] + [("after", cursor)]
+    return f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+
+
+# Required, but checked by the funnel service: too few or too many steps is a
+# 422 naming "steps", like none at all (Litestar's own check answers a 400).
+Steps = Annotated[
+    str | None,
+    QueryParameter(
+        description="The funnel's goals in order, by id, comma-separated: 2 to 8 goals of the site",
+        required=True,
+        schema_extra={"one_of": None, "type": "string"},
+    ),
+]
+
+
+def step_ids(steps: str | None) -> list[str]:
+    """The goal ids of a ``steps`` parameter (blank entries dropped)."""
+    return [step.strip() for step in (steps or "").split(",") if step.strip()]

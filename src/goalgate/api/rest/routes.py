@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
@@ -17,7 +16,17 @@ from goalgate.api.auth.authentication import authenticated, provide_principal
 from goalgate.api.rest import openapi_docs
 from goalgate.api.rest.error_docs import error_responses
 from goalgate.api.rest.openapi_docs import BEARER_REQUIRED, documented
-from goalgate.api.rest.query_params import After, By, Filter, From, Limit, Period, To, query_args
+from goalgate.api.rest.query_params import (
+    After,
+    By,
+    Filter,
+    From,
+    Limit,
+    Period,
+    To,
+    next_page_link,
+    query_args,
+)
 from goalgate.api.rest.schemas import (
     BreakdownEnvelope,
     Deleted,
@@ -67,13 +76,6 @@ def _with_etag(goal: GoalRecord, status: int) -> Response[GoalEnvelope]:
     return Response(
         GoalEnvelope(data=goal_out(goal)), status_code=status, headers={"ETag": etag_of(goal)}
     )
-
-
-def _next_page_link(request: Request[Any, Any, Any], cursor: str) -> str:
-    """``<path?same query, after=cursor>; rel="next"``: the next page of a breakdown."""
-    kept = parse_qsl(request.url.query, keep_blank_values=True)
-    query = [(k, v) for k, v in kept if k != "after"] + [("after", cursor)]
-    return f'<{request.url.path}?{urlencode(query)}>; rel="next"'
 
 
 # The response examples: the demo site's Purchase goal and its numbers over 12mo,
@@ -327,7 +329,7 @@ class GoalsController(Controller):
         )
         headers = {}
         if breakdown.has_next_page and breakdown.end_cursor is not None:
-            headers["Link"] = _next_page_link(request, breakdown.end_cursor)
+            headers["Link"] = next_page_link(request, breakdown.end_cursor)
         return Response(
             breakdown_json(breakdown, rates), media_type=MediaType.JSON, headers=headers
         )

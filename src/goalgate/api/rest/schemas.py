@@ -12,7 +12,9 @@ from goalgate.api.rest.openapi_docs import field_doc
 from goalgate.domain import money
 from goalgate.domain.goals import GoalType, MatchType
 from goalgate.services.breakdowns import Breakdown
+from goalgate.services.funnels import Funnel
 from goalgate.services.insights import GoalPreview
+from goalgate.services.site_stats import SiteBreakdown, SiteStats
 from goalgate.services.stats import GoalStats
 from goalgate.storage.records import GoalRecord
 
@@ -20,6 +22,7 @@ __all__ = [
     "BreakdownEnvelope",
     "BreakdownRowOut",
     "DeletedEnvelope",
+    "FunnelEnvelope",
     "GoalCreateBody",
     "GoalEnvelope",
     "GoalListEnvelope",
@@ -27,10 +30,15 @@ __all__ = [
     "GoalPreviewBody",
     "GoalUpdateBody",
     "PreviewEnvelope",
+    "SiteBreakdownEnvelope",
+    "SiteStatsEnvelope",
     "StatsEnvelope",
     "breakdown_json",
+    "funnel_json",
     "goal_out",
     "preview_json",
+    "site_breakdown_json",
+    "site_stats_json",
     "stats_json",
 ]
 
@@ -242,3 +250,114 @@ def goal_out(goal: GoalRecord) -> GoalOut:
         match_value=goal.match_value,
         currency=goal.currency,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStatsOut:
+    visitors: Annotated[int, field_doc(3120, description="Unique visitors in the period.")]
+    visits: Annotated[
+        int,
+        field_doc(
+            4410,
+            description="Visits: a visitor's runs of events with no gap over 30 minutes.",
+        ),
+    ]
+    pageviews: Annotated[int, field_doc(11025, description="Page views in the period.")]
+    views_per_visit: Annotated[float, field_doc(2.5, description="pageviews / visits.")]
+    bounce_rate: Annotated[
+        float,
+        field_doc(0.41, description="The share of visits that were one pageview alone, 0 to 1."),
+    ]
+    visit_duration: Annotated[
+        float,
+        field_doc(
+            94.2, description="Mean seconds from a visit's first event to its last, over visits."
+        ),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStatsEnvelope:
+    data: SiteStatsOut
+
+
+@dataclass(frozen=True, slots=True)
+class SiteBreakdownRowOut:
+    value: Annotated[
+        str,
+        field_doc(
+            "Google",
+            description='The dimension\'s value; "(none)" or "(unknown)" for events without one.',
+        ),
+    ]
+    visitors: Annotated[int, field_doc(1204, description="Its unique visitors in the period.")]
+    visits: Annotated[int, field_doc(1530, description="Its visits in the period.")]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteBreakdownEnvelope:
+    # Most visitors first, ties by value; the next page is in the Link header.
+    data: list[SiteBreakdownRowOut]
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelStepOut:
+    goal_id: Annotated[str, field_doc(_GOAL_ID, description="The step's goal.")]
+    name: Annotated[str, field_doc("Purchase", description=_NAME)]
+    visitors: Annotated[
+        int, field_doc(98, description="Visitors whose visit reached this step, in order.")
+    ]
+    conversion_rate: Annotated[
+        float, field_doc(0.12, description="visitors / the first step's visitors, 0 to 1.")
+    ]
+    drop_off: Annotated[
+        int,
+        field_doc(31, description="The previous step's visitors who did not reach it (0 first)."),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelOut:
+    steps: list[FunnelStepOut]
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelEnvelope:
+    data: FunnelOut
+
+
+def site_stats_json(stats: SiteStats) -> bytes:
+    return _STATS_ENCODER.encode(
+        {
+            "data": {
+                "visitors": stats.visitors,
+                "visits": stats.visits,
+                "pageviews": stats.pageviews,
+                "views_per_visit": stats.views_per_visit,
+                "bounce_rate": stats.bounce_rate,
+                "visit_duration": stats.visit_duration,
+            }
+        }
+    )
+
+
+def site_breakdown_json(breakdown: SiteBreakdown) -> bytes:
+    rows = [
+        {"value": row.value, "visitors": row.visitors, "visits": row.visits}
+        for row in breakdown.rows
+    ]
+    return _STATS_ENCODER.encode({"data": rows})
+
+
+def funnel_json(funnel: Funnel) -> bytes:
+    steps = [
+        {
+            "goal_id": step.goal.id,
+            "name": step.goal.name,
+            "visitors": step.visitors,
+            "conversion_rate": step.conversion_rate,
+            "drop_off": step.drop_off,
+        }
+        for step in funnel.steps
+    ]
+    return _STATS_ENCODER.encode({"data": {"steps": steps}})
