@@ -54,6 +54,9 @@ OPERATIONS = [
     "GET /api/v1/analytics/sites/{key}/goals/{goal_id}/stats",
     "GET /api/v1/analytics/sites/{key}/goals/{goal_id}/breakdown",
     "POST /api/v1/analytics/sites/{key}/goals/preview",
+    "GET /api/v1/analytics/sites/{key}/stats",
+    "GET /api/v1/analytics/sites/{key}/breakdown",
+    "GET /api/v1/analytics/sites/{key}/funnel",
     "POST /api/v1/analytics/events",
 ]
 

@@ -116,10 +116,12 @@ async def timed(request: Any) -> tuple[httpx.Response, float]:
 async def test_a_read_over_the_budget_is_refused_within_it(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
+    # 10 ms: ENTRY_PAGE is a column since visits (issue 22), and PostgreSQL
+    # answers this breakdown within 0.2 s now; no read of 40,000 events does in 10 ms.
     heavy, _ = await plant(db)
     token = await make_token(db, READ)
     async with (
-        serving(database_url, tmp_path, GOALGATE_READ_BUDGET_S="0.2") as server,
+        serving(database_url, tmp_path, GOALGATE_READ_BUDGET_S="0.01") as server,
         httpx.AsyncClient(base_url=server.base_url, timeout=60, headers=bearer(token)) as http,
     ):
         response, took = await timed(http.get(breakdown_url(heavy)))
@@ -128,7 +130,7 @@ async def test_a_read_over_the_budget_is_refused_within_it(
             {
                 "error": {
                     "code": "budget_exceeded",
-                    "message": OVER_BUDGET.format(budget="0.2"),
+                    "message": OVER_BUDGET.format(budget="0.01"),
                     "fields": {},
                 }
             },
@@ -145,7 +147,7 @@ async def test_a_read_over_the_budget_is_refused_within_it(
         for error in body["errors"]:
             assert error["path"][:4] == ["site", "goals", "nodes", error["path"][3]]
             assert error["path"][4] == "breakdown"
-            assert error["message"] == OVER_BUDGET.format(budget="0.2")
+            assert error["message"] == OVER_BUDGET.format(budget="0.01")
             assert error["extensions"] == {"code": "BAD_USER_INPUT", "arguments": {}}
         assert took < 1.2
 

@@ -61,7 +61,7 @@ def test_every_operation_under_sites_requires_the_bearer_token(
         for path, method, operation in operations(document)
         if path.startswith(SITES)
     ]
-    assert len(secured) == 8
+    assert len(secured) == 11
     assert [s for s in secured if s[2] != [{"bearer": []}]] == []
 
 
@@ -80,6 +80,9 @@ def test_the_operations_have_names_a_client_can_use(document: dict[str, Any]) ->
         ("get", GOAL + "/stats"): "getGoalStats",
         ("get", GOAL + "/breakdown"): "getGoalBreakdown",
         ("post", SITES + "{key}/goals/preview"): "previewGoal",
+        ("get", SITES + "{key}/stats"): "getSiteStats",
+        ("get", SITES + "{key}/breakdown"): "getSiteBreakdown",
+        ("get", SITES + "{key}/funnel"): "getFunnel",
         ("post", EVENTS): "recordEvents",
     }
 
