@@ -17,7 +17,6 @@ from goalgate.domain.tokens import Principal
 from goalgate.errors import ValidationFailed
 from goalgate.services.matching import KeyIndex
 from goalgate.services.queries import Analytics, Parse, authorised_query
-from goalgate.services.site_stats import site_ranges
 from goalgate.services.stats import aggregate_requests
 from goalgate.storage import site_stats as site_store
 from goalgate.storage.db import Database
@@ -56,8 +55,11 @@ def check_steps(steps: Sequence[str], field: str = "steps") -> None:
 async def funnel_for(db: Database, keys: KeyIndex, query: Query) -> Funnel:
     """The funnel through ``query.goals``, in order: one statement."""
     one_goal = [Query(query.site, query.range, (goal,), query.filter) for goal in query.goals]
+    # Each step's keys; the filter is resolved with them (the same for every step).
     requests = await aggregate_requests(keys, one_goal)
-    [span] = await site_ranges(keys, [query])
+    span = site_store.SiteRange(
+        0, query.site.id, query.range.start_ms, query.range.end_ms, requests[0].where
+    )
     reached = await site_store.funnel_visitors(
         db.reader, span, [request.key_ids for request in requests]
     )

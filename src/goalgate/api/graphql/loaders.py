@@ -7,8 +7,9 @@ shared between principals). Each batch reads through the runtime's reader.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -97,6 +98,26 @@ async def _alone(
     return result
 
 
+# One query's series: a list of buckets of goal or site numbers.
+_Bucket = TypeVar("_Bucket")
+
+
+async def _per_interval(
+    queries: list[SeriesQuery],
+    series_of: Callable[[list[Query], Interval], Awaitable[list[_Bucket]]],
+) -> list[_Bucket]:
+    """Each series of the batch, with one ``series_of`` call per interval asked
+    for (each a statement per calendar: site time zone and period)."""
+    by_interval: dict[Interval, list[int]] = defaultdict(list)
+    for index, query in enumerate(queries):
+        by_interval[query.interval].append(index)
+    found: dict[int, _Bucket] = {}
+    for interval, indexes in by_interval.items():
+        series = await series_of([queries[index].query for index in indexes], interval)
+        found.update(zip(indexes, series, strict=True))
+    return [found[index] for index in range(len(queries))]
+
+
 class Loaders:
     """The loaders of one request."""
 
@@ -134,18 +155,10 @@ class Loaders:
         async def load_series(
             queries: list[SeriesQuery],
         ) -> list[list[insight_service.Bucket]]:
-            # One timeseries_for call per interval asked for in the batch; each
-            # costs one statement per calendar (site time zone and period).
-            by_interval: dict[Interval, list[int]] = defaultdict(list)
-            for index, query in enumerate(queries):
-                by_interval[query.interval].append(index)
-            found: dict[int, list[insight_service.Bucket]] = {}
-            for interval, indexes in by_interval.items():
-                series = await insight_service.timeseries_for(
-                    db, keys, [queries[index].query for index in indexes], interval
-                )
-                found.update(zip(indexes, series, strict=True))
-            return [found[index] for index in range(len(queries))]
+            return await _per_interval(
+                queries,
+                lambda asked, interval: insight_service.timeseries_for(db, keys, asked, interval),
+            )
 
         async def load_visitors(queries: list[Query]) -> list[int]:
             # visitors_for counts every (site, period) of the batch in one statement
@@ -170,16 +183,10 @@ class Loaders:
         async def load_site_series(
             queries: list[SeriesQuery],
         ) -> list[list[site_service.SiteBucket]]:
-            by_interval: dict[Interval, list[int]] = defaultdict(list)
-            for index, query in enumerate(queries):
-                by_interval[query.interval].append(index)
-            found: dict[int, list[site_service.SiteBucket]] = {}
-            for interval, indexes in by_interval.items():
-                series = await site_service.site_timeseries_for(
-                    db, keys, [queries[index].query for index in indexes], interval
-                )
-                found.update(zip(indexes, series, strict=True))
-            return [found[index] for index in range(len(queries))]
+            return await _per_interval(
+                queries,
+                lambda asked, interval: site_service.site_timeseries_for(db, keys, asked, interval),
+            )
 
         async def load_site_breakdowns(queries: list[Query]) -> list[site_service.SiteBreakdown]:
             return await site_service.site_breakdowns_for(db, keys, queries)

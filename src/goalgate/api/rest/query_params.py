@@ -35,7 +35,7 @@ __all__ = [
     "Period",
     "Steps",
     "To",
-    "next_page_link",
+    "next_page_headers",
     "query_args",
     "step_ids",
 ]
@@ -141,11 +141,14 @@ def query_args(
     return QueryArgs(period, start_date, end_date, filter=clauses, dimension=dimension, page=page)
 
 
-def next_page_link(request: Request[Any, Any, Any], cursor: str) -> str:
-    """``<path?same query, after=cursor>; rel="next"``: the next page of a breakdown."""
+def next_page_headers(request: Request[Any, Any, Any], cursor: str | None) -> dict[str, str]:
+    """``Link: <path?same query, after=cursor>; rel="next"`` when a breakdown has a
+    next page (``cursor``: its end cursor then, None on the last page)."""
+    if cursor is None:
+        return {}
     kept = parse_qsl(request.url.query, keep_blank_values=True)
     query = [(k, v) for k, v in kept if k != "after"] + [("after", cursor)]
-    return f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+    return {"Link": f'<{request.url.path}?{urlencode(query)}>; rel="next"'}
 
 
 # Required, but checked by the funnel service: too few or too many steps is a

@@ -24,7 +24,7 @@ from goalgate.api.rest.query_params import (
     Limit,
     Period,
     To,
-    next_page_link,
+    next_page_headers,
     query_args,
 )
 from goalgate.api.rest.schemas import (
@@ -327,9 +327,9 @@ class GoalsController(Controller):
         breakdown, rates = await breakdown_service.goal_breakdown(
             runtime.analytics, principal, key, goal_id, parse
         )
-        headers = {}
-        if breakdown.has_next_page and breakdown.end_cursor is not None:
-            headers["Link"] = next_page_link(request, breakdown.end_cursor)
+        headers = next_page_headers(
+            request, breakdown.end_cursor if breakdown.has_next_page else None
+        )
         return Response(
             breakdown_json(breakdown, rates), media_type=MediaType.JSON, headers=headers
         )

@@ -26,7 +26,7 @@ from goalgate.api.rest.query_params import (
     Period,
     Steps,
     To,
-    next_page_link,
+    next_page_headers,
     query_args,
     step_ids,
 )
@@ -160,9 +160,9 @@ class SitesController(Controller):
         first, ties by value; the Link header names the next page. Scope: analytics:read."""
         parse = partial(query_args, period, start_date, end_date, filter, (by, limit, after))
         breakdown = await site_service.site_breakdown(runtime.analytics, principal, key, parse)
-        headers = {}
-        if breakdown.has_next_page and breakdown.end_cursor is not None:
-            headers["Link"] = next_page_link(request, breakdown.end_cursor)
+        headers = next_page_headers(
+            request, breakdown.end_cursor if breakdown.has_next_page else None
+        )
         return Response(site_breakdown_json(breakdown), media_type=MediaType.JSON, headers=headers)
 
     @get(
