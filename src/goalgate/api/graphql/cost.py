@@ -29,11 +29,10 @@ To that is added what the operation reads, since a response of a few
 objects can still read every event of a site, for each clause, many times:
 each read of events (``Goal.stats``, ``previewGoal``, ``timeseries``,
 ``previous``, ``Goal.breakdown``) costs one per started 30 days of its
-period, times 1 + its filter clauses; a clause on ENTRY_PAGE, or a breakdown
-by it, weighs ``ENTRY_PAGE_WEIGHT`` clauses (each event looks up the
-visitor's first pageview of the day). So a 30-day stats costs 1 more, and 20
-goals broken down by ENTRY_PAGE under 10 ENTRY_PAGE clauses cost 20 x (1 +
-11 x 250) = 55,020: refused before reading anything. What a read really
+period, times 1 + its filter clauses: every dimension, ENTRY_PAGE too, is a
+column of the event row (the visit's values are written on it, issue #22), so
+a clause or a breakdown by any of them costs the same. So a 30-day stats
+costs 1 more. What a read really
 takes also depends on the data, so every read has a time budget besides
 (``goalgate.budgets``).
 
@@ -88,9 +87,6 @@ _PERIOD_DAYS = {
 }
 # Days of events one unit of read cost stands for.
 _SCAN_DAYS = 30
-# An ENTRY_PAGE clause or breakdown, in clauses: a correlated lookup per event.
-ENTRY_PAGE_WEIGHT = 250
-_ENTRY_PAGE = "ENTRY_PAGE"
 _DEFAULT_PERIOD = DEFAULT_PERIOD.name
 _DEFAULT_DAYS = _PERIOD_DAYS[_DEFAULT_PERIOD]
 
@@ -209,8 +205,7 @@ class _Walk:
             case ("Goal", "breakdown") | ("Site", "breakdown"):
                 first = self.argument(node, "first", DEFAULT_ROWS)
                 rows = DEFAULT_ROWS if first is None else _int(first, MAX_ROWS)
-                by_entry_page = self.argument(node, "by") == _ENTRY_PAGE
-                read = self.read_cost(node, self.period_days(node), by_entry_page)
+                read = self.read_cost(node, self.period_days(node))
                 return 1, replace(frame, page=max(0, min(rows, MAX_ROWS))), read
             case ("Goal", "stats") | ("Query", "previewGoal") | ("Site", "stats"):
                 days = self.period_days(node)
@@ -239,18 +234,14 @@ class _Walk:
                 return self.sites, frame, 0
         return None, frame, 0
 
-    def read_cost(self, node: FieldNode, days: int, by_entry_page: bool = False) -> int:
+    def read_cost(self, node: FieldNode, days: int) -> int:
         """One read of ``days`` of events under the field's filter (module docstring)."""
         clauses = self.argument(node, "filter")
         if isinstance(clauses, dict):  # one clause where a list is expected
             clauses = [clauses]
         if not isinstance(clauses, list):
             clauses = []
-        entry = sum(
-            1 for c in clauses if isinstance(c, dict) and c.get("dimension") == _ENTRY_PAGE
-        ) + int(by_entry_page)
-        weight = 1 + (len(clauses) - entry + int(by_entry_page)) + ENTRY_PAGE_WEIGHT * entry
-        return ceil(days / _SCAN_DAYS) * weight
+        return ceil(days / _SCAN_DAYS) * (1 + len(clauses))
 
     def period_days(self, node: FieldNode) -> int:
         period = self.argument(node, "period", _DEFAULT_PERIOD) or _DEFAULT_PERIOD
