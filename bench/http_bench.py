@@ -39,7 +39,7 @@ from bench.load_bench import _admin, postgres_admin_url, postgres_unavailable
 from bench.server import free_port, serving
 from goalgate.storage.db import open_database
 
-__all__ = ["Figure", "measure"]
+__all__ = ["BROWSER", "EVENT", "Figure", "events_stored", "measure", "run_wrk"]
 
 SITE = dataset.SITE_KEY
 LISTING_GOALS = 17  # plus the three benchmark goals: 20
@@ -78,11 +78,20 @@ def wrk_path() -> str:
     return found
 
 
-def _lua(method: str, body: str | None, headers: dict[str, str]) -> str:
+def _lua(method: str, body: str | None, headers: dict[str, str], visitors: int) -> str:
     lines = [f'wrk.method = "{method}"']
     if body is not None:
         lines.append(f"wrk.body = {json.dumps(body)}")
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    if visitors:
+        # Each request from the next of ``visitors`` client addresses (loopback
+        # is a trusted proxy by default): that many anonymous visitors, in turn.
+        lines.append(
+            "local n = 0\nrequest = function()\n  n = (n + 1) % "
+            f"{visitors}\n"
+            '  wrk.headers["X-Forwarded-For"] = "10.9." .. math.floor(n / 256) .. "." .. n % 256\n'
+            "  return wrk.format()\nend"
+        )
     # Latency percentiles as one parsable line.
     lines.append(
         "done = function(summary, latency, requests)\n"
@@ -102,10 +111,12 @@ def run_wrk(
     body: str | None = None,
     headers: dict[str, str] | None = None,
     warmup: float = 1.0,
+    visitors: int = 0,
 ) -> Figure:
-    """wrk -t1 against ``url`` after a warm-up; non-2xx answers count as errors."""
+    """wrk -t1 against ``url`` after a warm-up; non-2xx answers count as errors.
+    ``visitors``: each request from the next of that many client addresses."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_lua(method, body, headers or {}))
+        script.write(_lua(method, body, headers or {}, visitors))
     try:
         base = [wrk_path(), "-t1", f"-c{connections}", "-s", script.name, "--latency"]
         # wrk takes whole seconds only.
@@ -128,7 +139,7 @@ def run_wrk(
     return Figure(name, rps, requests, errors, p50, p99)
 
 
-def _events_stored(url: str) -> int:
+def events_stored(url: str) -> int:
     async def count() -> int:
         db = open_database(url)
         try:
@@ -220,7 +231,7 @@ def measure(directory: Path, *, seconds: float) -> tuple[list[Figure], str | Non
                 headers={**auth, "Content-Type": "application/json"},
             )
         )
-        before = _events_stored(url)
+        before = events_stored(url)
         ingest = run_wrk(
             "single_event",
             f"{base}/api/v1/analytics/events",
@@ -231,7 +242,7 @@ def measure(directory: Path, *, seconds: float) -> tuple[list[Figure], str | Non
             headers={"Content-Type": "text/plain", "User-Agent": BROWSER},
         )
     # After the server stopped: everything it acknowledged is committed by now.
-    stored = _events_stored(url) - before
+    stored = events_stored(url) - before
     # wrk drops the answers in flight when its time is up (at most one per
     # connection), so stored may exceed the 202s it counted, never fall short.
     lost = max(ingest.requests - ingest.errors - stored, 0)

@@ -21,9 +21,16 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    database_url: str, *, workers: int = 1, extra_env: dict[str, str] | None = None
+    database_url: str,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    cli: str = "goalgate.cli",
 ) -> Iterator[str]:
-    """Start ``goalgate serve`` on the database; yield its base URL; stop it."""
+    """Start ``goalgate serve`` on the database; yield its base URL; stop it.
+
+    ``cli`` is the module run as the command (``bench.visits_off``: the same
+    server with visit tracking off)."""
     port = free_port()
     env = {
         **os.environ,
@@ -40,7 +47,7 @@ def serving(
         [
             sys.executable,
             "-m",
-            "goalgate.cli",
+            cli,
             "serve",
             "--port",
             str(port),

@@ -446,22 +446,19 @@ def site_totals(dialect: Dialect, where: EventFilter) -> str:
 
     A visit counts when one of its events passes; its bounce (one event, a
     pageview) and its duration are its ``visits`` row's: the visit judged whole.
+    One pass over the range's events, grouped by visit, then one lookup of
+    each visit's row.
     """
-    hits = _site_hits(
-        dialect, where, f"ev.visitor AS visitor, ev.visit_id AS visit_id, {_PAGEVIEW} AS pageview"
-    )
     return (
-        f"WITH {SITE_RANGES.cte(dialect)}, {hits}, "  # noqa: S608
-        "counts AS (SELECT tag, count(DISTINCT visitor) AS visitors, "
-        "count(DISTINCT visit_id) AS visits, sum(pageview) AS pageviews "
-        "FROM hits GROUP BY tag), "
-        "seen AS (SELECT DISTINCT tag, visit_id FROM hits), "
-        "shapes AS (SELECT seen.tag AS tag, "
-        "sum(CASE WHEN v.events = 1 AND v.pageviews = 1 THEN 1 ELSE 0 END) AS bounces, "
-        "sum(v.end_ts - v.start_ts) AS duration "
-        "FROM seen JOIN visits AS v ON v.id = seen.visit_id GROUP BY seen.tag) "
-        "SELECT counts.tag, counts.visitors, counts.visits, counts.pageviews, "
-        "shapes.bounces, shapes.duration FROM counts LEFT JOIN shapes ON shapes.tag = counts.tag"
+        f"WITH {SITE_RANGES.cte(dialect)}, "  # noqa: S608
+        "seen AS (SELECT sr.tag AS tag, ev.visit_id AS visit_id, ev.visitor AS visitor, "
+        f"sum({_PAGEVIEW}) AS pageviews {site_events(dialect)}{filter_sql(where)} "
+        "GROUP BY sr.tag, ev.visit_id, ev.visitor) "
+        "SELECT seen.tag, count(DISTINCT seen.visitor), count(seen.visit_id), "
+        "sum(seen.pageviews), "
+        "sum(CASE WHEN v.events = 1 AND v.pageviews = 1 THEN 1 ELSE 0 END), "
+        "sum(v.end_ts - v.start_ts) FROM seen LEFT JOIN visits AS v ON v.id = seen.visit_id "
+        "GROUP BY seen.tag"
     )
 
 
@@ -504,7 +501,13 @@ def site_breakdown(dialect: Dialect, dimension: Dimension, where: EventFilter) -
 def funnel(dialect: Dialect, steps: Sequence[Sequence[int]], where: EventFilter) -> str:
     """(visitors reaching step 1, step 2, ...) of one site's range ``:site``,
     ``:start_ms``, ``:end_ms``: step k is the first event of one of its key ids
-    after step k-1's, in the same visit (the visitor's index, then the visit)."""
+    after step k-1's, in the same visit.
+
+    Each later step is a correlated probe per visit that reached the previous
+    one (the visitor's index from the previous step's instant), not a join:
+    SQLite plans the join with a Bloom filter built by reading every event of
+    the table, ~35 times slower at 1M events (docs/benchmarks.md).
+    """
     # Built from constants, dictionary ids and step numbers; values are bound.
     conditions = filter_sql(where)
     first = (
@@ -514,11 +517,12 @@ def funnel(dialect: Dialect, steps: Sequence[Sequence[int]], where: EventFilter)
         "GROUP BY ev.visit_id, ev.visitor)"
     )
     later = [
-        f"s{k} AS (SELECT p.visit_id AS visit_id, p.visitor AS visitor, min(ev.ts) AS ts "  # noqa: S608
-        f"FROM s{k - 1} AS p {dialect.index_join} events AS ev ON ev.site_id = :site "
-        "AND ev.visitor = p.visitor AND ev.ts > p.ts AND ev.ts < :end_ms "
-        f"AND ev.visit_id = p.visit_id AND ev.key_id IN ({_ids(steps[k])}){conditions} "
-        "GROUP BY p.visit_id, p.visitor)"
+        f"s{k} AS (SELECT reached.visit_id, reached.visitor, reached.ts FROM ("  # noqa: S608
+        "SELECT p.visit_id AS visit_id, p.visitor AS visitor, (SELECT min(ev.ts) "
+        "FROM events AS ev WHERE ev.site_id = :site AND ev.visitor = p.visitor "
+        "AND ev.ts > p.ts AND ev.ts < :end_ms AND ev.visit_id = p.visit_id "
+        f"AND ev.key_id IN ({_ids(steps[k])}){conditions}) AS ts FROM s{k - 1} AS p) "
+        "AS reached WHERE reached.ts IS NOT NULL)"
         for k in range(1, len(steps))
     ]
     counts = ", ".join(
