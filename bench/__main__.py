@@ -24,6 +24,7 @@ from bench import (
     load_bench,
     site_bench,
     stats_bench,
+    visit_cost_bench,
 )
 from bench.server import serving
 
@@ -223,7 +224,25 @@ def stats_rows(args: argparse.Namespace) -> list[Row]:
 
 def ingest_rows(args: argparse.Namespace) -> list[Row]:
     result = ingest_bench.measure(OUT, batches=args.ingest_batches)
+    visits = visit_cost_bench.measure(OUT / "visit-cost", seconds=args.http_seconds)
     return [
+        Row(
+            f"single anonymous event per request, 32 connections, {visit_cost_bench.VISITORS:,} "
+            "visitors in turn: with visit tracking vs without (same server, a no-op in its place)",
+            f"{visits['single_with']:,.0f} req/s",
+            f"{visits['single_without']:,.0f} req/s",
+            visits["single_ratio"],
+            "≥ 0.9",
+            visits["single_ratio"] >= 0.9,
+        ),
+        Row(
+            "batches of 1000 events from 4 clients: with visit tracking vs without",
+            f"{visits['batches_with']:,.0f} ev/s",
+            f"{visits['batches_without']:,.0f} ev/s",
+            visits["batches_ratio"],
+            "—",
+            None,
+        ),
         Row(
             f"(c) ingestion, {int(result['events']):,} events in batches of 1000 from "
             "4 clients, HTTP vs raw sqlite3 executemany",
@@ -232,7 +251,7 @@ def ingest_rows(args: argparse.Namespace) -> list[Row]:
             result["ratio"],
             "≥ 0.2",
             result["ratio"] >= 0.2,
-        )
+        ),
     ]
 
 

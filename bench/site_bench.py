@@ -54,7 +54,7 @@ _ENTRY_BREAKDOWN = (
 )
 _ENTRY_VISITORS = (
     "SELECT entry_page_id, count(DISTINCT visitor) FROM events WHERE site_id = ? "
-    "AND ts >= ? AND ts < ? AND COALESCE(entry_page_id, 0) IN (0, {ids}) "
+    "AND ts >= ? AND ts < ? AND COALESCE(entry_page_id, 0) IN ({ids}) "
     "GROUP BY entry_page_id"
 )
 
@@ -131,11 +131,14 @@ def measure(database: BenchDatabase, *, rounds: int, per_round: int) -> dict[str
             top = floor.execute(
                 _ENTRY_BREAKDOWN.format(keys=_list(blog)), (site_id, start, end)
             ).fetchall()
-            ids = _list([row[0] for row in top if row[0] is not None]) or "NULL"
+            # 0: events without an entry page, when "(none)" is among the top rows.
+            ids = _list([row[0] or 0 for row in top])
             visitors = dict(
                 floor.execute(_ENTRY_VISITORS.format(ids=ids), (site_id, start, end)).fetchall()
             )
-            return [(str(label), int(n), int(u), int(visitors[v])) for v, label, n, u, _ in top]
+            return [
+                (str(label), int(n), int(u), int(visitors[v or None])) for v, label, n, u, _ in top
+            ]
 
         steps = ",".join(goal_ids[name] for name in ("exact_event", "regex_pageview", "purchase"))
 

@@ -24,7 +24,8 @@ alone may accept only a share of what is left (the limit minus the last
 known total, divided by ``_SHARE_DIVISOR`` times the number of workers, which
 ``serve --workers`` passes as ``GOALGATE_WORKERS``) before it must sync
 inline, and it syncs inline on its first hit of a window, so it never spends
-a share of a total it has not seen. So far from the limit a request costs a
+a share of a total it has not seen. Inline syncs of concurrent requests share
+one write, as the group commit shares one for events. So far from the limit a request costs a
 dict update, and close to it each request syncs, one at a time per worker,
 which keeps the workers together within a few requests of the limit (tested
 with 2 and 4 worker processes: under 10 % over).
@@ -139,19 +140,6 @@ class _Bucket:
     def known(self) -> int:
         return self.synced + self.sending + self.pending
 
-    async def send(self, store: CounterStore, key: str, amount: int) -> None:
-        """Add ``amount`` to the shared counter and learn its total (inline)."""
-        self.sending += amount
-        try:
-            [total] = await store.add([(key, self.window_start, self.expires_at, amount)])
-        except BaseException:
-            self.pending += amount  # kept for the next sync
-            raise
-        finally:
-            self.sending -= amount
-        self.synced = max(self.synced, total)
-        self.has_synced = True
-
 
 class RateLimiter:
     """Counts requests per key against a rate, in memory, synced to a ``CounterStore``."""
@@ -174,6 +162,10 @@ class RateLimiter:
         self._store_down_until = 0.0
         self._buckets: dict[str, _Bucket] = {}
         self._task: asyncio.Task[None] | None = None
+        # Inline syncs waiting for the store, and the one write under way:
+        # concurrent first hits of many keys (an IP each) share one write.
+        self._inline: list[tuple[str, _Bucket, int, asyncio.Future[None]]] = []
+        self._inline_task: asyncio.Task[None] | None = None
 
     @property
     def store(self) -> CounterStore:
@@ -209,7 +201,7 @@ class RateLimiter:
                 elif _over_share(bucket, quota, divisor, amount):
                     sending, bucket.pending = bucket.pending + amount, 0
                     try:
-                        await bucket.send(self._store, key, sending)
+                        await self._send_inline(key, bucket, sending)
                     except Exception:
                         self._store_down_until = time.monotonic() + _STORE_RETRY_S
                         raise
@@ -251,6 +243,53 @@ class RateLimiter:
             remaining=0,
             reset_after=max(math.ceil(window_start + quota.seconds - now), 1),
         )
+
+    async def _send_inline(self, key: str, bucket: _Bucket, amount: int) -> None:
+        """Add ``amount`` to ``key``'s shared counter and learn its total, now.
+
+        Like the group commit: requests that must sync while a write is under
+        way wait for the next one, which carries all of them in one ``add``.
+        Without it, a site's visitors (an IP each, each new in every window)
+        cost one write transaction a request: 6 times fewer events a second
+        from 1,000 addresses than from one (docs/benchmarks.md).
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Read the outcome even when the request went away meanwhile (no
+        # "exception was never retrieved" for a failed write it no longer awaits).
+        done.add_done_callback(lambda future: future.cancelled() or future.exception())
+        bucket.sending += amount
+        self._inline.append((key, bucket, amount, done))
+        if self._inline_task is None or self._inline_task.done():
+            self._inline_task = asyncio.create_task(
+                self._write_inline(),
+                name="goalgate-ratelimit-inline",
+                context=contextvars.Context(),
+            )
+        # Shielded: a request that goes away must not cancel the others' write.
+        await asyncio.shield(done)
+
+    async def _write_inline(self) -> None:
+        while self._inline:
+            batch, self._inline = self._inline, []
+            try:
+                totals = await self._store.add(
+                    [(key, b.window_start, b.expires_at, amount) for key, b, amount, _ in batch]
+                )
+            except BaseException as exc:
+                for _, bucket, amount, done in batch:
+                    bucket.sending -= amount
+                    bucket.pending += amount  # kept for the next sync
+                    if not done.done():
+                        done.set_exception(exc)
+                if isinstance(exc, Exception):
+                    continue
+                raise
+            for (_, bucket, amount, done), total in zip(batch, totals, strict=True):
+                bucket.sending -= amount
+                bucket.synced = max(bucket.synced, total)
+                bucket.has_synced = True
+                if not done.done():
+                    done.set_result(None)
 
     def _start_syncing(self) -> None:
         if self._task is None or self._task.done():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 import pytest
@@ -198,3 +199,53 @@ def test_authenticated_routes_without_a_bearer_token_count_per_ip(
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/schema/openapi.json", "/js/ka.js"])
 def test_other_routes_are_not_limited(path: str) -> None:
     assert limit_key(scope(path, b"Bearer x")) is None  # type: ignore[arg-type]
+
+
+async def test_first_hits_of_many_keys_at_once_share_one_write() -> None:
+    """A site's visitors come from many addresses, each new in each window: their
+    inline syncs wait for one write together, not one write each."""
+
+    class Slow(MemoryCounters):
+        async def add(self, counts: list[tuple[str, int, int, int]]) -> list[int]:
+            await asyncio.sleep(0.01)
+            return await super().add(counts)
+
+    store = Slow()
+    limiter = RateLimiter(store, clock=lambda: 1_800_000_010.0, sync_every=3600)
+    quota = Quota(600, 60)
+    decisions = await asyncio.gather(*(limiter.hit(f"ip{n}", quota) for n in range(100)))
+    assert decisions == [Decision(True, 600, 599, 50)] * 100
+    # The write starts on the loop's next turn: all 100 are in it.
+    assert [store.calls, len(store.counts)] == [1, 100]
+    assert set(store.counts.values()) == {1}
+    # Keys that must sync while a write is under way go in the next one, together.
+    first = asyncio.create_task(limiter.hit("late0", quota))
+    await asyncio.sleep(0.001)  # its write is under way
+    later = await asyncio.gather(*(limiter.hit(f"late{n}", quota) for n in range(1, 50)))
+    assert (await first, later) == (
+        Decision(True, 600, 599, 50),
+        [Decision(True, 600, 599, 50)] * 49,
+    )
+    assert [store.calls, len(store.counts)] == [3, 150]
+    await limiter.close()
+
+
+async def test_a_failed_shared_write_fails_each_waiting_request_and_keeps_its_count() -> None:
+    class Down(MemoryCounters):
+        async def add(self, counts: list[tuple[str, int, int, int]]) -> list[int]:
+            self.calls += 1
+            await asyncio.sleep(0.01)
+            raise ConnectionError("store down")
+
+    store = Down()
+    limiter = RateLimiter(store, clock=lambda: 1_800_000_010.0, sync_every=3600)
+    quota = Quota(600, 60)
+    outcomes = await asyncio.gather(
+        *(limiter.hit(f"ip{n}", quota) for n in range(10)), return_exceptions=True
+    )
+    assert [type(o).__name__ for o in outcomes] == ["ConnectionError"] * 10
+    assert store.calls == 1
+    # Counted locally for the next sync; meanwhile hits count in memory only.
+    assert (await limiter.hit("ip0", quota)).remaining == 598
+    assert store.calls == 1
+    await limiter.close()
