@@ -189,3 +189,22 @@ async def test_database_counters_are_exact_under_concurrent_increments(db: Datab
     async with db.session() as session:
         total = (await session.exec(select(func.sum(RateCounter.hits)))).one()
     assert total == 40
+
+
+async def test_database_counters_add_thousands_of_keys_in_one_sync(db: Database) -> None:
+    """A worker whose traffic comes from many addresses syncs them all at once:
+    more counters than one statement carries, a key twice, totals in order."""
+    from goalgate.storage.ratelimit import DatabaseCounters
+
+    await db.migrate()
+    counters = DatabaseCounters(db)
+    assert await counters.add([("ip1", 600, 660, 5)]) == [5]
+    counts = [(f"ip{n}", 600, 660, 1) for n in range(4500)] + [("ip7", 600, 660, 2)]
+    totals = await counters.add(counts)
+    assert totals[:3] == [1, 6, 1]  # ip0 new; ip1 had 5; ip2 new
+    assert totals[7] == totals[-1] == 3  # ip7 twice in one sync: 1 + 2
+    assert totals[8:4500] == [1] * 4492
+    assert len(totals) == 4501
+    async with db.session() as session:
+        rows = (await session.exec(select(func.count(), func.sum(RateCounter.hits)))).one()
+    assert tuple(rows) == (4500, 4500 + 5 + 2)
