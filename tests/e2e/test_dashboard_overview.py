@@ -440,15 +440,18 @@ OVERFLOW = """() => {
     .map((el) => el.outerHTML.slice(0, 100));
 }"""
 CLIPPED_FIGURES = """() => [...document.querySelectorAll(
-    'table.top-table td.num, table.top-table th.num')]
+    ['td.num', 'th.num'].flatMap((cell) => [
+      `table.top-table ${cell}`, `table.breakdown-table ${cell}`]).join(', '))]
   .filter((cell) => cell.scrollWidth > cell.clientWidth + 1
     || cell.getBoundingClientRect().right > document.documentElement.clientWidth)
   .map((cell) => cell.outerHTML.slice(0, 100))"""
-BROKEN_WORDS = """() => [...document.querySelectorAll('table.top-table *')]
+BROKEN_WORDS = """() => [...document.querySelectorAll(
+    'table.top-table *, table.breakdown-table *')]
   .filter((el) => ['break-all', 'break-word'].includes(getComputedStyle(el).wordBreak)
     || getComputedStyle(el).overflowWrap === 'anywhere')
   .map((el) => el.outerHTML.slice(0, 100))"""
-ELLIPSIS = """() => [...document.querySelectorAll('table.top-table .top-value')]
+ELLIPSIS = """() => [...document.querySelectorAll(
+    'table.top-table .top-value, table.breakdown-table .value-filter')]
   .filter((el) => el.scrollWidth > el.clientWidth)
   .map((el) => [el.textContent, el.title, getComputedStyle(el).textOverflow,
     getComputedStyle(el).whiteSpace])"""
@@ -492,3 +495,20 @@ def test_at_390_px_the_lists_and_the_funnel_fit_the_screen(
         assert box is not None
         assert box["x"] + box["width"] <= PHONE["width"]
     tab.shot("phone-funnel")
+
+    # a goal's breakdown, with revenue: its four figures in view, no sideways scroll
+    page.evaluate(
+        "hash => { location.hash = hash; }",
+        f"#/goals/{ids['Purchase']}?site={SITE}&period=30d",
+    )
+    page.locator("table.breakdown-table tbody tr").first.wait_for()
+    check()
+    scroller = page.locator(".breakdown .table-scroll")
+    assert scroller.evaluate("el => el.scrollWidth <= el.clientWidth")
+    panel = page.get_by_role("region", name="Where conversions come from")
+    # short on screen, whole for a screen reader (the short words are aria-hidden)
+    short = page.locator("table.breakdown-table thead .heading-short").all_inner_texts()
+    assert short == ["Conv.", "Unique", "Rate"]
+    for name in ("Source", "Conversions", "Unique conversions", "Conversion rate", "Revenue"):
+        assert panel.get_by_role("columnheader", name=name, exact=True).count() == 1, name
+    tab.shot("phone-goal-breakdown")
