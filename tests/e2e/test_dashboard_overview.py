@@ -219,6 +219,11 @@ def test_the_overview_is_the_first_screen_with_the_numbers_the_api_gives(
     stats = site["stats"]
     assert echo.startswith(f"Last 30 days: {day(stats['from'])} \N{EN DASH} {day(stats['to'])}")
     assert f"compared with {day(stats['previous']['from'])}" in echo
+    # a higher bounce rate is worse: its rise is red, its fall green
+    rise = stats["bounceRate"] - stats["previous"]["bounceRate"]
+    tone = "change-down" if rise > 0 else "change-up" if rise < 0 else "change-flat"
+    bounce = page.locator("[data-figure=bounceRate] + dd .change")
+    assert tone in (bounce.get_attribute("class") or "").split()
     # the goals table under it
     assert_table_shows(page, goalgate.goals())
     for title in ("Top sources", "Top pages", "Entry pages", "Countries", "Devices", "Goals"):

@@ -154,7 +154,7 @@ function Figures({ stats }: { stats: SiteFigures }) {
             {format(stats[key])}
           </dd>
           <dd>
-            <Change value={relativeChange(stats[key], previous?.[key])} label={label} />
+            <Change value={relativeChange(stats[key], previous?.[key])} label={label} lowerIsBetter={key === "bounceRate"} />
             {previous && <span class="muted" data-previous={key}> vs {format(previous[key])}</span>}
           </dd>
         </div>
