@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, describeError, request } from "./api/client";
+import { FunnelPage } from "./components/FunnelPage";
 import { GoalEditor } from "./components/GoalEditor";
 import { GoalPage } from "./components/GoalPage";
-import { GoalsPage } from "./components/GoalsPage";
+import { OverviewPage } from "./components/OverviewPage";
 import { LiveTicker } from "./components/LiveTicker";
 import { SignIn } from "./components/SignIn";
 import { Toolbar } from "./components/Toolbar";
@@ -11,7 +12,7 @@ import { Dashboard, type DashboardContext, type SiteInfo } from "./context";
 import { type Dimension, type GoalFieldsFragment, type StatsInterval, ViewerDocument } from "./gql/operations";
 import type { Filter } from "./lib/filters";
 import type { Period } from "./lib/period";
-import { type Route, type View, formatRoute, parseRoute } from "./lib/route";
+import { type Route, type View, filtersApply, formatRoute, parseRoute } from "./lib/route";
 import { READ, WRITE, capabilities } from "./lib/scopes";
 import { clearToken, loadToken, saveToken } from "./lib/token";
 
@@ -165,7 +166,19 @@ export function App() {
       setBreakdown: (by: Dimension) => navigate(formatRoute({ ...route, site: siteKey, by }), true),
       // A history entry per filter change: Back takes a filter off again.
       setFilters: (filters: Filter[]) => navigate(formatRoute({ ...route, site: siteKey, filters })),
-      href: (view: View) => formatRoute({ site: siteKey, period: route.period, interval: null, by: null, filters: [], view }),
+      // A history entry per change of the funnel's steps, as for filters.
+      setSteps: (steps: string[]) => navigate(formatRoute({ ...route, site: siteKey, steps })),
+      // The filter follows to the views it applies to (overview, goal, funnel).
+      href: (view: View) =>
+        formatRoute({
+          site: siteKey,
+          period: route.period,
+          interval: null,
+          by: null,
+          filters: filtersApply(view) && filtersApply(route.view) ? route.filters : [],
+          steps: [],
+          view,
+        }),
       notify,
       expire: (message: string) => signOut(message),
       sessionGoals: siteKey ? (sessionGoals[siteKey] ?? []) : [],
@@ -193,7 +206,7 @@ export function App() {
 
   const view = route.view;
   let page;
-  if (!caps.read && (!site || view.name === "goals" || view.name === "goal")) {
+  if (!caps.read && (!site || view.name === "goals" || view.name === "goal" || view.name === "funnel")) {
     page = <WriteOnlyPage />;
   } else if (!site) {
     page = (
@@ -212,8 +225,10 @@ export function App() {
     page = caps.write ? <GoalEditor key={`edit-${view.id}`} id={view.id} /> : <ReadOnlyNote />;
   } else if (view.name === "goal") {
     page = <GoalPage key={view.id} id={view.id} />;
+  } else if (view.name === "funnel") {
+    page = <FunnelPage />;
   } else {
-    page = <GoalsPage />;
+    page = <OverviewPage />;
   }
 
   return (
@@ -258,12 +273,22 @@ export function App() {
           Read-only token: goals can be viewed, not changed.
         </p>
       )}
+      {caps.read && site && (
+        <nav class="views" aria-label="Views">
+          <a href={ctx.href({ name: "goals" })} aria-current={view.name === "goals" ? "page" : undefined}>
+            Overview
+          </a>
+          <a href={ctx.href({ name: "funnel" })} aria-current={view.name === "funnel" ? "page" : undefined}>
+            Funnel
+          </a>
+        </nav>
+      )}
       <Toolbar
         sites={sites}
         site={siteKey ?? ""}
         period={route.period}
         showPeriod={caps.read}
-        onSite={(key) => navigate(formatRoute({ ...route, site: key || null, view: { name: "goals" } }))}
+        onSite={(key) => navigate(formatRoute({ ...route, site: key || null, view: { name: "goals" }, filters: [], steps: [] }))}
         onPeriod={(period) => ctx.setPeriod(period)}
       />
       <div class="notice" role="status" aria-live="polite">

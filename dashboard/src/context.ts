@@ -25,8 +25,10 @@ export interface DashboardContext {
   setInterval: (interval: StatsInterval) => void;
   /** A goal's page: break it down by another dimension. */
   setBreakdown: (by: Dimension) => void;
-  /** A goal's page: filter its numbers, chart and breakdown. */
+  /** The overview, a goal's page or the funnel: filter their numbers, lists and charts. */
   setFilters: (filters: Filter[]) => void;
+  /** The funnel: its steps, goal ids in order. */
+  setSteps: (steps: string[]) => void;
   /** The address of a view of this site over the current period. */
   href: (view: View) => string;
   notify: (message: string) => void;

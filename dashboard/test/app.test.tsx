@@ -34,6 +34,36 @@ function goal(name: string, conversions: number) {
   };
 }
 
+function figures(visitors: number, from: string, to: string) {
+  return { from, to, timezone: "Europe/Berlin", visitors, visits: visitors + 10, pageviews: 3 * visitors, viewsPerVisit: 2.5, bounceRate: 0.4, visitDuration: 95 };
+}
+
+/** The site overview: its numbers against the period before, and five short top lists. */
+function overview() {
+  const buckets = (n: number) => [
+    { date: "2024-03-01", visitors: n, visits: n + 1 },
+    { date: "2024-03-02", visitors: n + 2, visits: n + 3 },
+  ];
+  const rows = (values: string[]) => ({ nodes: values.map((value, i) => ({ value, visitors: 100 - 40 * i, visits: 120 - 40 * i })) });
+  return {
+    data: {
+      site: {
+        ...SITE,
+        stats: {
+          ...figures(200, "2024-03-01", "2024-03-30"),
+          timeseries: buckets(5),
+          previous: { ...figures(160, "2024-01-31", "2024-02-29"), timeseries: buckets(3) },
+        },
+        sources: rows(["Google", "a-very-long-referrer-name-that-goes-on.example.com"]),
+        pages: rows(["/", "/pricing"]),
+        entryPages: rows(["/"]),
+        countries: rows(["DE", "FR"]),
+        devices: rows([]),
+      },
+    },
+  };
+}
+
 type Answer = { data: unknown; errors?: unknown[] };
 type Handler = (variables: Record<string, unknown>, query: string) => Answer;
 
@@ -56,6 +86,7 @@ function api(scopes: string[], handlers: Record<string, Handler> = {}) {
       }
       return json({ data: { viewer: { name: "demo", scopes, sites: [SITE] } } });
     }
+    if (operation === "SiteOverview") return json(overview());
     if (operation === "GoalsOverview") {
       return json({
         data: {
@@ -410,5 +441,147 @@ describe("the dashboard", () => {
     expect(create.variables).toMatchObject({ site: "sk_demo", input: { name: "Blind", matchValue: "/blind" } });
     expect(seen.map((s) => s.operation)).toEqual(["Viewer", "CreateGoal"]);
     expect(root.querySelector("#form-error")).toBeNull();
+  });
+});
+
+describe("the site overview", () => {
+  it("shows the site's numbers with their change, bars in proportion, and a value that filters everything", async () => {
+    const { impl, seen } = api(["analytics:read"]);
+    vi.stubGlobal("fetch", impl);
+    render(<App />, root);
+    await signIn("gg_read");
+    await settle(() => root.querySelector("[data-figure=visitors]") !== null && text().includes("Blog"));
+    const figure = (key: string) => root.querySelector(`[data-figure=${key}]`)?.textContent;
+    expect(figure("visitors")).toBe("200");
+    expect(figure("visits")).toBe("210");
+    expect(figure("pageviews")).toBe("600");
+    expect(figure("viewsPerVisit")).toBe("2.50");
+    expect(figure("bounceRate")).toBe("40.00%");
+    expect(figure("visitDuration")).toBe("1m 35s");
+    // 200 against 160 visitors
+    expect(root.querySelector("[data-figure=visitors] + dd .change-figure")?.textContent).toBe("+25.0%");
+    expect(root.querySelector("[data-previous=visitors]")?.textContent).toBe(" vs 160");
+    expect(root.querySelector("figure.chart path.line-previous")).not.toBeNull();
+    expect(text()).toContain("Mar 1, 2024 – Mar 30, 2024");
+
+    const sources = root.querySelector<HTMLElement>("[data-top=SOURCE]")!;
+    expect(sources.querySelector("h2")?.textContent).toBe("Top sources");
+    const bars = [...sources.querySelectorAll("svg.bar rect")].map((rect) => rect.getAttribute("width"));
+    expect(bars).toEqual(["100%", "60%"]);
+    const long = sources.querySelector<HTMLButtonElement>('tr[data-value^="a-very-long"] button')!;
+    expect(long.title).toBe("a-very-long-referrer-name-that-goes-on.example.com");
+    expect(root.querySelector("[data-top=DEVICE] [data-top-empty]")?.textContent).toBe("No visits in this period.");
+    expect(root.querySelector('[data-top=COUNTRY] tr[data-value="DE"] button')?.textContent).toBe("Germany");
+
+    const google = sources.querySelector<HTMLButtonElement>('tr[data-value="Google"] button')!;
+    await act(async () => google.click());
+    await settle(() => location.hash.includes("filter=source%3Ais%3AGoogle") && root.querySelector(".chip") !== null);
+    expect(root.querySelector(".chip-text")?.textContent).toBe("Source is Google");
+    const clause = [{ dimension: "SOURCE", operator: "IS", values: ["Google"] }];
+    await settle(() => seen.filter((s) => s.operation === "GoalsOverview").some((s) => JSON.stringify(s.variables.filter) === JSON.stringify(clause)));
+    expect(seen.filter((s) => s.operation === "SiteOverview").at(-1)!.variables.filter).toEqual(clause);
+    // the funnel's link carries the filter
+    const funnelLink = [...root.querySelectorAll<HTMLAnchorElement>("nav.views a")].find((a) => a.textContent === "Funnel")!;
+    expect(funnelLink.getAttribute("href")).toContain("filter=source%3Ais%3AGoogle");
+  });
+
+  it("says why the site's numbers are missing, and keeps the goals", async () => {
+    const { impl } = api(["analytics:read"], {
+      SiteOverview: () => ({
+        data: { site: null },
+        errors: [{ message: "country must be an ISO 3166 code", path: ["site", "stats"], extensions: { code: "BAD_USER_INPUT" } }],
+      }),
+    });
+    vi.stubGlobal("fetch", impl);
+    render(<App />, root);
+    await signIn("gg_read");
+    await settle(() => root.querySelector("[data-error=overview]") !== null && text().includes("Blog"));
+    expect(root.querySelector("[data-error=overview]")?.textContent).toContain("country must be an ISO 3166 code");
+  });
+});
+
+describe("the funnel", () => {
+  const GOALS = ["Visit pricing", "Signup", "Purchase"].map((name, i) => ({ id: `g${i}`, name }));
+
+  it("takes 2 to 8 goals in order, says why it cannot be sent otherwise, and shows each step", async () => {
+    const { impl, seen } = api(["analytics:read"], {
+      FunnelGoals: () => ({ data: { site: { key: "sk_demo", goals: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: GOALS } } } }),
+      SiteFunnel: (variables) => ({
+        data: {
+          site: {
+            key: "sk_demo",
+            funnel: {
+              from: "2024-03-01",
+              to: "2024-03-30",
+              timezone: "UTC",
+              steps: (variables.steps as string[]).map((id, i) => ({
+                goal: GOALS.find((g) => g.id === id),
+                visitors: 400 / 2 ** i,
+                conversionRate: 1 / 2 ** i,
+                dropOff: i === 0 ? 0 : 400 / 2 ** i,
+              })),
+            },
+          },
+        },
+      }),
+    });
+    vi.stubGlobal("fetch", impl);
+    history.replaceState(null, "", "/dashboard/#/funnel?site=sk_demo");
+    render(<App />, root);
+    await signIn("gg_read");
+    await settle(() => root.querySelector("#funnel-goal option") !== null);
+    expect(root.querySelector("label[for=funnel-goal]")?.textContent).toBe("Goal to add");
+    const add = labelled("Add step")[0] as HTMLButtonElement;
+    const submit = () => act(async () => (labelled("Show the funnel")[0] as HTMLButtonElement).click());
+    const steps = () => [...root.querySelectorAll(".funnel-steps .step-name")].map((el) => el.textContent);
+
+    await submit();
+    expect(root.querySelector("#steps-error")?.textContent).toBe("A funnel needs at least 2 steps: add two goals.");
+    await act(async () => add.click());
+    await submit();
+    expect(root.querySelector("#steps-error")?.textContent).toBe("A funnel needs at least 2 steps: add one more goal.");
+    expect(seen.some((s) => s.operation === "SiteFunnel")).toBe(false);
+
+    await act(async () => add.click());
+    await act(async () => add.click());
+    expect(steps()).toEqual(["Visit pricing", "Signup", "Purchase"]);
+    expect((root.querySelector("#funnel-goal") as HTMLSelectElement).disabled).toBe(true);
+    await act(async () => (labelled("Move Purchase up")[0] as HTMLButtonElement).click());
+    await act(async () => (labelled("Remove Visit pricing")[0] as HTMLButtonElement).click());
+    await act(async () => {
+      (root.querySelector("#funnel-goal") as HTMLSelectElement).dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await act(async () => add.click());
+    expect(steps()).toEqual(["Purchase", "Signup", "Visit pricing"]);
+    await submit();
+    await settle(() => root.querySelector(".funnel-table tbody tr") !== null);
+    expect(seen.find((s) => s.operation === "SiteFunnel")!.variables).toMatchObject({ site: "sk_demo", steps: ["g2", "g1", "g0"], filter: null });
+    expect(location.hash).toContain("steps=g2%2Cg1%2Cg0");
+    const cells = [...root.querySelectorAll(".funnel-table tbody tr")].map((tr) =>
+      [...tr.querySelectorAll("[data-column]")].map((td) => td.textContent),
+    );
+    expect(cells).toEqual([
+      ["400", "100.00%", "—"],
+      ["200", "50.00%", "200"],
+      ["100", "25.00%", "100"],
+    ]);
+    expect([...root.querySelectorAll(".funnel-table svg.bar rect")].map((r) => r.getAttribute("width"))).toEqual(["100%", "50%", "25%"]);
+  });
+
+  it("shows goalgate's error instead of the steps", async () => {
+    const { impl } = api(["analytics:read"], {
+      FunnelGoals: () => ({ data: { site: { key: "sk_demo", goals: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: GOALS } } } }),
+      SiteFunnel: () => ({
+        data: { site: null },
+        errors: [{ message: "goal g9 is not a goal of this site", path: ["site", "funnel"], extensions: { code: "NOT_FOUND" } }],
+      }),
+    });
+    vi.stubGlobal("fetch", impl);
+    history.replaceState(null, "", "/dashboard/#/funnel?site=sk_demo&steps=g0,g9");
+    render(<App />, root);
+    await signIn("gg_read");
+    await settle(() => root.querySelector("[data-error=funnel]") !== null);
+    expect(root.querySelector("[data-error=funnel]")?.textContent).toContain("goal g9 is not a goal of this site");
+    expect(root.querySelector("[data-error=funnel]")?.getAttribute("role")).toBe("alert");
   });
 });

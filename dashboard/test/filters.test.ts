@@ -73,7 +73,7 @@ describe("the filter", () => {
 });
 
 describe("a goal's address", () => {
-  it("carries its period, dimension and filter, and a link elsewhere drops the last two", () => {
+  it("carries its period, dimension and filter; the overview keeps the filter, the editor drops both", () => {
     const route = parseRoute("#/goals/g1?site=sk_demo&period=7d&by=country&filter=source:is:Google&filter=device:is_not:Mobile");
     expect(route.by).toBe("COUNTRY");
     expect(route.filters).toEqual([
@@ -83,7 +83,13 @@ describe("a goal's address", () => {
     expect(route.period).toEqual({ kind: "LAST_7_DAYS" });
     expect(parseRoute(formatRoute(route))).toEqual(route);
     expect(formatRoute(route)).toBe("#/goals/g1?site=sk_demo&period=7d&by=country&filter=source%3Ais%3AGoogle&filter=device%3Ais_not%3AMobile");
-    expect(formatRoute({ ...route, view: { name: "goals" } })).toBe("#/goals?site=sk_demo&period=7d");
+    expect(formatRoute({ ...route, view: { name: "goals" } })).toBe(
+      "#/goals?site=sk_demo&period=7d&filter=source%3Ais%3AGoogle&filter=device%3Ais_not%3AMobile",
+    );
+    expect(formatRoute({ ...route, view: { name: "funnel" } })).toBe(
+      "#/funnel?site=sk_demo&period=7d&filter=source%3Ais%3AGoogle&filter=device%3Ais_not%3AMobile",
+    );
+    expect(formatRoute({ ...route, view: { name: "new" } })).toBe("#/new?site=sk_demo&period=7d");
   });
 
   it("has no dimension and no filter when it names none", () => {

@@ -239,4 +239,7 @@ def test_every_operation_of_the_dashboard_fits_the_served_schema() -> None:
         "UpdateGoal",
         "DeleteGoal",
         "LiveConversions",
+        "SiteOverview",
+        "FunnelGoals",
+        "SiteFunnel",
     }

@@ -129,18 +129,20 @@ export function BreakdownPanel({ goal, initial, pageLoading, by, filters }: Prop
             </caption>
             <thead>
               <tr>
-                <th scope="col">{label}</th>
-                <th scope="col" class="num">
-                  Conversions
+                <th scope="col" class="col-value">
+                  {label}
                 </th>
-                <th scope="col" class="num">
-                  Unique conversions
+                <th scope="col" class="num col-conversions">
+                  <Heading long="Conversions" short="Conv." />
                 </th>
-                <th scope="col" class="num">
-                  Conversion rate
+                <th scope="col" class="num col-unique">
+                  <Heading long="Unique conversions" short="Unique" />
+                </th>
+                <th scope="col" class="num col-rate">
+                  <Heading long="Conversion rate" short="Rate" />
                 </th>
                 {goal.currency && (
-                  <th scope="col" class="num">
+                  <th scope="col" class="num col-revenue">
                     Revenue
                   </th>
                 )}
@@ -151,13 +153,13 @@ export function BreakdownPanel({ goal, initial, pageLoading, by, filters }: Prop
                 const current = active?.values.some((v) => v.toLowerCase() === row.value.toLowerCase()) ?? false;
                 return (
                   <tr key={row.value} data-value={row.value}>
-                    <th scope="row">
+                    <th scope="row" class="col-value">
                       <button
                         type="button"
                         class="link value-filter"
                         aria-describedby="breakdown-hint"
                         aria-pressed={current ? "true" : "false"}
-                        title={state.by === "COUNTRY" ? row.value : undefined}
+                        title={state.by === "COUNTRY" ? row.value : displayValue(state.by, row.value)}
                         onClick={() => ctx.setFilters(applyValue(filters, state.by, row.value))}
                       >
                         {displayValue(state.by, row.value)}
@@ -216,4 +218,19 @@ function fromInitial(initial: Props["initial"]): State {
     more: false,
     moreError: null,
   };
+}
+
+/**
+ * A column heading that a phone shows short ("Conv."): the full words stay its
+ * accessible name (visually hidden there), the short ones are for the eye only.
+ */
+function Heading({ long, short }: { long: string; short: string }) {
+  return (
+    <>
+      <span class="heading-long">{long}</span>
+      <span class="heading-short" aria-hidden="true">
+        {short}
+      </span>
+    </>
+  );
 }

@@ -6,10 +6,11 @@ import type { BucketFragment, StatsInterval } from "../gql/operations";
 import { GOAL_TYPE_LABELS, describeMatch, formatCount, formatDay, formatMoney, formatRange, formatRate } from "../lib/format";
 import { defaultInterval, periodLabel, periodVariables } from "../lib/period";
 import { useQuery } from "../lib/useQuery";
-import { DEFAULT_DIMENSION, type Filter, describeFilter, removeFilter } from "../lib/filters";
+import { DEFAULT_DIMENSION } from "../lib/filters";
 import { BreakdownPanel } from "./BreakdownPanel";
 import { Change } from "./Change";
 import { Chart, type Point } from "./Chart";
+import { FilterChips } from "./FilterChips";
 import { useDeleteGoal } from "./useDeleteGoal";
 
 type Goal = DetailGoal;
@@ -129,7 +130,7 @@ export function GoalPage({ id }: { id: string }) {
             )}
             {stats?.previous && <> · compared with {formatRange(stats.previous.from, stats.previous.to)}</>}
           </p>
-          <FilterChips filters={filters} />
+          <FilterChips filters={filters} lead="Only conversions where" />
         </div>
         {ctx.caps.write && (
           <div class="page-actions">
@@ -171,42 +172,6 @@ export function GoalPage({ id }: { id: string }) {
       </div>
       {remover.dialog}
     </section>
-  );
-}
-
-/** The filter on the page, one removable chip per clause ("Source is Google ×"). */
-function FilterChips({ filters }: { filters: readonly Filter[] }) {
-  const ctx = useDashboard();
-  if (filters.length === 0) return null;
-  const remove = (next: Filter[]) => {
-    ctx.setFilters(next);
-    // The chip and its button are gone: the page's heading takes the focus.
-    requestAnimationFrame(() => document.getElementById("page-title")?.focus());
-  };
-  return (
-    <div class="filters" role="group" aria-labelledby="filters-title">
-      <span id="filters-title" class="muted">
-        Only conversions where
-      </span>
-      <ul class="chips">
-        {filters.map((filter, index) => {
-          const text = describeFilter(filter);
-          return (
-            <li key={`${filter.dimension}:${filter.operator}`} class="chip" data-filter={`${filter.dimension}:${filter.operator}`}>
-              <span class="chip-text">{text}</span>
-              <button type="button" class="chip-remove" aria-label={`Remove the filter ${text}`} onClick={() => remove(removeFilter(filters, index))}>
-                ×
-              </button>
-            </li>
-          );
-        })}
-      </ul>
-      {filters.length > 1 && (
-        <button type="button" class="link" onClick={() => remove([])}>
-          Clear all
-        </button>
-      )}
-    </div>
   );
 }
 

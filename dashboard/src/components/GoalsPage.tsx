@@ -2,7 +2,8 @@ import { useMemo, useState } from "preact/hooks";
 import { type OverviewGoal, STATS_FALLBACK, loadGoalsOverview } from "../api/goals";
 import { describeError } from "../api/client";
 import { useDashboard, useSignOutOnRevokedToken } from "../context";
-import { describeMatch, formatCount, formatMoney, formatRange, formatRate } from "../lib/format";
+import { filterVariable } from "../lib/filters";
+import { describeMatch, formatCount, formatMoney, formatRate } from "../lib/format";
 import { defaultInterval, periodLabel, periodVariables } from "../lib/period";
 import { type SortKey, type SortState, nextSort, sortRows } from "../lib/sort";
 import { useQuery } from "../lib/useQuery";
@@ -22,13 +23,15 @@ const COLUMNS: readonly { key: SortKey; label: string; title?: string }[] = [
 /** A goal without stats says so across the columns of its numbers (its trend cell stays, empty). */
 const STATS_SPAN = COLUMNS.filter((column) => column.key !== "name").length;
 
+/** The goals table, under the site overview: the goals' numbers over the period, under the overview's filter. */
 export function GoalsPage() {
   const ctx = useDashboard();
   const siteKey = ctx.site?.key ?? "";
-  const variables = { ...periodVariables(ctx.period), interval: defaultInterval(ctx.period) };
+  const filter = filterVariable(ctx.route.filters);
+  const variables = { ...periodVariables(ctx.period), interval: defaultInterval(ctx.period), filter };
   const query = useQuery(
     (signal) => loadGoalsOverview(siteKey, variables, { token: ctx.token, signal }),
-    [ctx.token, siteKey, variables.period, variables.from, variables.to],
+    [ctx.token, siteKey, variables.period, variables.from, variables.to, JSON.stringify(filter)],
     Boolean(siteKey),
   );
   const [sort, setSort] = useState<SortState>({ key: "name", direction: "ascending" });
@@ -55,10 +58,8 @@ export function GoalsPage() {
   if (query.status === "error" && query.error) {
     const message = describeError(query.error);
     return (
-      <section aria-labelledby="page-title">
-        <h1 id="page-title" tabIndex={-1}>
-          Goals
-        </h1>
+      <section aria-labelledby="goals-title" class="goals-section">
+        <h2 id="goals-title">Goals</h2>
         <div class="error-box" role="alert">
           <p>{message}</p>
           <button type="button" onClick={query.reload}>
@@ -70,10 +71,8 @@ export function GoalsPage() {
   }
   if (query.status === "ok" && query.data === null) {
     return (
-      <section>
-        <h1 id="page-title" tabIndex={-1}>
-          Goals
-        </h1>
+      <section aria-labelledby="goals-title" class="goals-section">
+        <h2 id="goals-title">Goals</h2>
         <p class="error-box" role="alert">
           This token may not see the site {siteKey}, or it does not exist.
         </p>
@@ -82,30 +81,14 @@ export function GoalsPage() {
   }
 
   const data = query.data;
-  const first = data?.nodes.find((goal) => goal.stats !== null)?.stats;
-  const previous = first?.previous;
   const loading = query.status === "loading";
   const unavailable = data ? data.nodes.filter((goal) => goal.stats === null).length : 0;
   const columns = ctx.caps.write ? 8 : 7;
 
   return (
-    <section aria-labelledby="page-title" aria-busy={loading ? "true" : "false"}>
+    <section aria-labelledby="goals-title" aria-busy={loading ? "true" : "false"} class="goals-section">
       <div class="page-head">
-        <div>
-          <h1 id="page-title" tabIndex={-1}>
-            Goals{query.data?.site ? <span class="muted"> · {query.data.site.domain}</span> : null}
-          </h1>
-          <p class="muted period-echo">
-            {periodLabel(ctx.period)}
-            {first && (
-              <>
-                {": "}
-                {formatRange(first.from, first.to)} ({first.timezone})
-              </>
-            )}
-            {previous && <> · compared with {formatRange(previous.from, previous.to)}</>}
-          </p>
-        </div>
+        <h2 id="goals-title">Goals</h2>
         <div class="page-actions">
           <button type="button" onClick={query.reload} disabled={loading}>
             {loading ? "Loading…" : "Refresh"}
