@@ -16,6 +16,7 @@ from typing import Any
 from goalgate import cli
 from goalgate.storage import visits
 from goalgate.storage.dialect import Dialect
+from goalgate.storage.sql.visits import EVENT_VISIT_COLUMNS
 
 
 def _no_visits(
@@ -26,7 +27,7 @@ def _no_visits(
     timeout_ms: int,
 ) -> None:
     for event in events:
-        event.update(dict.fromkeys(visits.EVENT_VISIT_COLUMNS))
+        event.update(dict.fromkeys(EVENT_VISIT_COLUMNS))
 
 
 if __name__ == "__main__":

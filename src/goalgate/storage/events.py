@@ -20,6 +20,7 @@ from goalgate.domain.goals import EventKind
 from goalgate.storage import dialect
 from goalgate.storage import visits as visit_store
 from goalgate.storage.sql import DIMENSION_COLUMNS
+from goalgate.storage.sql.visits import EVENT_VISIT_COLUMNS
 from goalgate.storage.tables import Event, EventKey, VisitorSalt
 
 __all__ = [
@@ -230,7 +231,7 @@ def event_dicts(
             "revenue_currency": row.revenue_currency,
         }
         values.update(dict.fromkeys(DIMENSION_COLUMNS))
-        values.update(dict.fromkeys(visit_store.EVENT_VISIT_COLUMNS))
+        values.update(dict.fromkeys(EVENT_VISIT_COLUMNS))
         for column, key in row.dimensions:
             values[column] = id_of(key)
         dicts.append(values)

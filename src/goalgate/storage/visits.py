@@ -17,14 +17,13 @@ per (site, visitor), under a shared lock of the site, or, past
 (``Dialect.serialise_writers``), so that two workers can never both start a
 visit for the same visitor.
 
-The statements are written once, with ``:name`` parameters, and run through a
+The statements (``storage.sql.visits``), with ``:name`` parameters, run through a
 ``Statements`` runner: sqlite3's own connection (``SQLiteAppender``, on its
 thread) or a session's connection in ``run_sync`` (PostgreSQL, bulk writes).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import operator
 from collections import defaultdict
@@ -35,75 +34,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from goalgate.domain import visits
-from goalgate.domain.dimensions import VISIT_DIMENSIONS, Dimension
 from goalgate.storage.dialect import Dialect
+from goalgate.storage.sql import visits as visit_sql
 
-__all__ = [
-    "EVENT_VISIT_COLUMNS",
-    "MAX_VISITOR_LOCKS",
-    "SessionStatements",
-    "Statements",
-    "assign_visits",
-    "event_visit_column",
-]
+__all__ = ["MAX_VISITOR_LOCKS", "SessionStatements", "Statements", "assign_visits"]
+
+# An event's own values, which become its visit's when it is the first.
+_own_values = operator.itemgetter(*visit_sql.OWN_VALUE_COLUMNS)
 
 
-def event_visit_column(dimension: Dimension) -> str:
-    """The ``events`` column holding the event's visit's value of ``dimension``."""
-    return "entry_page_id" if dimension is Dimension.ENTRY_PAGE else f"visit_{dimension.column}"
-
-
-def _visit_row_column(dimension: Dimension) -> str:
-    return "entry_page_id" if dimension is Dimension.ENTRY_PAGE else dimension.column
-
-
-# The columns an event row gets from its visit (NULL: none), id first.
-EVENT_VISIT_COLUMNS = ("visit_id", *(event_visit_column(d) for d in VISIT_DIMENSIONS))
-# An event's own values that become its visit's when it is the first
-# (its page: the entry page).
-_OWN = tuple(d.column for d in VISIT_DIMENSIONS)
-_VALUES = tuple(_visit_row_column(d) for d in VISIT_DIMENSIONS)
-_own_values = operator.itemgetter(*_OWN)
-_SPAN = ("start_ts", "end_ts", "events", "pageviews")
-_WANTED_FIELDS = (("site", "int"), ("visitor", "bigint"), ("lo", "bigint"), ("hi", "bigint"))
-# SQLite: the json rows first, then each visitor's index range. Without
-# INDEXED BY, once visits has rows its planner may pick ix_visits_site_start
-# (site_id, start_ts <= hi) and scan every earlier visit of the site per row.
-_VISITS_INDEX = "ix_visits_site_visitor_end"
-
-
-@functools.cache
-def _stored_visits_sql(dialect: Dialect) -> str:
-    """The visits of each (site, visitor, lo, hi) of the JSON array :wanted that
-    reach into [lo, hi], read through ``_VISITS_INDEX``."""
-    join = dialect.pinned_join("visits", "v", _VISITS_INDEX)
-    return (
-        f"WITH {dialect.json_rows('wanted', 'wanted', _WANTED_FIELDS)} "  # noqa: S608
-        f"SELECT v.site_id, v.visitor, v.id, {', '.join('v.' + c for c in _SPAN + _VALUES)} "
-        f"FROM wanted AS w {join} ON v.site_id = w.site "
-        "AND v.visitor = w.visitor AND v.end_ts >= w.lo AND v.start_ts <= w.hi"
-    )
-
-
-_INSERT_VISIT = (
-    f"INSERT INTO visits (id, site_id, visitor, {', '.join(_SPAN + _VALUES)}) "  # noqa: S608
-    f"VALUES (:id, :site_id, :visitor, {', '.join(':' + c for c in _SPAN + _VALUES)})"
-)
-_UPDATE_VISIT = (
-    "UPDATE visits SET "  # noqa: S608 (constant names)
-    + ", ".join(f"{c} = :{c}" for c in _SPAN + _VALUES)
-    + " WHERE id = :id"
-)
-# A visit that only grew at its end: its indexed start and its values stay.
-_EXTEND_VISIT = (
-    "UPDATE visits SET end_ts = :end_ts, events = :events, pageviews = :pageviews WHERE id = :id"
-)
-_DELETE_VISIT = "DELETE FROM visits WHERE id = :id"
-_RESTAMP_EVENTS = (
-    "UPDATE events SET "  # noqa: S608 (constant names)
-    + ", ".join(f"{c} = :{c}" for c in EVENT_VISIT_COLUMNS)
-    + " WHERE site_id = :site_id AND visitor = :visitor AND ts >= :lo AND ts <= :hi"
-)
 _MASK_63 = (1 << 63) - 1
 # PostgreSQL: past this many visitors in one transaction, it locks their sites
 # whole instead (one lock each, exclusive) rather than one lock per visitor:
@@ -118,9 +57,9 @@ _SITE_LOCK_SPACE = 0x7669
 class Statements(Protocol):
     """Runs one statement in the caller's transaction."""
 
-    def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]: ...
+    def rows(self, statement: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]: ...
 
-    def many(self, sql: str, params: Sequence[Mapping[str, Any]]) -> None: ...
+    def many(self, statement: str, params: Sequence[Mapping[str, Any]]) -> None: ...
 
 
 class SessionStatements:
@@ -129,12 +68,12 @@ class SessionStatements:
     def __init__(self, session: Session) -> None:
         self._connection = session.connection()
 
-    def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._connection.execute(text(sql), dict(params))]
+    def rows(self, statement: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._connection.execute(text(statement), dict(params))]
 
-    def many(self, sql: str, params: Sequence[Mapping[str, Any]]) -> None:
+    def many(self, statement: str, params: Sequence[Mapping[str, Any]]) -> None:
         if params:
-            self._connection.execute(text(sql), [dict(p) for p in params])
+            self._connection.execute(text(statement), [dict(p) for p in params])
 
 
 def assign_visits(
@@ -203,7 +142,7 @@ def assign_visits(
         else:
             updates.append({"id": visit_id, **_span_and_values(joined)})
         deletes.extend({"id": v.id} for v in joined.absorbed)
-        stamp = dict(zip(EVENT_VISIT_COLUMNS, (visit_id, *joined.values), strict=True))
+        stamp = dict(zip(visit_sql.EVENT_VISIT_COLUMNS, (visit_id, *joined.values), strict=True))
         if joined.restamp:
             before = [v for v in (joined.kept, *joined.absorbed) if v is not None]
             restamps.append(
@@ -217,16 +156,19 @@ def assign_visits(
             )
         for hit in joined.hits:
             events[indexes[hit]].update(stamp)
-    run.many(_DELETE_VISIT, deletes)
-    run.many(_EXTEND_VISIT, extends)
-    run.many(_UPDATE_VISIT, updates)
-    run.many(_INSERT_VISIT, inserts)
-    run.many(_RESTAMP_EVENTS, restamps)
+    run.many(visit_sql.DELETE_VISIT, deletes)
+    run.many(visit_sql.EXTEND_VISIT, extends)
+    run.many(visit_sql.UPDATE_VISIT, updates)
+    run.many(visit_sql.INSERT_VISIT, inserts)
+    run.many(visit_sql.RESTAMP_EVENTS, restamps)
 
 
 def _span_and_values(joined: visits.Joined) -> dict[str, Any]:
     span = (joined.start, joined.end, joined.events, joined.pageviews)
-    return {**dict(zip(_SPAN, span, strict=True)), **dict(zip(_VALUES, joined.values, strict=True))}
+    return {
+        **dict(zip(visit_sql.VISIT_SPAN, span, strict=True)),
+        **dict(zip(visit_sql.VISIT_VALUE_COLUMNS, joined.values, strict=True)),
+    }
 
 
 def _lock_key(site: int, visitor: int) -> int:
@@ -255,7 +197,7 @@ def _stored_visits(
                 "hi": max(instants) + timeout_ms,
             }
         )
-    statement = _stored_visits_sql(dialect)
+    statement = visit_sql.stored_visits(dialect)
     found: defaultdict[tuple[int, int], list[visits.Visit]] = defaultdict(list)
     for site, visitor, visit_id, start, end, count, pageviews, *values in run.rows(
         statement, {"wanted": json.dumps(wanted)}
