@@ -31,6 +31,7 @@ from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.enums import Compare, Dimension, GoalType, Interval, MatchType, Period
 from goalgate.api.graphql.filters import StatsFilter
 from goalgate.api.graphql.loaders import SeriesQuery, ValueVisitorsQuery
+from goalgate.api.graphql.node import Node, site_id
 from goalgate.domain import cursors, money
 from goalgate.domain.periods import DateRange
 from goalgate.domain.query import DEFAULT_PERIOD, DEFAULT_ROWS, MAX_ROWS, GoalRef, Query
@@ -316,8 +317,10 @@ class BreakdownConnection:
 
 
 @strawberry.type(description="A conversion goal of a site.")
-class Goal:
-    id: strawberry.ID
+class Goal(Node):
+    id: strawberry.ID = strawberry.field(
+        description="The goal's UUID, as REST names it; globally unique (Node)."
+    )
     name: str
     type: GoalType
     match_type: MatchType
@@ -594,7 +597,11 @@ class Funnel:
 
 
 @strawberry.type(description="A website whose conversions are tracked.")
-class Site:
+class Site(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id (Node), stable for as long as the site exists; "
+        "the key is what the other fields and REST take."
+    )
     key: str
     domain: str
     timezone: str = strawberry.field(description="IANA time zone of the site's calendar.")
@@ -602,7 +609,9 @@ class Site:
 
     @classmethod
     def from_row(cls, row: SiteRecord) -> Site:
-        return cls(key=row.key, domain=row.domain, timezone=row.timezone, row=row)
+        return cls(
+            id=site_id(row.key), key=row.key, domain=row.domain, timezone=row.timezone, row=row
+        )
 
     @strawberry.field(
         description=f"Goals oldest first; first at most {goal_service.MAX_PAGE_SIZE}. Needs "
