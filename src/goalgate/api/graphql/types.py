@@ -307,13 +307,26 @@ class BreakdownConnection:
                 )
                 for row in breakdown.rows
             ],
-            page_info=PageInfo(
-                has_next_page=breakdown.has_next_page, end_cursor=breakdown.end_cursor
+            page_info=_page_info(
+                [breakdown_service.cursor_of(row) for row in breakdown.rows[:1]],
+                breakdown.end_cursor,
+                breakdown.has_next_page,
             ),
             start_date=rng.start_date,
             end_date=rng.end_date,
             timezone=rng.timezone,
         )
+
+
+def _page_info(first: list[str], end_cursor: str | None, has_next_page: bool) -> PageInfo:
+    """A page's info from its first edge's cursor (none for an empty page) and the
+    service's end cursor (the last edge's)."""
+    return PageInfo(
+        has_next_page=has_next_page,
+        has_previous_page=False,
+        start_cursor=first[0] if first else None,
+        end_cursor=end_cursor,
+    )
 
 
 @strawberry.type(description="A conversion goal of a site.")
@@ -415,10 +428,22 @@ class GoalEdge:
     node: Goal
 
 
-@strawberry.type
+@strawberry.type(
+    description="Where a page stands in its list, as Relay's connection spec has it. Paging "
+    "is forward only (first, after): hasPreviousPage is always false."
+)
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether items follow this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Always false: the lists page forward only (first and after, no last "
+        "or before), and the Relay spec lets such a server answer false."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The first edge's cursor; null for an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last edge's cursor, to pass as after; null for an empty page."
+    )
 
 
 @strawberry.type(description="One page of a site's goals, oldest first.")
@@ -562,8 +587,10 @@ class SiteBreakdownConnection:
                 SiteBreakdownRow(value=row.value, visitors=row.visitors, visits=row.visits, row=row)
                 for row in breakdown.rows
             ],
-            page_info=PageInfo(
-                has_next_page=breakdown.has_next_page, end_cursor=breakdown.end_cursor
+            page_info=_page_info(
+                [site_stats_service.site_cursor_of(row) for row in breakdown.rows[:1]],
+                breakdown.end_cursor,
+                breakdown.has_next_page,
             ),
             start_date=rng.start_date,
             end_date=rng.end_date,
@@ -636,11 +663,12 @@ class Site(Node):
             goal_type=chosen_type,
         )
         nodes = [Goal.from_row(row, self) for row in page.goals]
+        start = [cursors.encode_goal(row.created_at, row.id) for row in page.goals[:1]]
         last = page.goals[-1] if page.goals else None
         end = None if last is None else cursors.encode_goal(last.created_at, last.id)
         return GoalConnection(
             nodes=nodes,
-            page_info=PageInfo(has_next_page=page.has_more, end_cursor=end),
+            page_info=_page_info(start, end, page.has_more),
             site_row=self.row,
             goal_type=chosen_type,
         )
