@@ -1,10 +1,11 @@
 """The /graphql route: Strawberry's Litestar controller speaking GraphQL over HTTP as specified.
 
 POST runs queries and mutations; GET runs queries only (a mutation over GET is
-a 405) and serves GraphiQL to a browser (see ``graphiql``); WebSockets
-(graphql-transport-ws) run the live subscription, with the token in
-connection_init. The HTTP protocol (media types, parameters, status codes) is
-``http``'s; this module only wires it to Litestar, and answers every refusal,
+a 405) and serves GraphiQL to a browser (see ``graphiql``); either may name a
+persisted query by its hash (``persisted``); WebSockets (graphql-transport-ws)
+run the live subscription, with the token in connection_init. The HTTP
+protocol (media types, parameters, status codes) is ``http``'s; this module
+only wires it to Litestar, and answers every refusal,
 the app's own included (a rate limit, a body too large, a bug), as a GraphQL
 response with an ``errors`` list. The route stays out of the OpenAPI document,
 which describes the REST routes.
@@ -26,7 +27,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from goalgate.api import errors as rest_errors
-from goalgate.api.graphql import graphiql, http
+from goalgate.api.graphql import graphiql, http, persisted
 from goalgate.api.graphql.context import GraphQLContext, provide_context
 from goalgate.api.graphql.error_codes import (
     GRAPHQL_PARSE_FAILED,
@@ -125,7 +126,8 @@ def graphql_controller(settings: Settings) -> Router:
             """One GET or POST, from the Accept header to the status code."""
             accept = request.headers.get("accept")
             get = request.method == HttpMethod.GET
-            if get and "query" not in request.query_params and http.accepts_html(accept):
+            asks = "query" in request.query_params or "extensions" in request.query_params
+            if get and not asks and http.accepts_html(accept):
                 return page.response()
             media_type = http.negotiate(accept)
             if media_type is None:
@@ -155,6 +157,12 @@ def graphql_controller(settings: Settings) -> Router:
             context: GraphQLContext,
             root_value: Any,
         ) -> http.Answer:
+            try:
+                found = await persisted.resolve(params, context.runtime.documents)
+            except persisted.Refused as exc:
+                return exc.answer
+            params = found.params
+            assert params.query is not None
             allowed = (
                 {OperationType.QUERY} if get else {OperationType.QUERY, OperationType.MUTATION}
             )
@@ -187,7 +195,11 @@ def graphql_controller(settings: Settings) -> Router:
                 return http.request_error(media_type, _empty_document())
             if result.errors:
                 result.errors = code_what_escaped(result.errors)
-            return http.result_answer(media_type, result)
+            answer = http.result_answer(media_type, result)
+            if found.register is not None and persisted.storable(answer.body.get("errors")):
+                # It parsed and validated: from now on its hash alone runs it.
+                await context.runtime.documents.put(found.register, params.query)
+            return answer
 
         @route(
             http_method=[HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],

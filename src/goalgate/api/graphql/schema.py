@@ -6,7 +6,8 @@
   checked before anything runs;
 - each operation on a WebSocket counts against the token's rate limit;
 - introspection can be switched off (``GOALGATE_GRAPHQL_INTROSPECTION=false``);
-- parse and validation results are cached (bounded LRU, shared by requests);
+- parse and validation results are cached (bounded LRU, shared by requests),
+  a persisted query's parsed document with its hash (persisted.py);
 - with introspection off, errors suggest no names ("Did you mean 'site'?" would
   hand out the schema piece by piece), in validation and variable coercion alike;
 - a document of several operations without an ``operationName`` is a request
@@ -35,7 +36,6 @@ from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
     max_aliases,
     query_depth_limiter,
@@ -47,6 +47,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from goalgate.api.graphql import persisted
 from goalgate.api.graphql.error_codes import OPERATION_RESOLUTION_FAILURE, ErrorCodes
 from goalgate.api.graphql.errors import CodedError, CodedErrors, client_caused
 from goalgate.api.graphql.limits import CostLimit, SocketBudget, SocketRateLimit
@@ -182,6 +183,8 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     token_quota = parse_quota(settings.rate_limit_token)
     max_cost = settings.graphql_max_cost
     match_s, read_s = settings.match_budget_s, settings.read_budget_s
+    # One parse cache for every request (ParserCache's, and persisted documents by hash).
+    parsed = persisted.parse_cache(CACHE_SIZE)
     return [
         # First, so that it sees each error last, as the client will (see error_codes).
         ErrorCodes,
@@ -191,7 +194,7 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
         lambda: SocketBudget(match_s=match_s, read_s=read_s),
         lambda: CostLimit(max_cost=max_cost),
         lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: persisted.Documents(parsed=parsed),
         lambda: Validation(hide_suggestions=hide_suggestions),
         lambda: MaskErrors(should_mask_error=is_unexpected),
         # After MaskErrors, so that its rewrite runs first (exits go in reverse).
