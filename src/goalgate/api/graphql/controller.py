@@ -36,6 +36,7 @@ from goalgate.api.graphql.error_codes import (
     with_code,
 )
 from goalgate.api.graphql.schema import build_schema
+from goalgate.api.graphql.trusted import TrustedDocuments, socket_handler
 from goalgate.errors import RateLimited, Unauthenticated
 from goalgate.settings import Settings
 
@@ -96,7 +97,12 @@ def _empty_document() -> list[GraphQLError]:
 
 def graphql_controller(settings: Settings) -> Router:
     """The /graphql controller and GraphiQL's assets, for an app built with ``settings``."""
-    schema = build_schema(settings)
+    trusted = (
+        None
+        if settings.graphql_trusted_documents is None
+        else TrustedDocuments.load(settings.graphql_trusted_documents)
+    )
+    schema = build_schema(settings, None if trusted is None else trusted.texts)
     page = graphiql.GraphiQLPage.load()
     base = make_graphql_controller(
         schema,
@@ -112,6 +118,8 @@ def graphql_controller(settings: Settings) -> Router:
 
     class GraphQLController(base):  # type: ignore[valid-type, misc]
         include_in_schema = False
+        if trusted is not None:
+            graphql_transport_ws_handler_class = socket_handler(trusted.texts)
         # The app's handlers answer in the REST error body; here each one is
         # wrapped to answer in GraphQL's. Same keys, so that these win.
         exception_handlers = dict.fromkeys(rest_errors.exception_handlers, _as_graphql_error)
@@ -158,7 +166,10 @@ def graphql_controller(settings: Settings) -> Router:
             root_value: Any,
         ) -> http.Answer:
             try:
-                found = await persisted.resolve(params, context.runtime.documents)
+                if trusted is not None:
+                    found = persisted.Persisted(trusted.resolve(params))
+                else:
+                    found = await persisted.resolve(params, context.runtime.documents)
             except persisted.Refused as exc:
                 return exc.answer
             params = found.params

@@ -103,6 +103,8 @@ class Params:
     operation_name: str | None = None
     variables: dict[str, Any] | None = None
     extensions: dict[str, Any] | None = None
+    # The id of a trusted document (``documentId``, ``doc_id`` or ``id``; trusted.py).
+    document_id: str | None = None
 
 
 class MalformedRequest(Exception):
@@ -213,13 +215,24 @@ def not_acceptable() -> Answer:
 
 # --- parameters ---------------------------------------------------------------
 
+# The names a trusted document's id goes by: GraphQL over HTTP's, then Relay's examples'.
+_DOCUMENT_IDS = ("documentId", "doc_id", "id")
+
 
 def _checked(data: Mapping[str, Any]) -> Params:
     query = data.get("query")
     variables, extensions = data.get("variables"), data.get("extensions")
-    # A persisted query's hash may stand for its text (see persisted.py).
+    document_id = None
+    for name in _DOCUMENT_IDS:
+        if data.get(name) is not None:
+            if not isinstance(data[name], str):
+                raise MalformedRequest(f"the {name} parameter must be a string")
+            document_id = data[name]
+            break
+    # A persisted query's hash (persisted.py), or a trusted document's id
+    # (trusted.py), may stand for its text.
     persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
-    if query is None and not persisted:
+    if query is None and not persisted and document_id is None:
         raise MalformedRequest("the query parameter is required")
     if query is not None and not isinstance(query, str):
         raise MalformedRequest("the query parameter must be a string")
@@ -235,13 +248,14 @@ def _checked(data: Mapping[str, Any]) -> Params:
         operation_name=operation_name or None,
         variables=variables,
         extensions=extensions,
+        document_id=document_id,
     )
 
 
 def params_from_query(query_params: Mapping[str, Sequence[str]]) -> Params:
     """The parameters of a GET request, from its query string (all values of each name)."""
     data: dict[str, Any] = {}
-    for name in ("query", "operationName", "variables", "extensions"):
+    for name in ("query", "operationName", "variables", "extensions", *_DOCUMENT_IDS):
         values = query_params.get(name) or []
         if len(values) > 1:
             raise MalformedRequest(f"the {name} parameter is given more than once")

@@ -49,8 +49,13 @@ __all__ = [
     "Documents",
     "Persisted",
     "Refused",
+    "is_sha256",
+    "not_found",
+    "parse_cache",
+    "requested_hash",
     "resolve",
     "sha256_of",
+    "storable",
 ]
 
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -84,6 +89,14 @@ class Persisted:
 
 def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_sha256(text: str) -> bool:
+    return _HASH.fullmatch(text) is not None
+
+
+def not_found() -> Refused:
+    return Refused(http.http_error(200, NOT_FOUND_MESSAGE, PERSISTED_QUERY_NOT_FOUND, NO_CACHE))
 
 
 def _not_supported() -> Refused:
@@ -126,9 +139,7 @@ async def resolve(params: http.Params, documents: DocumentStore) -> Persisted:
     if params.query is None:
         known = await documents.get(sha256)
         if known is None:
-            raise Refused(
-                http.http_error(200, NOT_FOUND_MESSAGE, PERSISTED_QUERY_NOT_FOUND, NO_CACHE)
-            )
+            raise not_found()
         return Persisted(replace(params, query=known.text))
     if sha256_of(params.query) != sha256:
         raise Refused(

@@ -17,7 +17,8 @@
 - errors from unexpected exceptions are masked ("Unexpected error.") and
   logged, while GraphQL's own messages and our coded errors stay readable;
 - every error carries ``extensions.code`` (error_codes.py);
-- with ``GOALGATE_TRACING``, OpenTelemetry spans of each operation.
+- with ``GOALGATE_TRACING``, OpenTelemetry spans of each operation;
+- with ``GOALGATE_GRAPHQL_TRUSTED_DOCUMENTS``, only those documents (trusted.py).
 
 Extensions are passed as factories so that no state is shared between
 concurrent requests.
@@ -54,6 +55,7 @@ from goalgate.api.graphql.limits import CostLimit, SocketBudget, SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
 from goalgate.api.graphql.subscriptions import Subscription
+from goalgate.api.graphql.trusted import TrustedOnly
 from goalgate.services.ratelimit import parse_quota
 from goalgate.settings import Settings
 
@@ -162,8 +164,10 @@ class QuietExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().build(*args, **kwargs)
 
 
-def protections(settings: Settings) -> list[ExtensionFactory]:
-    """The extension factories for these settings."""
+def protections(
+    settings: Settings, trusted_texts: frozenset[str] | None = None
+) -> list[ExtensionFactory]:
+    """The extension factories for these settings (and trusted documents, if any)."""
     # QueryDepthLimiter and MaxAliasesLimiter build a new rule class per
     # instance, and the validation cache keys on the rule classes: per-request
     # instances would never hit the cache. Build their rules once, here.
@@ -185,10 +189,16 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     match_s, read_s = settings.match_budget_s, settings.read_budget_s
     # One parse cache for every request (ParserCache's, and persisted documents by hash).
     parsed = persisted.parse_cache(CACHE_SIZE)
+    trusted: list[ExtensionFactory] = []
+    if trusted_texts is not None:
+        texts = trusted_texts
+        trusted.append(lambda: TrustedOnly(texts=texts))
     return [
         # First, so that it sees each error last, as the client will (see error_codes).
         ErrorCodes,
         *tracing,
+        # Before parsing: a document that is not trusted is never parsed.
+        *trusted,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: SocketRateLimit(quota=token_quota),
         lambda: SocketBudget(match_s=match_s, read_s=read_s),
@@ -202,13 +212,16 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     ]
 
 
-def build_schema(settings: Settings | None = None) -> GoalgateSchema:
-    """The schema; with ``settings``, guarded by their limits (without: for export)."""
+def build_schema(
+    settings: Settings | None = None, trusted_texts: frozenset[str] | None = None
+) -> GoalgateSchema:
+    """The schema; with ``settings``, guarded by their limits (without: for export), and
+    with ``trusted_texts``, running only those documents (trusted.py)."""
     return GoalgateSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=protections(settings) if settings is not None else [],
+        extensions=protections(settings, trusted_texts) if settings is not None else [],
         execution_context_class=(
             QuietExecutionContext
             if settings is not None and not settings.graphql_introspection
