@@ -5,9 +5,9 @@ a 405) and serves GraphiQL to a browser (see ``graphiql``); either may name a
 persisted query by its hash (``persisted``); WebSockets (graphql-transport-ws)
 run the live subscription, with the token in connection_init. The HTTP
 protocol (media types, parameters, status codes) is ``http``'s; this module
-only wires it to Litestar, and answers every refusal,
-the app's own included (a rate limit, a body too large, a bug), as a GraphQL
-response with an ``errors`` list. The route stays out of the OpenAPI document,
+only wires it to Litestar, and answers every refusal, the app's own included
+(a rate limit, a body too large, a bug), as a GraphQL response with an
+``errors`` list. The route stays out of the OpenAPI document,
 which describes the REST routes.
 """
 
