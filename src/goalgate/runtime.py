@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from goalgate.metrics import Metrics, TimedReader
 from goalgate.services import live
 from goalgate.services.attribution import Attribution, ClientTraits
+from goalgate.services.documents import DocumentStore, LocalDocuments, SharedDocuments
 from goalgate.services.events import DailySalts, Intake
 from goalgate.services.group_commit import GroupCommitter, NewKeyBudget
 from goalgate.services.matching import KeyIndex
@@ -51,6 +52,8 @@ class Runtime:
     intake: Intake
     hub: live.LiveHub
     limiter: RateLimiter
+    # GraphQL documents by hash (automatic persisted queries; services.documents).
+    documents: DocumentStore
     metrics: Metrics | None = None
 
 
@@ -76,12 +79,15 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
         stack.push_async_callback(db.close)
         await db.migrate()
         store: CounterStore = DatabaseCounters(db)
+        documents: DocumentStore = LocalDocuments()
         if settings.redis_url and serving:
             from goalgate.storage.ratelimit_redis import RedisCounters, open_redis
 
             redis = open_redis(settings.redis_url)
             stack.push_async_callback(redis.aclose)
             store = RedisCounters(redis)
+            documents = SharedDocuments(redis)
+        stack.push_async_callback(documents.close)
         hub = (
             live.open_hub(settings.database_url, settings.redis_url)
             if serving
@@ -129,6 +135,7 @@ async def open_runtime(settings: Settings, *, serving: bool = True) -> AsyncIter
             intake=Intake(sites, DailySalts(db), committer, Attribution(clients)),
             hub=hub,
             limiter=limiter,
+            documents=documents,
             metrics=metrics,
         )
 

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # The most objects (goals, stats, time-series buckets...) one GraphQL
     # operation may ask for, priced before it runs (docs: GraphQL, Limits).
     graphql_max_cost: int = Field(default=50_000, ge=100)
+    # A JSON manifest {id: document} (graphql-codegen's client preset, Relay):
+    # when set, /graphql runs only those documents (docs: GraphQL, Trusted documents).
+    graphql_trusted_documents: Path | None = None
     # Requests per token on the authenticated routes (REST and /graphql) and per
     # client IP on ingestion: "N/second|minute|hour|day" (e.g. "600/minute",
     # "100/10 seconds"); "0" turns the limit off. See the README, "Rate limits".
@@ -116,6 +119,11 @@ class Settings(BaseSettings):
 
         parse_quota(value)  # raises ValueError with the reason; pydantic reports it
         return value
+
+    @field_validator("graphql_trusted_documents", mode="before")
+    @classmethod
+    def _blank_path_is_none(cls, value: object) -> object:
+        return value or None
 
     @field_validator("redis_url")
     @classmethod

@@ -134,6 +134,57 @@ REQUESTS: list[Any] = [
     pytest.param(
         "POST", {"json": {"query": "{ viewer { name } }"}}, 200, "UNAUTHENTICATED", id="no-token"
     ),
+    pytest.param(
+        "POST",
+        {"json": {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}}},
+        200,
+        "PERSISTED_QUERY_NOT_FOUND",
+        id="apq-unknown-hash",
+    ),
+    pytest.param(
+        "GET",
+        {
+            "params": {
+                "extensions": '{"persistedQuery": {"version": 1, "sha256Hash": "%s"}}' % ("0" * 64)
+            }
+        },
+        200,
+        "PERSISTED_QUERY_NOT_FOUND",
+        id="apq-unknown-hash-get",
+    ),
+    pytest.param(
+        "POST",
+        {"json": {"extensions": {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}}}},
+        200,
+        "PERSISTED_QUERY_NOT_SUPPORTED",
+        id="apq-version-2",
+    ),
+    pytest.param(
+        "POST",
+        {
+            "json": {
+                "query": "{ __typename }",
+                "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}},
+            }
+        },
+        400,
+        "PERSISTED_QUERY_HASH_MISMATCH",
+        id="apq-hash-mismatch",
+    ),
+    pytest.param(
+        "POST",
+        {"json": {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}}},
+        400,
+        "BAD_REQUEST",
+        id="apq-malformed-hash",
+    ),
+    pytest.param(
+        "POST",
+        {"json": {"query": "{ node { id } }"}},
+        200,
+        "GRAPHQL_VALIDATION_FAILED",
+        id="node-no-id",
+    ),
 ]
 
 

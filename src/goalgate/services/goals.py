@@ -33,6 +33,7 @@ __all__ = [
     "delete_goal",
     "find_goal",
     "get_goal",
+    "goals_by_ids",
     "list_goals",
     "page_goals",
     "parse_goal_id",
@@ -63,6 +64,20 @@ async def find_goal(reader: Reader, site: SiteRecord, goal_id: str) -> GoalRecor
     if goal is None:
         raise NotFound("goal not found")
     return goal
+
+
+async def goals_by_ids(reader: Reader, goal_ids: list[str]) -> list[tuple[GoalRecord, str] | None]:
+    """Each goal of ``goal_ids`` with its site's key, None for an id that names none.
+
+    Checks no principal: the caller must check the site the key names
+    (``sites.readable_site``) before showing anything of a goal found here.
+    """
+    canonical = {goal_id for goal_id in goal_ids if parse_goal_id(goal_id) is not None}
+    found = {
+        record.id: (record, key)
+        for record, key in await goal_store.goals_with_site_keys(reader, sorted(canonical))
+    }
+    return [found.get(goal_id) for goal_id in goal_ids]
 
 
 async def _goal_to_change(session: AsyncSession, site: SiteRecord, goal_id: str) -> Goal:

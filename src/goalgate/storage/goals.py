@@ -18,6 +18,7 @@ __all__ = [
     "goal_by_name_key",
     "goal_record",
     "goals_of_site",
+    "goals_with_site_keys",
     "page_of_goals",
 ]
 
@@ -54,6 +55,23 @@ _ORDER = " ORDER BY created_at, id"
 async def goal_record(reader: Reader, site_id: int, goal_id: str) -> GoalRecord | None:
     rows = await reader.rows(f"{_OF_SITE} AND id = :id", {"site": site_id, "id": goal_id})
     return GoalRecord.from_row(rows[0]) if rows else None
+
+
+_JOINED = ", ".join(f"g.{column.strip()}" for column in GoalRecord.COLUMNS.split(","))
+
+
+async def goals_with_site_keys(reader: Reader, goal_ids: list[str]) -> list[tuple[GoalRecord, str]]:
+    """The goals among ``goal_ids`` (canonical UUIDs) that exist, whatever their
+    site, each with its site's key: one statement for any number of ids."""
+    if not goal_ids:
+        return []
+    names = ", ".join(f":g{n}" for n in range(len(goal_ids)))
+    rows = await reader.rows(
+        f"SELECT {_JOINED}, s.key FROM goals AS g JOIN sites AS s ON s.id = g.site_id "  # noqa: S608
+        f"WHERE g.id IN ({names})",
+        {f"g{n}": goal_id for n, goal_id in enumerate(goal_ids)},
+    )
+    return [(GoalRecord.from_row(row), str(row[10])) for row in rows]
 
 
 async def goals_of_site(reader: Reader, site_id: int) -> list[GoalRecord]:

@@ -142,10 +142,10 @@ REQUEST_ERRORS = [
         id="empty-document",
     ),
     pytest.param(
-        {"query": "{ nope }"},
+        {"query": "{ unknownField }"},
         [
             {
-                "message": "Cannot query field 'nope' on type 'Query'.",
+                "message": "Cannot query field 'unknownField' on type 'Query'.",
                 "locations": [{"line": 1, "column": 3}],
                 "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
             }
@@ -258,14 +258,14 @@ async def test_a_get_query_answers_in_graphql_response_json(
 async def test_a_get_validation_error_is_a_400_in_graphql_response_json(client: Client) -> None:
     response = await client.get(
         "/graphql",
-        params={"query": "{ nope }"},
+        params={"query": "{ unknownField }"},
         headers={"Accept": "application/graphql-response+json"},
     )
     assert response.status_code == 400
     assert response.json() == {
         "errors": [
             {
-                "message": "Cannot query field 'nope' on type 'Query'.",
+                "message": "Cannot query field 'unknownField' on type 'Query'.",
                 "locations": [{"line": 1, "column": 3}],
                 "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
             }

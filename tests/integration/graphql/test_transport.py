@@ -242,15 +242,14 @@ async def test_app_builds_without_warnings_other_than_litestars(settings: Settin
 async def test_a_repeated_document_is_parsed_and_validated_once(
     client: Client, site: str, token: str
 ) -> None:
-    from strawberry.extensions.parser_cache import _get_parse_cache
-
+    from goalgate.api.graphql.persisted import parse_cache
     from goalgate.api.graphql.schema import CACHE_SIZE, validated
 
     query = '{ cached: site(key: "sk_abc123def456") { key } }'
     await gql(client, query, token=token)
-    parsed = _get_parse_cache(CACHE_SIZE).cache_info().hits
+    parsed = parse_cache(CACHE_SIZE).cache_info().hits
     validations = validated.cache_info().hits
     for _ in range(3):
         await gql(client, query, token=token)
-    assert _get_parse_cache(CACHE_SIZE).cache_info().hits == parsed + 3
+    assert parse_cache(CACHE_SIZE).cache_info().hits == parsed + 3
     assert validated.cache_info().hits == validations + 3

@@ -1,12 +1,13 @@
 """The /graphql route: Strawberry's Litestar controller speaking GraphQL over HTTP as specified.
 
 POST runs queries and mutations; GET runs queries only (a mutation over GET is
-a 405) and serves GraphiQL to a browser (see ``graphiql``); WebSockets
-(graphql-transport-ws) run the live subscription, with the token in
-connection_init. The HTTP protocol (media types, parameters, status codes) is
-``http``'s; this module only wires it to Litestar, and answers every refusal,
-the app's own included (a rate limit, a body too large, a bug), as a GraphQL
-response with an ``errors`` list. The route stays out of the OpenAPI document,
+a 405) and serves GraphiQL to a browser (see ``graphiql``); either may name a
+persisted query by its hash (``persisted``); WebSockets (graphql-transport-ws)
+run the live subscription, with the token in connection_init. The HTTP
+protocol (media types, parameters, status codes) is ``http``'s; this module
+only wires it to Litestar, and answers every refusal, the app's own included
+(a rate limit, a body too large, a bug), as a GraphQL response with an
+``errors`` list. The route stays out of the OpenAPI document,
 which describes the REST routes.
 """
 
@@ -26,7 +27,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from goalgate.api import errors as rest_errors
-from goalgate.api.graphql import graphiql, http
+from goalgate.api.graphql import graphiql, http, persisted
 from goalgate.api.graphql.context import GraphQLContext, provide_context
 from goalgate.api.graphql.error_codes import (
     GRAPHQL_PARSE_FAILED,
@@ -35,6 +36,7 @@ from goalgate.api.graphql.error_codes import (
     with_code,
 )
 from goalgate.api.graphql.schema import build_schema
+from goalgate.api.graphql.trusted import TrustedDocuments, socket_handler
 from goalgate.errors import RateLimited, Unauthenticated
 from goalgate.settings import Settings
 
@@ -95,7 +97,12 @@ def _empty_document() -> list[GraphQLError]:
 
 def graphql_controller(settings: Settings) -> Router:
     """The /graphql controller and GraphiQL's assets, for an app built with ``settings``."""
-    schema = build_schema(settings)
+    trusted = (
+        None
+        if settings.graphql_trusted_documents is None
+        else TrustedDocuments.load(settings.graphql_trusted_documents)
+    )
+    schema = build_schema(settings, None if trusted is None else trusted.texts)
     page = graphiql.GraphiQLPage.load()
     base = make_graphql_controller(
         schema,
@@ -111,6 +118,8 @@ def graphql_controller(settings: Settings) -> Router:
 
     class GraphQLController(base):  # type: ignore[valid-type, misc]
         include_in_schema = False
+        if trusted is not None:
+            graphql_transport_ws_handler_class = socket_handler(trusted.texts)
         # The app's handlers answer in the REST error body; here each one is
         # wrapped to answer in GraphQL's. Same keys, so that these win.
         exception_handlers = dict.fromkeys(rest_errors.exception_handlers, _as_graphql_error)
@@ -125,7 +134,8 @@ def graphql_controller(settings: Settings) -> Router:
             """One GET or POST, from the Accept header to the status code."""
             accept = request.headers.get("accept")
             get = request.method == HttpMethod.GET
-            if get and "query" not in request.query_params and http.accepts_html(accept):
+            asks = "query" in request.query_params or "extensions" in request.query_params
+            if get and not asks and http.accepts_html(accept):
                 return page.response()
             media_type = http.negotiate(accept)
             if media_type is None:
@@ -155,6 +165,15 @@ def graphql_controller(settings: Settings) -> Router:
             context: GraphQLContext,
             root_value: Any,
         ) -> http.Answer:
+            try:
+                if trusted is not None:
+                    found = persisted.Persisted(trusted.resolve(params))
+                else:
+                    found = await persisted.resolve(params, context.runtime.documents)
+            except persisted.Refused as exc:
+                return exc.answer
+            params = found.params
+            assert params.query is not None
             allowed = (
                 {OperationType.QUERY} if get else {OperationType.QUERY, OperationType.MUTATION}
             )
@@ -187,7 +206,11 @@ def graphql_controller(settings: Settings) -> Router:
                 return http.request_error(media_type, _empty_document())
             if result.errors:
                 result.errors = code_what_escaped(result.errors)
-            return http.result_answer(media_type, result)
+            answer = http.result_answer(media_type, result)
+            if found.register is not None and persisted.storable(answer.body.get("errors")):
+                # It parsed and validated: from now on its hash alone runs it.
+                await context.runtime.documents.put(found.register, params.query)
+            return answer
 
         @route(
             http_method=[HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],

@@ -22,6 +22,9 @@ allow:
   ``nodes`` and ``edges``: as the goal fields of the same names;
   ``Site.funnel(steps)``: its steps (at most 8), and one read per step;
 - ``Viewer.sites``: the sites the token may see; ``topMatches``: 10;
+- ``Query.node``: one object, ``Query.nodes(ids)``: one per id (at most
+  ``MAX_NODE_IDS``), each priced as its dearest possible type's selection
+  (a ``Goal`` or a ``Site``: ``... on Goal { stats }`` costs as under ``goal``);
 - every alias, fragment spread and inline fragment counts as written
   (``@skip``/``@include`` are honoured).
 
@@ -52,9 +55,11 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -62,12 +67,13 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     get_named_type,
+    is_composite_type,
     is_list_type,
-    is_object_type,
     value_from_ast_untyped,
 )
 from graphql.type.definition import get_nullable_type
 
+from goalgate.api.graphql.node import MAX_NODE_IDS
 from goalgate.domain.periods import Period
 from goalgate.domain.query import DEFAULT_PERIOD, DEFAULT_ROWS, MAX_ROWS
 from goalgate.services import goals as goal_service
@@ -151,22 +157,27 @@ class _Walk:
             if isinstance(node, FieldNode):
                 cost += self.field(node, parent, frame)
             elif isinstance(node, InlineFragmentNode):
-                cost += self.selection(node.selection_set, self.condition(node, parent), frame)
+                if (applies := self.condition(node, parent)) is not None:
+                    cost += self.selection(node.selection_set, applies, frame)
             elif isinstance(node, FragmentSpreadNode):
                 fragment = self.fragments.get(node.name.value)
-                if fragment is not None:
-                    cost += self.selection(
-                        fragment.selection_set, self.condition(fragment, parent), frame
-                    )
+                if fragment is not None and (applies := self.condition(fragment, parent)):
+                    cost += self.selection(fragment.selection_set, applies, frame)
         return cost
 
     def condition(
         self, node: InlineFragmentNode | FragmentDefinitionNode, parent: GraphQLObjectType
-    ) -> GraphQLObjectType:
+    ) -> GraphQLObjectType | None:
+        """The object type a fragment's selection is read as under ``parent``; None when
+        the fragment cannot apply to it (``... on Site`` under a Goal of ``node``)."""
         if node.type_condition is None:
             return parent
         named: GraphQLNamedType | None = self.schema.get_type(node.type_condition.name.value)
-        return named if isinstance(named, GraphQLObjectType) else parent
+        if isinstance(named, GraphQLObjectType):
+            return named if named is parent else None
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            return parent if self.schema.is_sub_type(named, parent) else None
+        return parent
 
     def field(self, node: FieldNode, parent: GraphQLObjectType, frame: _Frame) -> int:
         name = node.name.value
@@ -174,7 +185,7 @@ class _Walk:
         if definition is None or name.startswith("__"):
             return 0
         returned = get_named_type(definition.type)
-        if not is_object_type(returned) or node.selection_set is None:
+        if not is_composite_type(returned) or node.selection_set is None:
             return 0  # scalars and enums are part of their object
         count, frame, read = self.items(parent.name, name, node, frame)
         if is_list_type(get_nullable_type(definition.type)) and count is None:
@@ -182,8 +193,20 @@ class _Walk:
         count = 1 if count is None else count
         if count == 0:
             return 0
-        assert isinstance(returned, GraphQLObjectType)
-        return read + count + count * self.selection(node.selection_set, returned, frame)
+        if isinstance(returned, GraphQLObjectType):
+            below = self.selection(node.selection_set, returned, frame)
+        else:
+            # An interface (Node): each object is one of its types, so it costs
+            # at most what the dearest type's selection costs.
+            assert isinstance(returned, GraphQLInterfaceType | GraphQLUnionType)
+            below = max(
+                (
+                    self.selection(node.selection_set, possible, frame)
+                    for possible in self.schema.get_possible_types(returned)
+                ),
+                default=0,
+            )
+        return read + count + count * below
 
     def items(
         self, parent: str, name: str, node: FieldNode, frame: _Frame
@@ -229,6 +252,11 @@ class _Walk:
                 return 1, replace(frame, compare=False), frame.read
             case ("GoalPreview", "topMatches"):
                 return PREVIEW_TOP, frame, 0
+            case ("Query", "nodes"):
+                ids = self.argument(node, "ids", [])
+                # A single id coerces to a list of one; more than the bound is refused.
+                count = min(len(ids), MAX_NODE_IDS) if isinstance(ids, list) else 1
+                return count, frame, 0
             case ("Viewer", "sites"):
                 self.saw_sites = True
                 return self.sites, frame, 0

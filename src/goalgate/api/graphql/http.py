@@ -9,7 +9,8 @@ Litestar), following https://graphql.github.io/graphql-over-http/draft/:
   mean ``application/json``: the spec's legacy rule, kept because every client
   written before the new media type reads it. Neither acceptable: ``406``.
 - A request that is not a well-formed GraphQL-over-HTTP request (a body that is
-  not a JSON object, a batch, no ``query``, a parameter of the wrong type) is a
+  not a JSON object, a batch, no ``query`` and no persisted query's hash
+  (``persisted``), a parameter of the wrong type) is a
   ``400`` (JSON nested too deeply to decode included); a POST that is not
   ``application/json`` in UTF-8 a ``415``; a mutation over GET a ``405`` with
   ``Allow: POST``; a subscription a ``400`` (it runs over a WebSocket only).
@@ -95,12 +96,15 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Params:
-    """The parameters of one well-formed GraphQL-over-HTTP request."""
+    """The parameters of one well-formed GraphQL-over-HTTP request (no query: a
+    persisted query's hash stands for it)."""
 
-    query: str
+    query: str | None
     operation_name: str | None = None
     variables: dict[str, Any] | None = None
     extensions: dict[str, Any] | None = None
+    # The id of a trusted document (``documentId``, ``doc_id`` or ``id``; trusted.py).
+    document_id: str | None = None
 
 
 class MalformedRequest(Exception):
@@ -211,17 +215,30 @@ def not_acceptable() -> Answer:
 
 # --- parameters ---------------------------------------------------------------
 
+# The names a trusted document's id goes by: GraphQL over HTTP's, then Relay's examples'.
+_DOCUMENT_IDS = ("documentId", "doc_id", "id")
+
 
 def _checked(data: Mapping[str, Any]) -> Params:
     query = data.get("query")
-    if query is None:
+    variables, extensions = data.get("variables"), data.get("extensions")
+    document_id = None
+    for name in _DOCUMENT_IDS:
+        if data.get(name) is not None:
+            if not isinstance(data[name], str):
+                raise MalformedRequest(f"the {name} parameter must be a string")
+            document_id = data[name]
+            break
+    # A persisted query's hash (persisted.py), or a trusted document's id
+    # (trusted.py), may stand for its text.
+    persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
+    if query is None and not persisted and document_id is None:
         raise MalformedRequest("the query parameter is required")
-    if not isinstance(query, str):
+    if query is not None and not isinstance(query, str):
         raise MalformedRequest("the query parameter must be a string")
     operation_name = data.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise MalformedRequest("the operationName parameter must be a string or null")
-    variables, extensions = data.get("variables"), data.get("extensions")
     for name, value in (("variables", variables), ("extensions", extensions)):
         if value is not None and not isinstance(value, dict):
             raise MalformedRequest(f"the {name} parameter must be a JSON object or null")
@@ -231,13 +248,14 @@ def _checked(data: Mapping[str, Any]) -> Params:
         operation_name=operation_name or None,
         variables=variables,
         extensions=extensions,
+        document_id=document_id,
     )
 
 
 def params_from_query(query_params: Mapping[str, Sequence[str]]) -> Params:
     """The parameters of a GET request, from its query string (all values of each name)."""
     data: dict[str, Any] = {}
-    for name in ("query", "operationName", "variables", "extensions"):
+    for name in ("query", "operationName", "variables", "extensions", *_DOCUMENT_IDS):
         values = query_params.get(name) or []
         if len(values) > 1:
             raise MalformedRequest(f"the {name} parameter is given more than once")

@@ -18,9 +18,11 @@ from goalgate.domain.query import Query
 from goalgate.errors import Unavailable, ValidationFailed
 from goalgate.runtime import Runtime
 from goalgate.services import breakdowns as breakdown_service
+from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
 from goalgate.services import site_stats as site_service
 from goalgate.services import stats as stats_service
+from goalgate.storage.records import GoalRecord
 
 __all__ = ["Loaders", "SeriesQuery", "ValueVisitorsQuery"]
 
@@ -123,6 +125,7 @@ class Loaders:
 
     __slots__ = (
         "breakdowns",
+        "goals",
         "series",
         "site_breakdowns",
         "site_series",
@@ -191,6 +194,15 @@ class Loaders:
         async def load_site_breakdowns(queries: list[Query]) -> list[site_service.SiteBreakdown]:
             return await site_service.site_breakdowns_for(db, keys, queries)
 
+        async def load_goals(goal_ids: list[str]) -> list[tuple[GoalRecord, str] | None]:
+            # Query.node and Query.nodes: one statement for every goal id of the batch.
+            return await goal_service.goals_by_ids(db.reader, goal_ids)
+
+        # Not cached: a WebSocket keeps its loaders for as long as it is open,
+        # and a goal edited meanwhile must not come back as it was.
+        self.goals: DataLoader[str, tuple[GoalRecord, str] | None] = DataLoader(
+            load_fn=load_goals, cache=False
+        )
         self.site_stats: DataLoader[Query, site_service.SiteStats] = DataLoader(
             load_fn=load_site_stats, cache_key_fn=_visitors_key
         )

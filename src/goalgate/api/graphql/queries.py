@@ -1,11 +1,15 @@
-"""The root query: a site, a goal, the token's own view, and a goal's preview.
+"""The root query: a site, a goal, any object by its global id, the token's own view,
+and a goal's preview.
 
 A site or goal the token may not see resolves to null, exactly like one that
-does not exist: the services raise the same NotFound for both.
+does not exist: the services raise the same NotFound for both. ``node`` and
+``nodes`` (see ``node``) answer null for an id that names nothing, a
+malformed one included, and take the same scope as ``site`` and ``goal``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from functools import partial
 from typing import Annotated
@@ -19,8 +23,10 @@ from goalgate.api.graphql.enums import Period
 from goalgate.api.graphql.filters import StatsFilter
 from goalgate.api.graphql.inputs import GoalMatchInput
 from goalgate.api.graphql.mutations import UserError, user_errors
+from goalgate.api.graphql.node import MAX_NODE_IDS, Node, site_key_of
 from goalgate.api.graphql.types import Goal, GoalStats, Site, Viewer
 from goalgate.domain.query import DEFAULT_PERIOD
+from goalgate.domain.tokens import Principal
 from goalgate.errors import NotFound, ValidationFailed
 from goalgate.services import goals as goal_service
 from goalgate.services import insights as insight_service
@@ -79,6 +85,31 @@ class Query:
             return None
         return Goal.from_row(row, Site.from_row(site))
 
+    @strawberry.field(
+        description="The object of a global id (Node.id); null for an id that names "
+        "nothing, is malformed, or names an object this token may not see."
+    )
+    async def node(self, info: Info[GraphQLContext, None], id: strawberry.ID) -> Node | None:
+        principal = token_service.analytics_reader(await info.context.principal())
+        return await _node(info, principal, str(id))
+
+    @strawberry.field(
+        description=f"The objects of up to {MAX_NODE_IDS} global ids, in the order given; "
+        "null where node would be (BAD_USER_INPUT for more ids)."
+    )
+    async def nodes(
+        self, info: Info[GraphQLContext, None], ids: list[strawberry.ID]
+    ) -> list[Node | None]:
+        principal = token_service.analytics_reader(await info.context.principal())
+        if len(ids) > MAX_NODE_IDS:
+            raise ValidationFailed(
+                f"nodes takes at most {MAX_NODE_IDS} ids",
+                fields={"ids": f"at most {MAX_NODE_IDS} ids, got {len(ids)}"},
+            )
+        # The goals among the ids go to the goals loader in one batch.
+        found = await asyncio.gather(*(_node(info, principal, str(node_id)) for node_id in ids))
+        return list(found)
+
     @strawberry.field(description="The token making the request.")
     async def viewer(self, info: Info[GraphQLContext, None]) -> Viewer:
         principal = token_service.analytics_reader(await info.context.principal())
@@ -128,3 +159,25 @@ class Query:
             ],
             user_errors=[],
         )
+
+
+async def _node(
+    info: Info[GraphQLContext, None], principal: Principal, node_id: str
+) -> Goal | Site | None:
+    """The site or goal of a global id, if it exists and ``principal`` may see it."""
+    runtime = info.context.runtime
+    key = site_key_of(node_id)
+    try:
+        if key is not None:
+            return Site.from_row(await site_service.readable_site(runtime.sites, principal, key))
+        if goal_service.parse_goal_id(node_id) is None:
+            return None
+        found = await info.context.loaders.goals.load(node_id)
+        if found is None:
+            return None
+        record, site_key = found
+        # Another site's goal is refused here exactly as an unknown id: null.
+        site = await site_service.readable_site(runtime.sites, principal, site_key)
+    except NotFound:
+        return None
+    return Goal.from_row(record, Site.from_row(site))

@@ -6,7 +6,8 @@
   checked before anything runs;
 - each operation on a WebSocket counts against the token's rate limit;
 - introspection can be switched off (``GOALGATE_GRAPHQL_INTROSPECTION=false``);
-- parse and validation results are cached (bounded LRU, shared by requests);
+- parse and validation results are cached (bounded LRU, shared by requests),
+  a persisted query's parsed document with its hash (persisted.py);
 - with introspection off, errors suggest no names ("Did you mean 'site'?" would
   hand out the schema piece by piece), in validation and variable coercion alike;
 - a document of several operations without an ``operationName`` is a request
@@ -16,7 +17,8 @@
 - errors from unexpected exceptions are masked ("Unexpected error.") and
   logged, while GraphQL's own messages and our coded errors stay readable;
 - every error carries ``extensions.code`` (error_codes.py);
-- with ``GOALGATE_TRACING``, OpenTelemetry spans of each operation.
+- with ``GOALGATE_TRACING``, OpenTelemetry spans of each operation;
+- with ``GOALGATE_GRAPHQL_TRUSTED_DOCUMENTS``, only those documents (trusted.py).
 
 Extensions are passed as factories so that no state is shared between
 concurrent requests.
@@ -35,7 +37,6 @@ from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
     max_aliases,
     query_depth_limiter,
@@ -47,12 +48,14 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from goalgate.api.graphql import persisted
 from goalgate.api.graphql.error_codes import OPERATION_RESOLUTION_FAILURE, ErrorCodes
 from goalgate.api.graphql.errors import CodedError, CodedErrors, client_caused
 from goalgate.api.graphql.limits import CostLimit, SocketBudget, SocketRateLimit
 from goalgate.api.graphql.mutations import Mutation
 from goalgate.api.graphql.queries import Query
 from goalgate.api.graphql.subscriptions import Subscription
+from goalgate.api.graphql.trusted import TrustedOnly
 from goalgate.services.ratelimit import parse_quota
 from goalgate.settings import Settings
 
@@ -161,8 +164,10 @@ class QuietExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().build(*args, **kwargs)
 
 
-def protections(settings: Settings) -> list[ExtensionFactory]:
-    """The extension factories for these settings."""
+def protections(
+    settings: Settings, trusted_texts: frozenset[str] | None = None
+) -> list[ExtensionFactory]:
+    """The extension factories for these settings (and trusted documents, if any)."""
     # QueryDepthLimiter and MaxAliasesLimiter build a new rule class per
     # instance, and the validation cache keys on the rule classes: per-request
     # instances would never hit the cache. Build their rules once, here.
@@ -182,16 +187,24 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     token_quota = parse_quota(settings.rate_limit_token)
     max_cost = settings.graphql_max_cost
     match_s, read_s = settings.match_budget_s, settings.read_budget_s
+    # One parse cache for every request (ParserCache's, and persisted documents by hash).
+    parsed = persisted.parse_cache(CACHE_SIZE)
+    trusted: list[ExtensionFactory] = []
+    if trusted_texts is not None:
+        texts = trusted_texts
+        trusted.append(lambda: TrustedOnly(texts=texts))
     return [
         # First, so that it sees each error last, as the client will (see error_codes).
         ErrorCodes,
         *tracing,
+        # Before parsing: a document that is not trusted is never parsed.
+        *trusted,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: SocketRateLimit(quota=token_quota),
         lambda: SocketBudget(match_s=match_s, read_s=read_s),
         lambda: CostLimit(max_cost=max_cost),
         lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: persisted.Documents(parsed=parsed),
         lambda: Validation(hide_suggestions=hide_suggestions),
         lambda: MaskErrors(should_mask_error=is_unexpected),
         # After MaskErrors, so that its rewrite runs first (exits go in reverse).
@@ -199,13 +212,16 @@ def protections(settings: Settings) -> list[ExtensionFactory]:
     ]
 
 
-def build_schema(settings: Settings | None = None) -> GoalgateSchema:
-    """The schema; with ``settings``, guarded by their limits (without: for export)."""
+def build_schema(
+    settings: Settings | None = None, trusted_texts: frozenset[str] | None = None
+) -> GoalgateSchema:
+    """The schema; with ``settings``, guarded by their limits (without: for export), and
+    with ``trusted_texts``, running only those documents (trusted.py)."""
     return GoalgateSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=protections(settings) if settings is not None else [],
+        extensions=protections(settings, trusted_texts) if settings is not None else [],
         execution_context_class=(
             QuietExecutionContext
             if settings is not None and not settings.graphql_introspection

@@ -31,6 +31,7 @@ from goalgate.api.graphql.context import GraphQLContext
 from goalgate.api.graphql.enums import Compare, Dimension, GoalType, Interval, MatchType, Period
 from goalgate.api.graphql.filters import StatsFilter
 from goalgate.api.graphql.loaders import SeriesQuery, ValueVisitorsQuery
+from goalgate.api.graphql.node import Node, site_id
 from goalgate.domain import cursors, money
 from goalgate.domain.periods import DateRange
 from goalgate.domain.query import DEFAULT_PERIOD, DEFAULT_ROWS, MAX_ROWS, GoalRef, Query
@@ -306,8 +307,10 @@ class BreakdownConnection:
                 )
                 for row in breakdown.rows
             ],
-            page_info=PageInfo(
-                has_next_page=breakdown.has_next_page, end_cursor=breakdown.end_cursor
+            page_info=_page_info(
+                [breakdown_service.cursor_of(row) for row in breakdown.rows[:1]],
+                breakdown.end_cursor,
+                breakdown.has_next_page,
             ),
             start_date=rng.start_date,
             end_date=rng.end_date,
@@ -315,9 +318,22 @@ class BreakdownConnection:
         )
 
 
+def _page_info(first: list[str], end_cursor: str | None, has_next_page: bool) -> PageInfo:
+    """A page's info from its first edge's cursor (none for an empty page) and the
+    service's end cursor (the last edge's)."""
+    return PageInfo(
+        has_next_page=has_next_page,
+        has_previous_page=False,
+        start_cursor=first[0] if first else None,
+        end_cursor=end_cursor,
+    )
+
+
 @strawberry.type(description="A conversion goal of a site.")
-class Goal:
-    id: strawberry.ID
+class Goal(Node):
+    id: strawberry.ID = strawberry.field(
+        description="The goal's UUID, as REST names it; globally unique (Node)."
+    )
     name: str
     type: GoalType
     match_type: MatchType
@@ -412,10 +428,22 @@ class GoalEdge:
     node: Goal
 
 
-@strawberry.type
+@strawberry.type(
+    description="Where a page stands in its list, as Relay's connection spec has it. Paging "
+    "is forward only (first, after): hasPreviousPage is always false."
+)
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether items follow this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Always false: the lists page forward only (first and after, no last "
+        "or before), and the Relay spec lets such a server answer false."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The first edge's cursor; null for an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last edge's cursor, to pass as after; null for an empty page."
+    )
 
 
 @strawberry.type(description="One page of a site's goals, oldest first.")
@@ -559,8 +587,10 @@ class SiteBreakdownConnection:
                 SiteBreakdownRow(value=row.value, visitors=row.visitors, visits=row.visits, row=row)
                 for row in breakdown.rows
             ],
-            page_info=PageInfo(
-                has_next_page=breakdown.has_next_page, end_cursor=breakdown.end_cursor
+            page_info=_page_info(
+                [site_stats_service.site_cursor_of(row) for row in breakdown.rows[:1]],
+                breakdown.end_cursor,
+                breakdown.has_next_page,
             ),
             start_date=rng.start_date,
             end_date=rng.end_date,
@@ -594,7 +624,11 @@ class Funnel:
 
 
 @strawberry.type(description="A website whose conversions are tracked.")
-class Site:
+class Site(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id (Node), stable for as long as the site exists; "
+        "the key is what the other fields and REST take."
+    )
     key: str
     domain: str
     timezone: str = strawberry.field(description="IANA time zone of the site's calendar.")
@@ -602,7 +636,9 @@ class Site:
 
     @classmethod
     def from_row(cls, row: SiteRecord) -> Site:
-        return cls(key=row.key, domain=row.domain, timezone=row.timezone, row=row)
+        return cls(
+            id=site_id(row.key), key=row.key, domain=row.domain, timezone=row.timezone, row=row
+        )
 
     @strawberry.field(
         description=f"Goals oldest first; first at most {goal_service.MAX_PAGE_SIZE}. Needs "
@@ -627,11 +663,12 @@ class Site:
             goal_type=chosen_type,
         )
         nodes = [Goal.from_row(row, self) for row in page.goals]
+        start = [cursors.encode_goal(row.created_at, row.id) for row in page.goals[:1]]
         last = page.goals[-1] if page.goals else None
         end = None if last is None else cursors.encode_goal(last.created_at, last.id)
         return GoalConnection(
             nodes=nodes,
-            page_info=PageInfo(has_next_page=page.has_more, end_cursor=end),
+            page_info=_page_info(start, end, page.has_more),
             site_row=self.row,
             goal_type=chosen_type,
         )
