@@ -11,13 +11,13 @@ import { BreakdownPanel } from "./BreakdownPanel";
 import { Change } from "./Change";
 import { Chart, type Point } from "./Chart";
 import { FilterChips } from "./FilterChips";
+import { INTERVAL_WORDS, IntervalSelect } from "./IntervalSelect";
 import { useDeleteGoal } from "./useDeleteGoal";
 
 type Goal = DetailGoal;
 type Stats = NonNullable<Goal["stats"]>;
 type Metric = "conversions" | "uniqueConversions" | "revenue";
 
-const INTERVAL_WORDS: Record<StatsInterval, string> = { DAY: "day", WEEK: "week", MONTH: "month" };
 const METRIC_WORDS: Record<Metric, string> = {
   conversions: "Conversions",
   uniqueConversions: "Unique conversions",
@@ -232,14 +232,7 @@ function StatsView({
       </dl>
 
       <div class="chart-controls">
-        <div class="control">
-          <label for="interval-select">Buckets</label>
-          <select id="interval-select" value={interval} onChange={(e) => ctx.setInterval(e.currentTarget.value as StatsInterval)}>
-            <option value="DAY">Day</option>
-            <option value="WEEK">Week</option>
-            <option value="MONTH">Month</option>
-          </select>
-        </div>
+        <IntervalSelect id="interval-select" value={interval} onChange={ctx.setInterval} />
         <div class="control">
           <label for="metric-select">Show</label>
           <select id="metric-select" value={shown} onChange={(e) => onMetric(e.currentTarget.value as Metric)}>

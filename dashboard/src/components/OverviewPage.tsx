@@ -5,7 +5,6 @@ import { useState } from "preact/hooks";
 import { describeError } from "../api/client";
 import { type SiteFigures, type SiteOverview, loadSiteOverview } from "../api/overview";
 import { useDashboard, useSignOutOnRevokedToken } from "../context";
-import type { StatsInterval } from "../gql/operations";
 import { formatCount, formatRange, formatRate } from "../lib/format";
 import { TOP_LISTS, formatDuration, relativeChange } from "../lib/overview";
 import { defaultInterval, periodLabel, periodVariables } from "../lib/period";
@@ -14,11 +13,11 @@ import { Change } from "./Change";
 import { Chart } from "./Chart";
 import { FilterChips } from "./FilterChips";
 import { GoalsPage } from "./GoalsPage";
+import { INTERVAL_WORDS, IntervalSelect } from "./IntervalSelect";
 import { TopList } from "./TopList";
 
 type Metric = "visitors" | "visits";
 const METRIC_WORDS: Record<Metric, string> = { visitors: "Visitors", visits: "Visits" };
-const INTERVAL_WORDS: Record<StatsInterval, string> = { DAY: "day", WEEK: "week", MONTH: "month" };
 
 type FigureKey = "visitors" | "visits" | "pageviews" | "viewsPerVisit" | "bounceRate" | "visitDuration";
 
@@ -100,14 +99,7 @@ export function OverviewPage() {
           <div class={loading ? "stale" : undefined}>
             <Figures stats={data.stats} />
             <div class="chart-controls">
-              <div class="control">
-                <label for="overview-interval">Buckets</label>
-                <select id="overview-interval" value={interval} onChange={(e) => ctx.setInterval(e.currentTarget.value as StatsInterval)}>
-                  <option value="DAY">Day</option>
-                  <option value="WEEK">Week</option>
-                  <option value="MONTH">Month</option>
-                </select>
-              </div>
+              <IntervalSelect id="overview-interval" value={interval} onChange={ctx.setInterval} />
               <div class="control">
                 <label for="overview-metric">Show</label>
                 <select id="overview-metric" value={metric} onChange={(e) => setMetric(e.currentTarget.value as Metric)}>
