@@ -75,6 +75,16 @@ _EXAMPLES: dict[int, tuple[str, dict[str, str]]] = {
 _ALWAYS = (400, 401, 403, 404, 422, 429, 503)
 
 
+def read_responses(envelope: type, description: str, *extra: int) -> dict[int, ResponseSpec]:
+    """A read's 200 (its envelope, example from ``documented``) and its error statuses."""
+    return {
+        200: ResponseSpec(
+            data_container=envelope, description=description, generate_examples=False
+        ),
+        **error_responses(*extra),
+    }
+
+
 def error_responses(*extra: int) -> dict[int, ResponseSpec]:
     """Specs for the common statuses plus ``extra``, each with the error body."""
     return {

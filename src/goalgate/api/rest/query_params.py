@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request
+from litestar.datastructures import ResponseHeader
 from litestar.params import QueryParameter
 
 from goalgate.domain import filters, periods
@@ -27,6 +28,7 @@ from goalgate.domain.query import (
 )
 
 __all__ = [
+    "NEXT_PAGE_LINK",
     "After",
     "By",
     "Filter",
@@ -139,6 +141,15 @@ def query_args(
     dimension = dimension_named(by, "by")
     page = page_of(limit, after, first_field="limit", after_field="after")
     return QueryArgs(period, start_date, end_date, filter=clauses, dimension=dimension, page=page)
+
+
+# How a breakdown route documents the header ``next_page_headers`` writes.
+NEXT_PAGE_LINK = ResponseHeader(
+    name="Link",
+    description='The next page, when there is one: <...&after=CURSOR>; rel="next" '
+    "(RFC 8288). No Link header: this is the last page.",
+    documentation_only=True,
+)
 
 
 def next_page_headers(request: Request[Any, Any, Any], cursor: str | None) -> dict[str, str]:

@@ -7,16 +7,15 @@ from functools import partial
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
-from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from goalgate.api.auth.authentication import authenticated, provide_principal
 from goalgate.api.rest import openapi_docs
-from goalgate.api.rest.error_docs import error_responses
+from goalgate.api.rest.error_docs import error_responses, read_responses
 from goalgate.api.rest.openapi_docs import BEARER_REQUIRED, documented
 from goalgate.api.rest.query_params import (
+    NEXT_PAGE_LINK,
     After,
     By,
     Filter,
@@ -258,12 +257,7 @@ class GoalsController(Controller):
         summary="Get goal stats",
         operation_id="getGoalStats",
         operation_class=documented(example=_STATS_EXAMPLE),
-        responses={
-            200: ResponseSpec(
-                data_container=StatsEnvelope, description="Goal stats", generate_examples=False
-            ),
-            **error_responses(),
-        },
+        responses=read_responses(StatsEnvelope, "Goal stats"),
     )
     async def goal_stats(
         self,
@@ -288,22 +282,8 @@ class GoalsController(Controller):
         summary="Get goal breakdown",
         operation_id="getGoalBreakdown",
         operation_class=documented(example=_BREAKDOWN_EXAMPLE),
-        response_headers=[
-            ResponseHeader(
-                name="Link",
-                description='The next page, when there is one: <...&after=CURSOR>; rel="next" '
-                "(RFC 8288). No Link header: this is the last page.",
-                documentation_only=True,
-            )
-        ],
-        responses={
-            200: ResponseSpec(
-                data_container=BreakdownEnvelope,
-                description="Goal breakdown",
-                generate_examples=False,
-            ),
-            **error_responses(),
-        },
+        response_headers=[NEXT_PAGE_LINK],
+        responses=read_responses(BreakdownEnvelope, "Goal breakdown"),
     )
     async def goal_breakdown(
         self,
@@ -340,12 +320,7 @@ class GoalsController(Controller):
         summary="Preview goal",
         operation_id="previewGoal",
         operation_class=documented(example=_PREVIEW_EXAMPLE),
-        responses={
-            200: ResponseSpec(
-                data_container=PreviewEnvelope, description="Preview", generate_examples=False
-            ),
-            **error_responses(413),
-        },
+        responses=read_responses(PreviewEnvelope, "Preview", 413),
     )
     async def preview_goal(
         self,

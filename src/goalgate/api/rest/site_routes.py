@@ -10,14 +10,13 @@ from functools import partial
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get
-from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
-from litestar.openapi.datastructures import ResponseSpec
 
 from goalgate.api.auth.authentication import authenticated, provide_principal
-from goalgate.api.rest.error_docs import error_responses
+from goalgate.api.rest.error_docs import read_responses
 from goalgate.api.rest.openapi_docs import BEARER_REQUIRED, documented
 from goalgate.api.rest.query_params import (
+    NEXT_PAGE_LINK,
     After,
     By,
     Filter,
@@ -96,12 +95,7 @@ class SitesController(Controller):
         summary="Get site stats",
         operation_id="getSiteStats",
         operation_class=documented(example=_STATS_EXAMPLE),
-        responses={
-            200: ResponseSpec(
-                data_container=SiteStatsEnvelope, description="Site stats", generate_examples=False
-            ),
-            **error_responses(),
-        },
+        responses=read_responses(SiteStatsEnvelope, "Site stats"),
     )
     async def site_stats(
         self,
@@ -125,22 +119,8 @@ class SitesController(Controller):
         summary="Get site breakdown",
         operation_id="getSiteBreakdown",
         operation_class=documented(example=_BREAKDOWN_EXAMPLE),
-        response_headers=[
-            ResponseHeader(
-                name="Link",
-                description='The next page, when there is one: <...&after=CURSOR>; rel="next" '
-                "(RFC 8288). No Link header: this is the last page.",
-                documentation_only=True,
-            )
-        ],
-        responses={
-            200: ResponseSpec(
-                data_container=SiteBreakdownEnvelope,
-                description="Site breakdown",
-                generate_examples=False,
-            ),
-            **error_responses(),
-        },
+        response_headers=[NEXT_PAGE_LINK],
+        responses=read_responses(SiteBreakdownEnvelope, "Site breakdown"),
     )
     async def site_breakdown(
         self,
@@ -170,12 +150,7 @@ class SitesController(Controller):
         summary="Get funnel",
         operation_id="getFunnel",
         operation_class=documented(example=_FUNNEL_EXAMPLE),
-        responses={
-            200: ResponseSpec(
-                data_container=FunnelEnvelope, description="Funnel", generate_examples=False
-            ),
-            **error_responses(),
-        },
+        responses=read_responses(FunnelEnvelope, "Funnel"),
     )
     async def funnel(
         self,
