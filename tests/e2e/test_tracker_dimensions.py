@@ -27,12 +27,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +39,16 @@ import pytest
 from goalgate.domain.dimensions import STORED
 from goalgate.storage.db import Database
 from tests.helpers.data import READ, WRITE, make_site, make_token, with_db
-from tests.helpers.env import skip_or_fail
 from tests.helpers.http import bearer
 from tests.helpers.server import Server
+from tests.helpers.tracker import (
+    INSTRUMENT,
+    USER_AGENT,
+    Pages,
+    mapped_chromium,
+    settle,
+    shop_page,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -54,83 +58,8 @@ REFERRER_HOST = "news.ycombinator.com"
 QUERY = "?utm_source=newsletter&utm_campaign=spring&other=secret"
 # What ka.js keeps of that query: the UTM tags, as written.
 SENT_QUERY = "?utm_source=newsletter&utm_campaign=spring"
-CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download is never used
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-EVENTS_PATH = "/api/v1/analytics/events"
-STUB = "window.ka = window.ka || function(){(window.ka.q = window.ka.q || []).push(arguments)};"
-# Records the body of every send ka.js starts and the status each gets.
-INSTRUMENT = """
-(() => {
-  const log = window.__ka = {sent: [], statuses: []};
-  const origFetch = window.fetch;
-  window.fetch = function (url, init) {
-    const result = origFetch.apply(this, arguments);
-    if (String(url).indexOf('__EVENTS__') !== -1) {
-      log.sent.push(JSON.parse(init.body));
-      result.then((r) => log.statuses.push(r.status), () => log.statuses.push('network error'));
-    }
-    return result;
-  };
-})();
-""".replace("__EVENTS__", EVENTS_PATH)
-USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-)
-
-
-class Pages:
-    """One stdlib server for both sites' pages (the browser maps both names here)."""
-
-    def __init__(self, pages: dict[str, str]) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # keep pytest output clean
-                pass
-
-            def do_GET(self) -> None:
-                markup = pages.get(self.path.split("?", 1)[0])
-                body = (markup or "not found").encode()
-                self.send_response(200 if markup else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
-def settle(page: Any, count: int) -> list[Any]:
-    """The bodies of the page's first ``count`` sends, once each has its 202 (committed)."""
-    deadline = time.monotonic() + 15
-    while len(page.evaluate("window.__ka.statuses")) < count:
-        assert time.monotonic() < deadline, f"timed out waiting for {count} answered send(s)"
-        time.sleep(0.05)  # poll interval, not a fixed wait
-    log = page.evaluate("window.__ka")
-    assert log["statuses"] == [202] * count
-    return list(log["sent"])
-
-
-def shop_page(script_src: str) -> str:
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>shop</title>
-<script>{STUB}</script>
-<script defer data-site="{SITE}" src="{script_src}"></script>
-</head><body>
-<button id="buy"
-  onclick="ka.goal('purchase', {{revenue: {{amount: '49.90', currency: 'USD'}}}})">Buy</button>
-</body></html>"""
+BUY = """<button id="buy"
+  onclick="ka.goal('purchase', {revenue: {amount: '49.90', currency: 'USD'}})">Buy</button>"""
 
 
 def post_page(link: str) -> str:
@@ -140,19 +69,8 @@ def post_page(link: str) -> str:
 @pytest.fixture(scope="module")
 def mapped_browser() -> Iterator[Any]:
     """Headless Chromium that resolves the two site names to 127.0.0.1."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright not importable: pip install playwright")
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not found at /usr/bin/chromium: apt-get install chromium")
-    rules = f"--host-resolver-rules=MAP {SHOP} 127.0.0.1, MAP {REFERRER_HOST} 127.0.0.1"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, rules])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with mapped_chromium(SHOP, REFERRER_HOST) as chromium:
+        yield chromium
 
 
 def stored(database: Path) -> list[dict[str, Any]]:
@@ -286,7 +204,7 @@ def test_utm_tags_and_referrer_reach_the_stored_events(
                 assert response.status_code == 201, response.text
                 goals[body["name"]] = response.json()["data"]["id"]
 
-        shop_pages: dict[str, str] = {"/shop": shop_page(server.base_url + "/js/ka.js")}
+        shop_pages: dict[str, str] = {"/shop": shop_page(SITE, server.base_url + "/js/ka.js", BUY)}
         pages = Pages(shop_pages)
         shop = f"http://{SHOP}:{pages.port}"
         shop_pages["/item"] = post_page(shop + "/shop" + QUERY)

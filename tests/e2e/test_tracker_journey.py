@@ -32,11 +32,9 @@ midnight UTC would see two visitors, as the docs say.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +43,10 @@ import pytest
 
 from goalgate.storage.db import Database
 from tests.helpers.data import READ, WRITE, make_site, make_token, stored_events, with_db
-from tests.helpers.env import skip_or_fail
 from tests.helpers.http import bearer
 from tests.helpers.server import Server
 from tests.helpers.time import wait_until
+from tests.helpers.tracker import INSTRUMENT, Pages, mapped_chromium, settle, shop_page
 
 pytestmark = pytest.mark.e2e
 
@@ -57,94 +55,8 @@ SHOP = "shop.example"
 SEARCH = "www.google.com"
 UTM = "?utm_source=newsletter&utm_medium=email&utm_campaign=spring"
 EVENTS_PATH = "/api/v1/analytics/events"
-CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download is never used
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    f"--host-resolver-rules=MAP {SHOP} 127.0.0.1, MAP {SEARCH} 127.0.0.1",
-]
-STUB = "window.ka = window.ka || function(){(window.ka.q = window.ka.q || []).push(arguments)};"
-# Records, in each document, the body of every send ka.js starts and the status each gets.
-INSTRUMENT = """
-(() => {
-  const log = window.__ka = {sent: [], statuses: []};
-  const origFetch = window.fetch;
-  window.fetch = function (url, init) {
-    const result = origFetch.apply(this, arguments);
-    if (String(url).indexOf('__EVENTS__') !== -1) {
-      log.sent.push(JSON.parse(init.body));
-      result.then((r) => log.statuses.push(r.status), () => log.statuses.push('network error'));
-    }
-    return result;
-  };
-  const origBeacon = navigator.sendBeacon;
-  navigator.sendBeacon = function (url) {
-    if (String(url).indexOf('__EVENTS__') !== -1) log.sent.push('beacon');
-    return origBeacon.apply(this, arguments);
-  };
-})();
-""".replace("__EVENTS__", EVENTS_PATH)
 # What ka.js sends for the number 49.90: String(49.9).
 SENT_REVENUE = {"amount": "49.9", "currency": "USD"}
-
-
-class Pages:
-    """One stdlib server for both sites' pages (the browser maps both names here)."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, str] = {}
-        pages = self.pages
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # keep pytest output clean
-                pass
-
-            def do_GET(self) -> None:
-                markup = pages.get(self.path.split("?", 1)[0])
-                body = (markup or "not found").encode()
-                self.send_response(200 if markup else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
-def shop_page(script_src: str, body: str) -> str:
-    """A shop page with the documented stub and snippet."""
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>shop</title>
-<script>{STUB}</script>
-<script defer data-site="{SITE}" src="{script_src}"></script>
-</head><body>{body}</body></html>"""
-
-
-def settle(page: Any, count: int) -> list[Any]:
-    """The bodies of this document's first ``count`` sends, once each has its 202."""
-
-    def answered() -> bool:
-        return len(page.evaluate("window.__ka.statuses")) >= count
-
-    wait_until(answered, timeout=15.0, every=0.05, what=f"{count} answered send(s)")
-    log = page.evaluate("window.__ka")
-    assert log["statuses"] == [202] * count
-    return list(log["sent"])
 
 
 @pytest.fixture
@@ -156,18 +68,8 @@ def mapped_browser(database_url: str) -> Iterator[Any]:
     preparing each test's database (the SQLite template, PostgreSQL's
     TRUNCATE) calls ``asyncio.run()`` here.
     """
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright not importable: pip install playwright")
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not found at /usr/bin/chromium: apt-get install chromium")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with mapped_chromium(SHOP, SEARCH) as chromium:
+        yield chromium
 
 
 def in_thread(database_url: str, work: Any) -> Any:
@@ -211,9 +113,11 @@ def test_a_purchase_three_pages_after_landing_is_credited_to_the_landing(
         pages.pages.update(
             {
                 "/": f'<title>Google</title><a id="result" href="{shop}/landing{UTM}">A shop</a>',
-                "/landing": shop_page(script, '<a id="next" href="/pricing">Pricing</a>'),
-                "/pricing": shop_page(script, '<a id="next" href="/checkout">Checkout</a>'),
-                "/checkout": shop_page(script, f'<button id="buy" onclick="{buy}">Pay</button>'),
+                "/landing": shop_page(SITE, script, '<a id="next" href="/pricing">Pricing</a>'),
+                "/pricing": shop_page(SITE, script, '<a id="next" href="/checkout">Checkout</a>'),
+                "/checkout": shop_page(
+                    SITE, script, f'<button id="buy" onclick="{buy}">Pay</button>'
+                ),
             }
         )
 
