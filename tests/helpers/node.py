@@ -41,7 +41,7 @@ def package_bin(package: str, name: str | None = None) -> Path:
     return NODE_MODULES / package / script
 
 
-async def run_node(
+def run_node_now(
     node: str,
     args: list[str | Path],
     *,
@@ -49,9 +49,8 @@ async def run_node(
     env: Mapping[str, str] | None = None,
     limit_s: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """``node args...`` off the event loop; stdout and stderr captured as text."""
-    return await asyncio.to_thread(
-        subprocess.run,
+    """``node args...``; stdout and stderr captured as text."""
+    return subprocess.run(
         [node, *map(str, args)],
         cwd=cwd,
         capture_output=True,
@@ -60,3 +59,15 @@ async def run_node(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+async def run_node(
+    node: str,
+    args: list[str | Path],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    limit_s: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """``run_node_now`` off the event loop (a test's server answers meanwhile)."""
+    return await asyncio.to_thread(run_node_now, node, args, cwd=cwd, env=env, limit_s=limit_s)

@@ -1,0 +1,31 @@
+// graphql-codegen's client preset for a goalgate frontend: typed documents for
+// every operation under src/, and persisted-documents.json, the manifest an
+// operator hands to GOALGATE_GRAPHQL_TRUSTED_DOCUMENTS.
+//   goalgate schema > schema.graphql   (or point schema at a server's /graphql)
+//   npx graphql-codegen --config codegen.ts
+import type { CodegenConfig } from "@graphql-codegen/cli";
+
+const config: CodegenConfig = {
+  schema: "schema.graphql",
+  documents: ["src/**/*.graphql", "src/**/*.{ts,tsx}", "!src/gql/**"],
+  generates: {
+    "src/gql/": {
+      preset: "client",
+      presetConfig: {
+        // Each document's SHA-256 beside it, and all of them in
+        // src/gql/persisted-documents.json ({hash: document}).
+        persistedDocuments: { hashAlgorithm: "sha256" },
+      },
+      config: {
+        // What the server sends: "2024-03-01", "2024-03-01T12:00:00+00:00" and
+        // "16758.00" (an exact decimal: parse it with a decimal type, not a float).
+        scalars: { Date: "string", DateTime: "string", Decimal: "string" },
+        strictScalars: true,
+        enumsAsTypes: true,
+        useTypeImports: true,
+      },
+    },
+  },
+};
+
+export default config;
