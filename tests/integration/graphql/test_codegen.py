@@ -12,7 +12,7 @@ from pathlib import Path
 
 from graphql import OperationDefinitionNode, parse
 
-from tests.helpers.docs import documented_operations
+from tests.helpers.docs import documented_operations, included_files
 from tests.helpers.node import NODE_MODULES, node_with, package_bin, run_node
 from tests.helpers.server import ROOT
 
@@ -40,7 +40,9 @@ async def test_codegen_types_every_documented_operation_and_tsc_strict_compiles_
     os.symlink(NODE_MODULES, tmp_path / "node_modules")
     src = tmp_path / "src"
     src.mkdir()
-    documents = list(dict.fromkeys([OPERATIONS.read_text(), *documented_operations()]))
+    documents = documented_operations()
+    # docs/frontends.md shows the frontend's operations file (as an include).
+    assert OPERATIONS.read_text() in documents
     for number, source in enumerate(documents):
         (src / f"docs-{number:02}.graphql").write_text(source)
     shutil.copy(HERE / "use.ts", src / "use.ts")
@@ -72,3 +74,21 @@ async def test_codegen_types_every_documented_operation_and_tsc_strict_compiles_
     tsc = package_bin("typescript", "tsc")
     compiled = await run_node(node, [tsc, "--project", "tsconfig.json"], cwd=tmp_path)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+
+
+def test_the_frontends_page_shows_every_file_the_client_tests_run() -> None:
+    clients = ROOT / "docs" / "clients"
+    assert included_files(ROOT / "docs" / "frontends.md") == [
+        clients / "operations.graphql",
+        clients / "codegen.ts",
+        clients / "apollo.mjs",
+        clients / "relay" / "relay.config.json",
+        clients / "relay" / "GoalsPage.tsx",
+        clients / "relay" / "GoalList.tsx",
+        clients / "relay" / "GoalRow.tsx",
+        clients / "relay" / "DeleteGoal.tsx",
+    ]
+    # Nothing under docs/clients that the page leaves out.
+    assert sorted(included_files(ROOT / "docs" / "frontends.md")) == sorted(
+        path for path in clients.rglob("*") if path.is_file()
+    )
