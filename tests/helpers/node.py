@@ -1,8 +1,9 @@
 """The Node.js tools the tests run, from tests/node_modules (pinned in tests/package.json).
 
-``make test`` runs ``npm ci`` in tests/ when npm is installed. Without node a
-test that needs one skips, saying why (and fails under GOALGATE_TEST_STRICT=1);
-with node but without the package it fails, naming the fix.
+``make test`` runs ``npm ci`` in tests/ when npm is installed. Without node, or
+without npm to install the tools, a test that needs one skips, saying why (and
+fails under GOALGATE_TEST_STRICT=1); with npm but without the package it fails,
+naming the fix.
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ def node_with(package: str, what: str) -> str:
     if node is None:
         skip_or_fail(f"node is not installed: {what} did not run")
     assert node is not None
-    assert (NODE_MODULES / package / "package.json").is_file(), (
-        f"tests/node_modules has no {package}: run `make test` (or `npm ci` in tests/)"
-    )
+    if not (NODE_MODULES / package / "package.json").is_file():
+        if shutil.which("npm") is None:
+            skip_or_fail(f"npm is not installed (tests/node_modules is empty): {what} did not run")
+        raise AssertionError(
+            f"tests/node_modules has no {package}: run `make test` (or `npm ci` in tests/)"
+        )
     return node
 
 
