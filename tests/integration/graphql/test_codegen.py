@@ -12,6 +12,7 @@ from pathlib import Path
 
 from graphql import OperationDefinitionNode, parse
 
+from goalgate.api.graphql.trusted import TrustedDocuments
 from tests.helpers.docs import documented_operations, included_files
 from tests.helpers.node import NODE_MODULES, node_with, package_bin, run_node
 from tests.helpers.server import ROOT
@@ -67,6 +68,9 @@ async def test_codegen_types_every_documented_operation_and_tsc_strict_compiles_
         key == "sha256:" + hashlib.sha256(text.encode()).hexdigest()
         for key, text in manifest.items()
     )
+    # A server with this manifest as its trusted documents finds each by its id.
+    trusted = TrustedDocuments.load(src / "gql" / "persisted-documents.json")
+    assert all(trusted.find(key) == text for key, text in manifest.items())
     names = operation_names(documents)
     assert sorted(operation_names(list(manifest.values()))) == sorted(names)
     assert {"Dashboard", "MySites", "SiteGoals", "GoalRevenue", "DeleteGoal", "Live"} <= set(names)
