@@ -48,3 +48,15 @@ export function createClient({ uri, token, fetch = globalThis.fetch }) {
   ]);
   return new ApolloClient({ link, cache: new InMemoryCache({ typePolicies }) });
 }
+
+// On a server that runs trusted documents only (GOALGATE_GRAPHQL_TRUSTED_DOCUMENTS
+// set to codegen's persisted-documents.json), send each document by the id the
+// client preset put on it, never its text; pass the preset's documents
+// (src/gql/graphql.ts) to query and mutate.
+export function createTrustedClient({ uri, token, fetch = globalThis.fetch }) {
+  const link = ApolloLink.from([
+    new PersistedQueryLink({ generateHash: (document) => document["__meta__"].hash }),
+    new HttpLink({ uri, fetch, headers: { authorization: `Bearer ${token}` } }),
+  ]);
+  return new ApolloClient({ link, cache: new InMemoryCache({ typePolicies }) });
+}

@@ -4,6 +4,7 @@
 //   goalgate schema > schema.graphql   (or point schema at a server's /graphql)
 //   npx graphql-codegen --config codegen.ts
 import type { CodegenConfig } from "@graphql-codegen/cli";
+import { addTypenameSelectionDocumentTransform } from "@graphql-codegen/client-preset";
 
 const config: CodegenConfig = {
   schema: "schema.graphql",
@@ -11,6 +12,9 @@ const config: CodegenConfig = {
   generates: {
     "src/gql/": {
       preset: "client",
+      // __typename in every selection, as a normalised cache (Apollo, urql)
+      // asks it: the manifest then holds the documents such a client sends.
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       presetConfig: {
         // Each document's SHA-256 beside it, and all of them in
         // src/gql/persisted-documents.json ({hash: document}).
