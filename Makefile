@@ -5,7 +5,7 @@ NPM ?= npm
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The npm tools the tests run (graphql-http's audit), installed from tests/package-lock.json.
+# The npm tools the tests run (tests/package.json), installed from tests/package-lock.json.
 TESTS_NODE_STAMP := tests/node_modules/.npm-installed
 GRAPHIQL := frontend/graphiql
 DASHBOARD := dashboard
@@ -30,7 +30,7 @@ $(TESTS_NODE_STAMP): tests/package.json tests/package-lock.json
 	@if command -v $(NPM) >/dev/null; then \
 		cd tests && $(NPM) ci --no-audit --no-fund --loglevel=error && touch node_modules/.npm-installed; \
 	else \
-		echo "npm not found: the graphql-http audit test will be skipped (install nodejs and npm)"; \
+		echo "npm not found: the tests that run node tools will be skipped (install nodejs and npm)"; \
 	fi
 
 install: $(STAMP) $(TESTS_NODE_STAMP) ## Create the virtualenv and install goalgate with its dev tools (and the tests' npm tools)

@@ -64,10 +64,11 @@ def cli(database_url: str, cwd: Path, *args: str) -> str:
 class Goalgate:
     """``goalgate serve`` on one port for the whole module; ``restart`` keeps the port."""
 
-    def __init__(self, database_url: str, cwd: Path) -> None:
+    def __init__(self, database_url: str, cwd: Path, env: dict[str, str] | None = None) -> None:
         self.database_url = database_url
         self.cwd = cwd
-        self.server = Server(database_url, workers=1, cwd=cwd)
+        self.env = env
+        self.server = Server(database_url, workers=1, cwd=cwd, env=env)
         self.server.wait_ready()
         self.base_url = self.server.base_url
         self.tokens: dict[str, str] = {}
@@ -77,7 +78,7 @@ class Goalgate:
 
     def start_again(self) -> None:
         with mock.patch("tests.helpers.server.free_port", return_value=self.server.port):
-            self.server = Server(self.database_url, workers=1, cwd=self.cwd)
+            self.server = Server(self.database_url, workers=1, cwd=self.cwd, env=self.env)
         self.server.wait_ready()
 
     def gql(self, query: str, variables: dict[str, Any], token: str | None = None) -> Any:

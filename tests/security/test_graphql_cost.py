@@ -5,13 +5,11 @@ before any SQL statement.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from graphql import get_operation_ast, parse
+from graphql import OperationDefinitionNode, get_operation_ast, parse
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -21,6 +19,7 @@ from goalgate.app import create_app
 from goalgate.settings import Settings
 from goalgate.storage.db import Database
 from tests.helpers.data import make_site, make_token
+from tests.helpers.docs import documented_operations
 from tests.helpers.graphql import counting_statements, create_goal, gql
 from tests.helpers.http import Client
 
@@ -113,18 +112,6 @@ async def test_an_operation_within_the_limit_runs_and_one_over_it_does_not(
     }
 
 
-def documented_operations() -> list[str]:
-    """Every GraphQL operation of the README and docs: ```graphql blocks and curl bodies."""
-    found = []
-    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        text = path.read_text()
-        found += re.findall(r"```graphql\n(.*?)```", text, flags=re.S)
-        for body in re.findall(r"-d '(\{.*?\})'", text, flags=re.S):
-            if '"query"' in body:
-                found.append(json.loads(body)["query"])
-    return found
-
-
 def test_every_documented_operation_passes_the_default_budget() -> None:
     schema = build_schema()._schema
     operations = documented_operations()
@@ -133,10 +120,14 @@ def test_every_documented_operation_passes_the_default_budget() -> None:
     costs = {}
     for source in operations:
         document = parse(source)
-        operation = get_operation_ast(document)
-        assert operation is not None
-        name = operation.name.value if operation.name else source.split("(")[0].strip()
-        costs[name] = operation_cost(schema, document, operation, {}, sites=10).cost
+        for operation in document.definitions:
+            assert isinstance(operation, OperationDefinitionNode), source
+            # Named, every one (codegen and persisted documents need names), once.
+            assert operation.name is not None, source
+            assert operation.name.value not in costs, operation.name.value
+            costs[operation.name.value] = operation_cost(
+                schema, document, operation, {}, sites=10
+            ).cost
     assert max(costs.values()) <= Settings().graphql_max_cost == 50_000
     # The frontend's dashboard: the site, its goal connection, and 100 x (a
     # goal, its stats, their revenue, the stats' read of 30 days).

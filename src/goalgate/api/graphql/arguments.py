@@ -12,12 +12,78 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
-from goalgate.api.graphql.enums import Compare, Dimension, Period
+import strawberry
+
+from goalgate.api.graphql.enums import Compare, Dimension, Interval, Period
 from goalgate.api.graphql.filters import StatsFilter, stats_filter
-from goalgate.domain.query import Page, QueryArgs, page_of
+from goalgate.domain.periods import MAX_CUSTOM_DAYS
+from goalgate.domain.query import DEFAULT_ROWS, MAX_ROWS, Page, QueryArgs, page_of
 
-__all__ = ["PeriodArguments", "query_args"]
+__all__ = [
+    "AfterArgument",
+    "ByArgument",
+    "CompareArgument",
+    "FilterArgument",
+    "FromArgument",
+    "IntervalArgument",
+    "PeriodArgument",
+    "PeriodArguments",
+    "RowsArgument",
+    "ToArgument",
+    "query_args",
+]
+
+# The arguments every stats field takes, described once (the schema linter wants
+# a description on each, and they mean the same wherever they appear).
+PeriodArgument = Annotated[
+    Period | None,
+    strawberry.argument(description="Which days to count; null means LAST_30_DAYS."),
+]
+FromArgument = Annotated[
+    date | None,
+    strawberry.argument(
+        name="from",
+        description="First day of a CUSTOM period, inclusive (YYYY-MM-DD); only with CUSTOM, "
+        "and then with to.",
+    ),
+]
+ToArgument = Annotated[
+    date | None,
+    strawberry.argument(
+        name="to",
+        description="Last day of a CUSTOM period, inclusive (YYYY-MM-DD, not before from; "
+        f"at most {MAX_CUSTOM_DAYS} days in all); only with CUSTOM, and then with from.",
+    ),
+]
+CompareArgument = Annotated[
+    Compare | None,
+    strawberry.argument(description="The period to compare with; null for no comparison."),
+]
+FilterArgument = Annotated[
+    list[StatsFilter] | None,
+    strawberry.argument(description="Count only the events that pass every clause."),
+]
+ByArgument = Annotated[
+    Dimension, strawberry.argument(description="The dimension whose values are the rows.")
+]
+IntervalArgument = Annotated[
+    Interval,
+    strawberry.argument(description="The length of each bucket; DAY by default."),
+]
+RowsArgument = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Rows on the page, 1 to {MAX_ROWS}; null means {DEFAULT_ROWS}."
+    ),
+]
+AfterArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The endCursor of the page before this one; null for the first page."
+    ),
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,9 +27,11 @@ __all__ = ["StatsFilter", "stats_filter"]
     f"{domain_filters.MAX_VALUES} values each."
 )
 class StatsFilter:
-    dimension: Dimension
-    operator: FilterOperator
-    values: list[str]
+    dimension: Dimension = strawberry.field(description="The dimension the clause tests.")
+    operator: FilterOperator = strawberry.field(description="How values are compared.")
+    values: list[str] = strawberry.field(
+        description=f"1 to {domain_filters.MAX_VALUES} values, compared ignoring case."
+    )
 
 
 def stats_filter(clauses: Sequence[StatsFilter] | None) -> domain_filters.StatsFilter:

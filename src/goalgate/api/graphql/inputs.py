@@ -15,12 +15,17 @@ from goalgate.api.graphql.enums import GoalType, MatchType
 
 __all__ = ["CreateGoalInput", "GoalMatchInput", "UpdateGoalInput"]
 
+_TYPE = "Which kind of event triggers the goal."
+_MATCH_TYPE = "How matchValue is compared."
+
 
 @strawberry.input(description="A new goal; currency turns on revenue tracking.")
 class CreateGoalInput:
-    name: str
-    type: GoalType
-    match_type: MatchType
+    name: str = strawberry.field(
+        description="1 to 120 characters, unique in the site ignoring case."
+    )
+    type: GoalType = strawberry.field(description=_TYPE)
+    match_type: MatchType = strawberry.field(description=_MATCH_TYPE)
     match_value: str = strawberry.field(
         description="Page path (PAGEVIEW), event name (EVENT) or goal name (CUSTOM)."
     )
@@ -32,8 +37,8 @@ class CreateGoalInput:
     "(the same rules as createGoal)."
 )
 class GoalMatchInput:
-    type: GoalType
-    match_type: MatchType
+    type: GoalType = strawberry.field(description=_TYPE)
+    match_type: MatchType = strawberry.field(description=_MATCH_TYPE)
     match_value: str = strawberry.field(
         description="Page path (PAGEVIEW), event name (EVENT) or goal name (CUSTOM)."
     )
@@ -49,11 +54,21 @@ class UpdateGoalInput:
     # (Some(None)). Null is accepted by the schema for every field so that the
     # goal service answers it, as it does for REST: currency null removes the
     # currency, any other null is an INVALID userError "must not be null".
-    name: strawberry.Maybe[str | None]
-    type: strawberry.Maybe[GoalType | None]
-    match_type: strawberry.Maybe[MatchType | None]
-    match_value: strawberry.Maybe[str | None]
-    currency: strawberry.Maybe[str | None]
+    name: strawberry.Maybe[str | None] = strawberry.field(
+        description="A new name (rules as in createGoal); absent: unchanged."
+    )
+    type: strawberry.Maybe[GoalType | None] = strawberry.field(
+        description="A new type; absent: unchanged."
+    )
+    match_type: strawberry.Maybe[MatchType | None] = strawberry.field(
+        description="A new match type; absent: unchanged."
+    )
+    match_value: strawberry.Maybe[str | None] = strawberry.field(
+        description="A new match value; absent: unchanged."
+    )
+    currency: strawberry.Maybe[str | None] = strawberry.field(
+        description="A new ISO 4217 code; null stops tracking revenue; absent: unchanged."
+    )
 
     def changes(self) -> dict[str, str | None]:
         """The service's partial update: only the fields the client sent."""

@@ -26,38 +26,51 @@ from goalgate.services import sites as site_service
 __all__ = ["Mutation", "UserError", "UserErrorCode"]
 
 
-@strawberry.enum
+@strawberry.enum(description="Why a mutation's input was refused.")
 class UserErrorCode(Enum):
-    INVALID = "invalid"
-    NOT_FOUND = NotFound.code
-    TAKEN = "taken"
+    INVALID = strawberry.enum_value(
+        "invalid", description="A rule is broken; field names the input field."
+    )
+    NOT_FOUND = strawberry.enum_value(
+        NotFound.code,
+        description="The site or goal does not exist, or the token may not see it.",
+    )
+    TAKEN = strawberry.enum_value(
+        "taken", description="Another goal of the site has this name (ignoring case)."
+    )
 
 
 @strawberry.type(description="A mistake in the request that the client can correct.")
 class UserError:
-    code: UserErrorCode
+    code: UserErrorCode = strawberry.field(description="What kind of mistake it is.")
     field: list[str] | None = strawberry.field(
         description='Path to the faulty argument, e.g. ["input", "matchValue"].'
     )
-    message: str
+    message: str = strawberry.field(description="What is wrong, in English, as REST says it.")
 
 
-@strawberry.type
+_USER_ERRORS = "Why nothing was done; empty on success."
+
+
+@strawberry.type(description="What createGoal did: the new goal, or why there is none.")
 class CreateGoalPayload:
-    goal: Goal | None
-    user_errors: list[UserError]
+    goal: Goal | None = strawberry.field(description="The goal created; null on a userError.")
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What updateGoal did: the goal as changed, or why it was not.")
 class UpdateGoalPayload:
-    goal: Goal | None
-    user_errors: list[UserError]
+    goal: Goal | None = strawberry.field(description="The goal as changed; null on a userError.")
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What deleteGoal did: the id deleted, or why nothing was.")
 class DeleteGoalPayload:
-    deleted_goal_id: strawberry.ID | None
-    user_errors: list[UserError]
+    deleted_goal_id: strawberry.ID | None = strawberry.field(
+        description="The id of the goal deleted (evict it from a client cache); null on a "
+        "userError."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
 
 def user_errors(exc: GoalgateError) -> list[UserError]:
@@ -91,16 +104,19 @@ def _input_path(service_field: str) -> list[str]:
 
 
 SiteKey = Annotated[str, strawberry.argument(description="The site's key, e.g. sk_abc123def456.")]
+GoalId = Annotated[strawberry.ID, strawberry.argument(description="The goal's id (a UUID).")]
 
 
-@strawberry.type
+@strawberry.type(description="Changes to a site's goals; each needs analytics:write.")
 class Mutation:
     @strawberry.mutation(description="Create a goal on a site.")
     async def create_goal(
         self,
         info: Info[GraphQLContext, None],
         site_key: SiteKey,
-        data: Annotated[CreateGoalInput, strawberry.argument(name="input")],
+        data: Annotated[
+            CreateGoalInput, strawberry.argument(name="input", description="The new goal.")
+        ],
     ) -> CreateGoalPayload:
         principal = await info.context.principal()
         draft = goal_service.GoalDraft.of(data)
@@ -120,8 +136,11 @@ class Mutation:
         self,
         info: Info[GraphQLContext, None],
         site_key: SiteKey,
-        id: strawberry.ID,
-        data: Annotated[UpdateGoalInput, strawberry.argument(name="input")],
+        id: GoalId,
+        data: Annotated[
+            UpdateGoalInput,
+            strawberry.argument(name="input", description="The fields to change, only those."),
+        ],
     ) -> UpdateGoalPayload:
         principal = await info.context.principal()
         try:
@@ -138,7 +157,7 @@ class Mutation:
         description="Delete a goal; its events stay, so re-creating it restores its stats.",
     )
     async def delete_goal(
-        self, info: Info[GraphQLContext, None], site_key: SiteKey, id: strawberry.ID
+        self, info: Info[GraphQLContext, None], site_key: SiteKey, id: GoalId
     ) -> DeleteGoalPayload:
         principal = await info.context.principal()
         try:

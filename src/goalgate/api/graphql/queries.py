@@ -10,17 +10,21 @@ malformed one included, and take the same scope as ``site`` and ``goal``.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from functools import partial
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from goalgate.api.graphql.arguments import PeriodArguments, query_args
+from goalgate.api.graphql.arguments import (
+    FilterArgument,
+    FromArgument,
+    PeriodArgument,
+    PeriodArguments,
+    ToArgument,
+    query_args,
+)
 from goalgate.api.graphql.context import GraphQLContext
-from goalgate.api.graphql.enums import Period
-from goalgate.api.graphql.filters import StatsFilter
 from goalgate.api.graphql.inputs import GoalMatchInput
 from goalgate.api.graphql.mutations import UserError, user_errors
 from goalgate.api.graphql.node import MAX_NODE_IDS, Node, site_key_of
@@ -42,7 +46,7 @@ _PERIOD_ARGUMENTS = frozenset({"period", "from", "to", "filter"})
 
 @strawberry.type(description="A path (PAGEVIEW) or name (EVENT, CUSTOM) a goal matches.")
 class MatchedValue:
-    value: str
+    value: str = strawberry.field(description="The page path or event or goal name.")
     conversions: int = strawberry.field(description="Its events in the period.")
 
 
@@ -58,13 +62,24 @@ class GoalPreview:
         description=f"The {insight_service.PREVIEW_TOP} values with the most conversions, "
         "most first (ties by first seen); empty when userErrors is not empty."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the input cannot be a goal; empty when it can."
+    )
 
 
-@strawberry.type
+_SITE_KEY = "The site's key, e.g. sk_abc123def456."
+SiteKey = Annotated[str, strawberry.argument(description=_SITE_KEY)]
+GoalId = Annotated[strawberry.ID, strawberry.argument(description="The goal's id (a UUID).")]
+
+
+@strawberry.type(description="What a token may read: its sites, their goals and their numbers.")
 class Query:
-    @strawberry.field(description="A site by its key.")
-    async def site(self, info: Info[GraphQLContext, None], key: str) -> Site | None:
+    @strawberry.field(description="A site by its key; null when the token may not see it.")
+    async def site(
+        self,
+        info: Info[GraphQLContext, None],
+        key: Annotated[str, strawberry.argument(description=_SITE_KEY)],
+    ) -> Site | None:
         principal = await info.context.principal()
         try:
             row = await site_service.readable_site(info.context.runtime.sites, principal, key)
@@ -72,9 +87,12 @@ class Query:
             return None
         return Site.from_row(row)
 
-    @strawberry.field(description="A goal of a site by its id.")
+    @strawberry.field(
+        description="A goal of a site by its id; null when it is not that site's or the "
+        "token may not see it."
+    )
     async def goal(
-        self, info: Info[GraphQLContext, None], site_key: str, id: strawberry.ID
+        self, info: Info[GraphQLContext, None], site_key: SiteKey, id: GoalId
     ) -> Goal | None:
         principal = await info.context.principal()
         runtime = info.context.runtime
@@ -89,7 +107,11 @@ class Query:
         description="The object of a global id (Node.id); null for an id that names "
         "nothing, is malformed, or names an object this token may not see."
     )
-    async def node(self, info: Info[GraphQLContext, None], id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info[GraphQLContext, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="A Node.id.")],
+    ) -> Node | None:
         principal = token_service.analytics_reader(await info.context.principal())
         return await _node(info, principal, str(id))
 
@@ -98,7 +120,12 @@ class Query:
         "null where node would be (BAD_USER_INPUT for more ids)."
     )
     async def nodes(
-        self, info: Info[GraphQLContext, None], ids: list[strawberry.ID]
+        self,
+        info: Info[GraphQLContext, None],
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description=f"Node ids, at most {MAX_NODE_IDS}."),
+        ],
     ) -> list[Node | None]:
         principal = token_service.analytics_reader(await info.context.principal())
         if len(ids) > MAX_NODE_IDS:
@@ -127,15 +154,15 @@ class Query:
     async def preview_goal(
         self,
         info: Info[GraphQLContext, None],
-        site_key: str,
-        data: Annotated[GoalMatchInput, strawberry.argument(name="input")],
-        period: Period | None = DEFAULT_PERIOD,
-        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
-        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
-        filter: Annotated[
-            list[StatsFilter] | None,
-            strawberry.argument(description="Count only the events that pass every clause."),
-        ] = None,
+        site_key: SiteKey,
+        data: Annotated[
+            GoalMatchInput,
+            strawberry.argument(name="input", description="The goal to try, without a name."),
+        ],
+        period: PeriodArgument = DEFAULT_PERIOD,
+        start_date: FromArgument = None,
+        end_date: ToArgument = None,
+        filter: FilterArgument = None,
     ) -> GoalPreview | None:
         principal = await info.context.principal()
         goal = goal_service.GoalDraft.of(data)

@@ -16,6 +16,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -40,7 +41,7 @@ TOKEN_CHECK_S = 0.5
 
 @strawberry.type(description="One conversion, as it is stored.")
 class Conversion:
-    goal: Goal
+    goal: Goal = strawberry.field(description="The goal it triggered.")
     value: str = strawberry.field(description="The page path or event name that triggered it.")
     occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
     revenue: Money | None = strawberry.field(
@@ -88,7 +89,7 @@ def _conversion(goal: Goal, event: live.LiveEvent) -> Conversion:
     )
 
 
-@strawberry.type
+@strawberry.type(description="Live data, over the graphql-transport-ws WebSocket at /graphql.")
 class Subscription:
     @strawberry.subscription(
         description="Each conversion of a site's goals (or of one goal) as it is "
@@ -99,8 +100,13 @@ class Subscription:
     async def conversions(
         self,
         info: Info[GraphQLContext, None],
-        site_key: str,
-        goal_id: strawberry.ID | None = None,
+        site_key: Annotated[
+            str, strawberry.argument(description="The site's key, e.g. sk_abc123def456.")
+        ],
+        goal_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this goal's conversions; null for every goal."),
+        ] = None,
     ) -> AsyncGenerator[Conversion, None]:
         context = info.context
         runtime = context.runtime

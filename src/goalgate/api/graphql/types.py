@@ -26,9 +26,21 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from goalgate.api.graphql.arguments import PeriodArguments, query_args
+from goalgate.api.graphql.arguments import (
+    AfterArgument,
+    ByArgument,
+    CompareArgument,
+    FilterArgument,
+    FromArgument,
+    IntervalArgument,
+    PeriodArgument,
+    PeriodArguments,
+    RowsArgument,
+    ToArgument,
+    query_args,
+)
 from goalgate.api.graphql.context import GraphQLContext
-from goalgate.api.graphql.enums import Compare, Dimension, GoalType, Interval, MatchType, Period
+from goalgate.api.graphql.enums import GoalType, Interval, MatchType
 from goalgate.api.graphql.filters import StatsFilter
 from goalgate.api.graphql.loaders import SeriesQuery, ValueVisitorsQuery
 from goalgate.api.graphql.node import Node, site_id
@@ -70,6 +82,11 @@ __all__ = [
 ]
 
 
+# Shared by every connection and edge.
+_PAGE_INFO = "Where this page stands: whether more follow, and the cursor to ask for them."
+_CURSOR = "Opaque; pass it as after to get the items that follow this one."
+
+
 @strawberry.type(description="An exact amount of money in one currency.")
 class Money:
     amount: Decimal = strawberry.field(
@@ -85,7 +102,7 @@ class StatsBucket:
         description="The bucket's first day in the period (a Monday for WEEK and the 1st "
         "for MONTH, except for a first bucket clipped to the period's start).",
     )
-    conversions: int
+    conversions: int = strawberry.field(description="Events in the bucket that triggered the goal.")
     unique_conversions: int = strawberry.field(
         description="Distinct visitors among the bucket's conversions (they do not add up "
         "to the period's uniqueConversions when a visitor converts in several buckets)."
@@ -110,12 +127,14 @@ class StatsBucket:
     "number is 0 (no finite change)."
 )
 class StatsChange:
-    conversions: float | None
-    unique_conversions: float | None
+    conversions: float | None = strawberry.field(description="Change of conversions.")
+    unique_conversions: float | None = strawberry.field(description="Change of uniqueConversions.")
     revenue: float | None = strawberry.field(
         description="Change of revenue in the goal's currency; null also when it has none."
     )
-    conversion_rate: float | None
+    conversion_rate: float | None = strawberry.field(
+        description="Change of conversionRate (relative, not in percentage points)."
+    )
 
 
 @strawberry.type(description="A goal's conversions over a period of its site's calendar.")
@@ -165,7 +184,7 @@ class GoalStats:
         "conversions and revenue add up to the period's totals."
     )
     async def timeseries(
-        self, info: Info[GraphQLContext, None], interval: Interval = Interval.DAY
+        self, info: Info[GraphQLContext, None], interval: IntervalArgument = Interval.DAY
     ) -> list[StatsBucket]:
         # Every goal's series in this request go to timeseries_for in one batch.
         series = SeriesQuery(query=self.query, interval=interval)
@@ -180,8 +199,8 @@ class GoalStats:
         return await self._visitors(info, self.query.range)
 
     @strawberry.field(
-        description="uniqueConversions / visitors, between 0 and 1 (0.25 is 25 %); "
-        "0 when the site had no visitors in the period."
+        description="The share of the site's visitors who converted: uniqueConversions / "
+        "visitors, 0 to 1 (0.25 is 25 %); 0 when the site had no visitors in the period."
     )
     async def conversion_rate(self, info: Info[GraphQLContext, None]) -> float:
         visitors = await self._visitors(info, self.query.range)
@@ -246,7 +265,7 @@ class BreakdownRow:
         description='The value as stored (e.g. "Google", "DE", "/pricing"); "(none)" or '
         '"(unknown)" for the conversions without one.'
     )
-    conversions: int
+    conversions: int = strawberry.field(description="The goal's conversions with this value.")
     unique_conversions: int = strawberry.field(description="Distinct visitors among them.")
     revenue: Money | None = strawberry.field(
         description="As GoalStats.revenue, for this value: in the goal's currency, 0 when "
@@ -256,8 +275,9 @@ class BreakdownRow:
     breakdown: strawberry.Private[Query]
 
     @strawberry.field(
-        description="uniqueConversions over the site's distinct visitors with this value "
-        "in the period (and the filter), between 0 and 1; 0 when there were none."
+        description="The share of the site's visitors with this value in the period (and "
+        "the filter) who converted: uniqueConversions over them, 0 to 1; 0 when there were "
+        "none."
     )
     async def conversion_rate(self, info: Info[GraphQLContext, None]) -> float:
         # Every row's visitors in this request go to value_visitors in one batch.
@@ -267,10 +287,10 @@ class BreakdownRow:
         return insight_service.conversion_rate(self.unique_conversions, visitors)
 
 
-@strawberry.type
+@strawberry.type(description="A breakdown row and its place in the list.")
 class BreakdownEdge:
-    cursor: str
-    node: BreakdownRow
+    cursor: str = strawberry.field(description=_CURSOR)
+    node: BreakdownRow = strawberry.field(description="The row.")
 
 
 @strawberry.type(
@@ -278,13 +298,13 @@ class BreakdownEdge:
     "by value (byte order), so that pages are stable."
 )
 class BreakdownConnection:
-    nodes: list[BreakdownRow]
-    page_info: PageInfo
+    nodes: list[BreakdownRow] = strawberry.field(description="The page's rows, in order.")
+    page_info: PageInfo = strawberry.field(description=_PAGE_INFO)
     start_date: date = strawberry.field(name="from", description="First day, inclusive.")
     end_date: date = strawberry.field(name="to", description="Last day, inclusive.")
     timezone: str = strawberry.field(description="The site's IANA time zone.")
 
-    @strawberry.field
+    @strawberry.field(description="The page's rows with their cursors, in order.")
     def edges(self) -> list[BreakdownEdge]:
         return [
             BreakdownEdge(cursor=breakdown_service.cursor_of(node.row), node=node)
@@ -334,16 +354,21 @@ class Goal(Node):
     id: strawberry.ID = strawberry.field(
         description="The goal's UUID, as REST names it; globally unique (Node)."
     )
-    name: str
-    type: GoalType
-    match_type: MatchType
-    match_value: str
+    name: str = strawberry.field(
+        description="Unique in its site, ignoring case; 1 to 120 characters."
+    )
+    type: GoalType = strawberry.field(description="Which kind of event triggers it.")
+    match_type: MatchType = strawberry.field(description="How matchValue is compared.")
+    match_value: str = strawberry.field(
+        description="The page path (PAGEVIEW), event name (EVENT) or goal name (CUSTOM) "
+        "it matches, as matchType says."
+    )
     currency: str | None = strawberry.field(
         description="ISO 4217 code of the revenue tracked; null when none is."
     )
-    created_at: datetime
-    updated_at: datetime
-    site: Site
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When it was last changed (UTC).")
+    site: Site = strawberry.field(description="The site it belongs to.")
     row: strawberry.Private[GoalRecord]
 
     @classmethod
@@ -372,10 +397,10 @@ class Goal(Node):
     async def stats(
         self,
         info: Info[GraphQLContext, None],
-        period: Period | None = DEFAULT_PERIOD,
-        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
-        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
-        compare: Compare | None = None,
+        period: PeriodArgument = DEFAULT_PERIOD,
+        start_date: FromArgument = None,
+        end_date: ToArgument = None,
+        compare: CompareArgument = None,
         filter: Annotated[
             list[StatsFilter] | None,
             strawberry.argument(
@@ -399,16 +424,13 @@ class Goal(Node):
     async def breakdown(
         self,
         info: Info[GraphQLContext, None],
-        by: Dimension,
-        period: Period | None = DEFAULT_PERIOD,
-        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
-        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
-        first: int | None = DEFAULT_ROWS,
-        after: str | None = None,
-        filter: Annotated[
-            list[StatsFilter] | None,
-            strawberry.argument(description="Count only the events that pass every clause."),
-        ] = None,
+        by: ByArgument,
+        period: PeriodArgument = DEFAULT_PERIOD,
+        start_date: FromArgument = None,
+        end_date: ToArgument = None,
+        first: RowsArgument = DEFAULT_ROWS,
+        after: AfterArgument = None,
+        filter: FilterArgument = None,
     ) -> BreakdownConnection | None:
         asked = PeriodArguments(period, start_date, end_date, filter)
         query = await self._query(info, partial(query_args, asked, by=by, first=first, after=after))
@@ -422,10 +444,10 @@ class Goal(Node):
         return await authorised_query(analytics, principal, self.site.row, parse, [self.row])
 
 
-@strawberry.type
+@strawberry.type(description="A goal and its place in the list.")
 class GoalEdge:
-    cursor: str
-    node: Goal
+    cursor: str = strawberry.field(description=_CURSOR)
+    node: Goal = strawberry.field(description="The goal.")
 
 
 @strawberry.type(
@@ -448,12 +470,12 @@ class PageInfo:
 
 @strawberry.type(description="One page of a site's goals, oldest first.")
 class GoalConnection:
-    nodes: list[Goal]
-    page_info: PageInfo
+    nodes: list[Goal] = strawberry.field(description="The page's goals, in order.")
+    page_info: PageInfo = strawberry.field(description=_PAGE_INFO)
     site_row: strawberry.Private[SiteRecord]
     goal_type: strawberry.Private[str | None]
 
-    @strawberry.field
+    @strawberry.field(description="The page's goals with their cursors, in order.")
     def edges(self) -> list[GoalEdge]:
         return [
             GoalEdge(cursor=cursors.encode_goal(goal.row.created_at, goal.row.id), node=goal)
@@ -492,8 +514,10 @@ class SiteStats:
         description="Unique visitors: distinct visitors with any event."
     )
     visits: int = strawberry.field(description="Visits with an event in the period.")
-    pageviews: int
-    views_per_visit: float = strawberry.field(description="pageviews / visits; 0 without visits.")
+    pageviews: int = strawberry.field(description="Page views in the period.")
+    views_per_visit: float = strawberry.field(
+        description="Page views per visit (pageviews / visits); 0 without visits."
+    )
     bounce_rate: float = strawberry.field(
         description="The share of visits that were one event, a pageview, 0 to 1."
     )
@@ -526,7 +550,7 @@ class SiteStats:
         "oldest first."
     )
     async def timeseries(
-        self, info: Info[GraphQLContext, None], interval: Interval = Interval.DAY
+        self, info: Info[GraphQLContext, None], interval: IntervalArgument = Interval.DAY
     ) -> list[SiteBucket]:
         series = SeriesQuery(query=self.query, interval=interval)
         buckets = await info.context.loaders.site_series.load(series)
@@ -550,15 +574,15 @@ class SiteBreakdownRow:
     value: str = strawberry.field(
         description='The value as stored; "(none)" or "(unknown)" for events without one.'
     )
-    visitors: int
-    visits: int
+    visitors: int = strawberry.field(description="Distinct visitors with this value.")
+    visits: int = strawberry.field(description="Visits with this value.")
     row: strawberry.Private[site_stats_service.SiteBreakdownRow]
 
 
-@strawberry.type
+@strawberry.type(description="A site breakdown row and its place in the list.")
 class SiteBreakdownEdge:
-    cursor: str
-    node: SiteBreakdownRow
+    cursor: str = strawberry.field(description=_CURSOR)
+    node: SiteBreakdownRow = strawberry.field(description="The row.")
 
 
 @strawberry.type(
@@ -566,13 +590,13 @@ class SiteBreakdownEdge:
     "value (byte order), so that pages are stable."
 )
 class SiteBreakdownConnection:
-    nodes: list[SiteBreakdownRow]
-    page_info: PageInfo
+    nodes: list[SiteBreakdownRow] = strawberry.field(description="The page's rows, in order.")
+    page_info: PageInfo = strawberry.field(description=_PAGE_INFO)
     start_date: date = strawberry.field(name="from", description="First day, inclusive.")
     end_date: date = strawberry.field(name="to", description="Last day, inclusive.")
     timezone: str = strawberry.field(description="The site's IANA time zone.")
 
-    @strawberry.field
+    @strawberry.field(description="The page's rows with their cursors, in order.")
     def edges(self) -> list[SiteBreakdownEdge]:
         return [
             SiteBreakdownEdge(cursor=site_stats_service.site_cursor_of(node.row), node=node)
@@ -600,12 +624,13 @@ class SiteBreakdownConnection:
 
 @strawberry.type(description="One step of a funnel.")
 class FunnelStep:
-    goal: Goal
+    goal: Goal = strawberry.field(description="The step's goal.")
     visitors: int = strawberry.field(
         description="Visitors with a visit that converted on every step up to this one, in order."
     )
     conversion_rate: float = strawberry.field(
-        description="visitors / the first step's visitors, 0 to 1 (0 when it had none)."
+        description="The share of the first step's visitors who reached this step "
+        "(visitors / the first step's), 0 to 1; 0 when it had none."
     )
     drop_off: int = strawberry.field(
         description="The previous step's visitors who did not reach this one; 0 for the first."
@@ -617,7 +642,7 @@ class FunnelStep:
     "visit and after the step before it."
 )
 class Funnel:
-    steps: list[FunnelStep]
+    steps: list[FunnelStep] = strawberry.field(description="The steps, in the order asked.")
     start_date: date = strawberry.field(name="from", description="First day, inclusive.")
     end_date: date = strawberry.field(name="to", description="Last day, inclusive.")
     timezone: str = strawberry.field(description="The site's IANA time zone.")
@@ -629,8 +654,11 @@ class Site(Node):
         description="Opaque global id (Node), stable for as long as the site exists; "
         "the key is what the other fields and REST take."
     )
-    key: str
-    domain: str
+    key: str = strawberry.field(
+        description="The site's public key, e.g. sk_abc123def456: what site(key:), the other "
+        "fields' siteKey and REST take."
+    )
+    domain: str = strawberry.field(description="The site's domain, e.g. example.com.")
     timezone: str = strawberry.field(description="IANA time zone of the site's calendar.")
     row: strawberry.Private[SiteRecord]
 
@@ -648,9 +676,17 @@ class Site(Node):
     async def goals(
         self,
         info: Info[GraphQLContext, None],
-        first: int | None = 50,
-        after: str | None = None,
-        goal_type: Annotated[GoalType | None, strawberry.argument(name="type")] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Goals on the page, 0 to {goal_service.MAX_PAGE_SIZE}; null means 50."
+            ),
+        ] = 50,
+        after: AfterArgument = None,
+        goal_type: Annotated[
+            GoalType | None,
+            strawberry.argument(name="type", description="Only goals of this type; null for all."),
+        ] = None,
     ) -> GoalConnection | None:
         principal = await info.context.principal()
         chosen_type = None if goal_type is None else goal_type.value
@@ -681,14 +717,11 @@ class Site(Node):
     async def stats(
         self,
         info: Info[GraphQLContext, None],
-        period: Period | None = DEFAULT_PERIOD,
-        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
-        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
-        compare: Compare | None = None,
-        filter: Annotated[
-            list[StatsFilter] | None,
-            strawberry.argument(description="Count only the events that pass every clause."),
-        ] = None,
+        period: PeriodArgument = DEFAULT_PERIOD,
+        start_date: FromArgument = None,
+        end_date: ToArgument = None,
+        compare: CompareArgument = None,
+        filter: FilterArgument = None,
     ) -> SiteStats:
         asked = PeriodArguments(period, start_date, end_date, filter)
         query = await self._query(info, partial(query_args, asked, compare=compare))
@@ -703,16 +736,13 @@ class Site(Node):
     async def breakdown(
         self,
         info: Info[GraphQLContext, None],
-        by: Dimension,
-        period: Period | None = DEFAULT_PERIOD,
-        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
-        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
-        first: int | None = DEFAULT_ROWS,
-        after: str | None = None,
-        filter: Annotated[
-            list[StatsFilter] | None,
-            strawberry.argument(description="Count only the events that pass every clause."),
-        ] = None,
+        by: ByArgument,
+        period: PeriodArgument = DEFAULT_PERIOD,
+        start_date: FromArgument = None,
+        end_date: ToArgument = None,
+        first: RowsArgument = DEFAULT_ROWS,
+        after: AfterArgument = None,
+        filter: FilterArgument = None,
     ) -> SiteBreakdownConnection:
         asked = PeriodArguments(period, start_date, end_date, filter)
         query = await self._query(info, partial(query_args, asked, by=by, first=first, after=after))
@@ -729,14 +759,14 @@ class Site(Node):
     async def funnel(
         self,
         info: Info[GraphQLContext, None],
-        steps: list[strawberry.ID],
-        period: Period | None = DEFAULT_PERIOD,
-        start_date: Annotated[date | None, strawberry.argument(name="from")] = None,
-        end_date: Annotated[date | None, strawberry.argument(name="to")] = None,
-        filter: Annotated[
-            list[StatsFilter] | None,
-            strawberry.argument(description="Count only the events that pass every clause."),
-        ] = None,
+        steps: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="The goals' ids, in the order a visitor reaches them."),
+        ],
+        period: PeriodArgument = DEFAULT_PERIOD,
+        start_date: FromArgument = None,
+        end_date: ToArgument = None,
+        filter: FilterArgument = None,
     ) -> Funnel:
         principal = await info.context.principal()
         asked = PeriodArguments(period, start_date, end_date, filter)
@@ -771,8 +801,10 @@ class Site(Node):
 
 @strawberry.type(description="The token making the request.")
 class Viewer:
-    name: str
-    scopes: list[str] = strawberry.field(description="e.g. analytics:read, analytics:write")
+    name: str = strawberry.field(description="The token's name, as given when it was made.")
+    scopes: list[str] = strawberry.field(
+        description="The token's scopes, sorted, e.g. analytics:read and analytics:write."
+    )
     principal: strawberry.Private[Principal]
 
     @strawberry.field(description="The sites this token may see, by key.")
