@@ -44,17 +44,31 @@ export async function sha256(text) {
 }
 
 export function createClient({ url, token, fetch = globalThis.fetch }) {
+  // Sends a document's hash first, its text only when the server answers
+  // PersistedQueryNotFound (once per document and server process). Queries by
+  // hash go as GET (a CDN may cache them), mutations as POST.
+  const persisted = persistedExchange({ generateHash: (query) => sha256(query), enableForMutation: true });
+  return clientWith(persisted, { url, token, fetch });
+}
+
+// On a server that runs trusted documents only (GOALGATE_GRAPHQL_TRUSTED_DOCUMENTS
+// set to codegen's persisted-documents.json), send each document by the id the
+// client preset put on it, never its text; pass the preset's documents
+// (src/gql/graphql.ts) to query and mutation.
+export function createTrustedClient({ url, token, fetch = globalThis.fetch }) {
+  const persisted = persistedExchange({
+    generateHash: async (_query, document) => document["__meta__"].hash,
+    enforcePersistedQueries: true,
+    enableForMutation: true,
+  });
+  return clientWith(persisted, { url, token, fetch });
+}
+
+function clientWith(persisted, { url, token, fetch }) {
   return new Client({
     url,
     fetch,
     fetchOptions: { headers: { authorization: `Bearer ${token}` } },
-    exchanges: [
-      cacheExchange(graphcache),
-      // Sends a document's hash first, its text only when the server answers
-      // PersistedQueryNotFound (once per document and server process). Queries
-      // by hash go as GET (a CDN may cache them), mutations as POST.
-      persistedExchange({ generateHash: (query) => sha256(query), enableForMutation: true }),
-      fetchExchange,
-    ],
+    exchanges: [cacheExchange(graphcache), persisted, fetchExchange],
   });
 }

@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from graphql import OperationDefinitionNode, parse
 
 from goalgate.api.graphql.node import site_id
@@ -21,7 +22,12 @@ from tests.helpers.node import NODE_MODULES, node_with, package_bin, run_node
 from tests.helpers.server import ROOT, serving
 
 HERE = Path(__file__).with_name("codegen")
-TRUSTED_SCRIPT = Path(__file__).with_name("apollo_trusted_check.mjs")
+CLIENTS = ROOT / "docs" / "clients"
+# Each client's module under docs/clients and the script that runs its createTrustedClient.
+TRUSTED_CLIENTS = {
+    "apollo": (CLIENTS / "apollo.mjs", Path(__file__).with_name("apollo_trusted_check.mjs")),
+    "urql": (CLIENTS / "urql.mjs", Path(__file__).with_name("urql_trusted_check.mjs")),
+}
 SITE = "sk_abc123def456"
 OPERATIONS = ROOT / "docs" / "clients" / "operations.graphql"
 
@@ -109,11 +115,14 @@ def test_the_frontends_page_shows_every_file_the_client_tests_run() -> None:
     )
 
 
-async def test_apollo_runs_codegen_documents_by_their_ids_on_a_trusted_documents_server(
-    database_url: str, db: Database, tmp_path: Path
+@pytest.mark.parametrize("client", sorted(TRUSTED_CLIENTS))
+async def test_clients_run_codegen_documents_by_their_ids_on_a_trusted_documents_server(
+    client: str, database_url: str, db: Database, tmp_path: Path
 ) -> None:
-    """docs/clients/apollo.mjs's createTrustedClient, with the client preset's documents
-    (compiled to JavaScript), against ``goalgate serve`` running codegen's manifest only."""
+    """docs/clients/apollo.mjs's and urql.mjs's createTrustedClient, with the client
+    preset's documents (compiled to JavaScript), against ``goalgate serve`` running
+    codegen's manifest only."""
+    module, script = TRUSTED_CLIENTS[client]
     src = await codegen(tmp_path, [OPERATIONS.read_text()])
     node = node_with("typescript", "tsc on codegen's documents")
     compiled = await run_node(
@@ -127,7 +136,7 @@ async def test_apollo_runs_codegen_documents_by_their_ids_on_a_trusted_documents
         cwd=tmp_path,
     )
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
-    for source in (ROOT / "docs" / "clients" / "apollo.mjs", TRUSTED_SCRIPT):
+    for source in (module, script):
         shutil.copy(source, tmp_path / source.name)
     await db.migrate()
     await make_site(db, SITE)
@@ -139,7 +148,7 @@ async def test_apollo_runs_codegen_documents_by_their_ids_on_a_trusted_documents
     ) as server:
         done = await run_node(
             node,
-            [tmp_path / TRUSTED_SCRIPT.name, f"{server.base_url}/graphql", token, SITE],
+            [tmp_path / script.name, f"{server.base_url}/graphql", token, SITE],
             cwd=tmp_path,
         )
     assert done.returncode == 0, done.stderr
