@@ -2,33 +2,36 @@
 
 Every command that opens the database first brings its schema up to date.
 Errors a user can cause print one line on stderr and exit 2, never a traceback.
+
+Only Typer and the standard library are imported here at module level: the
+runtime (SQLAlchemy, pydantic, the services) and Rich's tables and progress
+bars are imported by the commands that use them, so that ``goalgate --help``,
+``--version`` and a mistyped option answer at once (docs/benchmarks.md,
+"Start-up"; tests/unit/test_cli_imports.py keeps it so).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from goalgate.errors import GoalgateError
-from goalgate.runtime import Runtime, open_runtime
-from goalgate.services import demo as demo_service
-from goalgate.services import imports as import_service
-from goalgate.services import rates as rate_service
-from goalgate.services import sites as site_service
-from goalgate.services import tokens as token_service
-from goalgate.settings import Settings
+from goalgate import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from goalgate.errors import GoalgateError
+    from goalgate.runtime import Runtime
+    from goalgate.services import demo as demo_service
+    from goalgate.services import imports as import_service
+    from goalgate.services import rates as rate_service
 
 __all__ = ["app", "main"]
 
@@ -39,6 +42,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Click's plain help: Rich's renderer costs ~70 ms of imports on every --help.
+    rich_markup_mode=None,
 )
 sites_app = typer.Typer(help="Create and list sites.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
@@ -51,12 +56,45 @@ app.add_typer(db_app, name="db")
 app.add_typer(events_app, name="events")
 app.add_typer(rates_app, name="rates")
 
-out = Console(highlight=False)
-err = Console(stderr=True)
+# services.imports.IMPORT_BATCH, repeated so that the option's default needs no import
+# (tests/unit/test_cli_imports.py checks that they agree).
+IMPORT_BATCH = 1000
+
+
+@cache
+def _out() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+@cache
+def _err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"goalgate {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """goalgate: conversion goals for web analytics."""
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    _err().print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -69,9 +107,15 @@ def _error_line(exc: GoalgateError) -> str:
 def run_in_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
     """Open the runtime (migrating the database), run ``work``, close it; map user errors."""
 
+    from goalgate.errors import GoalgateError
+    from goalgate.runtime import open_runtime
+    from goalgate.settings import Settings
+
     async def runner() -> T:
         async with open_runtime(Settings(), serving=False) as runtime:
             return await work(runtime)
+
+    import asyncio
 
     try:
         return asyncio.run(runner())
@@ -79,6 +123,10 @@ def run_in_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
         raise _fail(_error_line(exc)) from None
     except OSError as exc:
         raise _fail(str(exc)) from None
+
+
+async def _open_only(runtime: Runtime) -> None:
+    """Nothing: opening the runtime has migrated the schema."""
 
 
 @app.command()
@@ -92,9 +140,10 @@ def serve(
 
     from goalgate.logs import uvicorn_log_config
     from goalgate.server import NoDelayHttpProtocol
+    from goalgate.settings import Settings
 
     settings = Settings()
-    run_in_runtime(lambda runtime: asyncio.sleep(0))  # migrate once, before any worker starts
+    run_in_runtime(_open_only)  # migrate once, before any worker starts
     if workers > 1 and "GOALGATE_WORKERS" not in os.environ:
         # The workers share the rate limits: each may spend its share only.
         os.environ["GOALGATE_WORKERS"] = str(workers)
@@ -132,6 +181,9 @@ def _worker_metrics(workers: int) -> Iterator[None]:
     if workers == 1:
         yield
         return
+    import shutil
+    import tempfile
+
     path = tempfile.mkdtemp(prefix="goalgate-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
     try:
@@ -144,8 +196,8 @@ def _worker_metrics(workers: int) -> Iterator[None]:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the schema up to date (every other command does this too)."""
-    run_in_runtime(lambda runtime: asyncio.sleep(0))
-    out.print("database is up to date")
+    run_in_runtime(_open_only)
+    _out().print("database is up to date")
 
 
 @sites_app.command("create")
@@ -155,10 +207,11 @@ def sites_create(
     timezone: Annotated[str, typer.Option(help="IANA time zone of the site's calendar.")] = "UTC",
 ) -> None:
     """Create a site."""
+    from goalgate.services import sites as site_service
 
     async def work(runtime: Runtime) -> None:
         site = await site_service.create_site(runtime.db, key=key, domain=domain, timezone=timezone)
-        out.print(f"created site {site.key} ({site.domain}, {site.timezone})", highlight=False)
+        _out().print(f"created site {site.key} ({site.domain}, {site.timezone})", highlight=False)
 
     run_in_runtime(work)
 
@@ -166,13 +219,16 @@ def sites_create(
 @sites_app.command("list")
 def sites_list() -> None:
     """List every site."""
+    from rich.table import Table
+
+    from goalgate.services import sites as site_service
 
     async def work(runtime: Runtime) -> None:
         sites = await site_service.list_sites(runtime.db)
         table = Table("key", "domain", "timezone", "created")
         for site in sites:
             table.add_row(site.key, site.domain, site.timezone, site.created_at.isoformat())
-        out.print(table)
+        _out().print(table)
 
     run_in_runtime(work)
 
@@ -186,6 +242,7 @@ def tokens_create(
     ] = None,
 ) -> None:
     """Issue a token; prints the secret, the only time it is ever shown."""
+    from goalgate.services import tokens as token_service
 
     async def work(runtime: Runtime) -> str:
         _, secret = await token_service.create_token(
@@ -201,6 +258,9 @@ def tokens_create(
 @tokens_app.command("list")
 def tokens_list() -> None:
     """List tokens (never their secrets)."""
+    from rich.table import Table
+
+    from goalgate.services import tokens as token_service
 
     async def work(runtime: Runtime) -> None:
         tokens = await token_service.list_tokens(runtime.db)
@@ -215,7 +275,7 @@ def tokens_list() -> None:
                 token.last_used_at.isoformat() if token.last_used_at else "never",
                 token.revoked_at.isoformat() if token.revoked_at else "",
             )
-        out.print(table)
+        _out().print(table)
 
     run_in_runtime(work)
 
@@ -225,10 +285,11 @@ def tokens_revoke(
     token_id: Annotated[int, typer.Argument(help="The id shown by 'tokens list'.")],
 ) -> None:
     """Revoke a token at once and for good."""
+    from goalgate.services import tokens as token_service
 
     async def work(runtime: Runtime) -> None:
         token = await token_service.revoke_token(runtime.db, token_id)
-        out.print(f"revoked token {token.id} ({token.name})", highlight=False)
+        _out().print(f"revoked token {token.id} ({token.name})", highlight=False)
 
     run_in_runtime(work)
 
@@ -238,13 +299,17 @@ def events_import(
     file: Annotated[Path, typer.Argument(help="NDJSON: one event per line, with its site.")],
     batch_size: Annotated[
         int, typer.Option(help="Events per commit.", min=1, max=100_000)
-    ] = import_service.IMPORT_BATCH,
+    ] = IMPORT_BATCH,
 ) -> None:
     """Import events from an NDJSON file; timestamps allowed.
 
     Valid lines are stored, invalid ones listed with their number and reason.
     Exit status: 0 all lines stored, 1 some rejected, 2 the file could not be read.
     """
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from goalgate.services import imports as import_service
+
     if not file.is_file():
         raise _fail(f"no such file: {file}")
 
@@ -257,7 +322,7 @@ def events_import(
         )
         bar = Progress(
             *columns,
-            console=err,
+            console=_err(),
             transient=True,
             disable=not sys.stderr.isatty(),  # no bar in logs or pipes
         )
@@ -272,9 +337,9 @@ def events_import(
 
     report = run_in_runtime(work)
     rejected = len(report.rejected)
-    out.print(f"accepted {report.accepted} lines, rejected {rejected}", markup=False)
+    _out().print(f"accepted {report.accepted} lines, rejected {rejected}", markup=False)
     for rejection in report.rejected:
-        out.print(f"line {rejection.line}: {rejection.reason}", markup=False, soft_wrap=True)
+        _out().print(f"line {rejection.line}: {rejection.reason}", markup=False, soft_wrap=True)
     if rejected:
         raise typer.Exit(code=1)
 
@@ -285,6 +350,10 @@ def rates_import(
     base: Annotated[str, typer.Option(help="The currency the rates are quoted against.")] = "EUR",
 ) -> None:
     """Import daily exchange rates; revenue in other currencies converts with them."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from goalgate.services import rates as rate_service
+
     if not file.is_file():
         raise _fail(f"no such file: {file}")
     size = file.stat().st_size
@@ -296,7 +365,7 @@ def rates_import(
                 TextColumn("importing rates"),
                 BarColumn(),
                 DownloadColumn(),
-                console=err,
+                console=_err(),
                 transient=True,
                 disable=not sys.stderr.isatty(),  # no bar in logs or pipes
             ) as progress,
@@ -311,11 +380,11 @@ def rates_import(
             return await rate_service.import_rates(runtime.db, lines(), base=base)
 
     report = run_in_runtime(work)
-    out.print(f"imported {report.accepted} rates against {base.upper()}")
+    _out().print(f"imported {report.accepted} rates against {base.upper()}")
     for number, reason in report.rejected:
-        err.print(f"line {number}: {reason}", highlight=False, markup=False)
+        _err().print(f"line {number}: {reason}", highlight=False, markup=False)
     if report.rejected:
-        err.print(f"{len(report.rejected)} lines rejected")
+        _err().print(f"{len(report.rejected)} lines rejected")
         raise typer.Exit(code=1)
 
 
@@ -326,6 +395,9 @@ def demo(
     ] = Path("var/demo-token"),
 ) -> None:
     """Seed a demo site, goals and token if none exist (safe to run again)."""
+    from goalgate.services import demo as demo_service
+    from goalgate.settings import Settings
+
     known = token_file.read_text().strip() if token_file.is_file() else None
 
     async def work(runtime: Runtime) -> demo_service.DemoSeed:
@@ -340,11 +412,11 @@ def demo(
             handle.write(seed.token + "\n")
     settings = Settings()
     base = f"http://{settings.host}:{settings.port}"
-    out.print(f"dashboard:  {base}/dashboard/  (paste the demo token to sign in)")
-    out.print(f"demo token: {seed.token}", soft_wrap=True)
-    out.print(f"demo site:  {seed.site_key} ({seed.goals} goals, {seed.events} events)")
-    out.print(f"REST:       {base}/api/v1/analytics/sites/{seed.site_key}/goals")
-    out.print(f"GraphiQL:   {base}/graphql")
+    _out().print(f"dashboard:  {base}/dashboard/  (paste the demo token to sign in)")
+    _out().print(f"demo token: {seed.token}", soft_wrap=True)
+    _out().print(f"demo site:  {seed.site_key} ({seed.goals} goals, {seed.events} events)")
+    _out().print(f"REST:       {base}/api/v1/analytics/sites/{seed.site_key}/goals")
+    _out().print(f"GraphiQL:   {base}/graphql")
 
 
 @app.command()
