@@ -45,6 +45,10 @@ $(TESTS_NODE_STAMP): tests/package.json tests/package-lock.json
 
 install: $(STAMP) $(TESTS_NODE_STAMP) ## Create the virtualenv and install goalgate with every extra and its dev tools (and the tests' npm tools)
 
+# make run keeps its data in the checkout (var/goalgate.db, var/demo-token);
+# goalgate's own default is the platform's data directory (docs/operations.md).
+run demo: export GOALGATE_DATA_DIR ?= $(CURDIR)/var
+
 demo: $(RUN_STAMP) ## Seed the demo site, goals, events and token (idempotent)
 	$(BIN)/goalgate demo
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from goalgate.services import demo as demo_service
     from goalgate.services import imports as import_service
     from goalgate.services import rates as rate_service
+    from goalgate.settings import Settings
 
 __all__ = ["app", "main"]
 
@@ -109,10 +110,11 @@ def run_in_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
 
     from goalgate.errors import GoalgateError
     from goalgate.runtime import open_runtime
-    from goalgate.settings import Settings
+
+    settings = _settings()
 
     async def runner() -> T:
-        async with open_runtime(Settings(), serving=False) as runtime:
+        async with open_runtime(settings, serving=False) as runtime:
             return await work(runtime)
 
     import asyncio
@@ -125,6 +127,60 @@ def run_in_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
         raise _fail(str(exc)) from None
 
 
+def _settings() -> Settings:
+    """The settings from the environment; a bad value is one line, not a traceback."""
+    from pydantic import ValidationError
+
+    from goalgate.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GOALGATE_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            if error["loc"]
+            else error["msg"]
+            for error in exc.errors()
+        )
+        raise _fail(problems) from None
+
+
+def _announce(settings: Settings, *, as_log: bool = False) -> None:
+    """Say which data this process works on, on stderr (stdout may be a command's
+    output); ``as_log``: as a line of the server's log (JSON with GOALGATE_LOG_FORMAT=json)."""
+    from goalgate.storage.location import printable
+
+    message = (
+        f"goalgate {__version__}: data directory {settings.data_dir}, "
+        f"database {printable(settings.database_url)}"
+    )
+    if not as_log:
+        sys.stderr.write(message + "\n")
+    elif settings.log_format == "json":
+        import logging
+
+        from goalgate.logs import JsonFormatter
+
+        record = logging.LogRecord("goalgate.serve", logging.INFO, __file__, 0, message, None, None)
+        sys.stderr.write(JsonFormatter().format(record) + "\n")
+    else:
+        sys.stderr.write(f"INFO:     {message}\n")  # uvicorn's own lines look so
+
+
+def _require_database(settings: Settings) -> None:
+    """Refuse to start on a SQLite file that does not exist: a wrong working
+    directory or data directory would otherwise serve a new, empty database."""
+    from goalgate.storage.location import sqlite_file
+
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise _fail(
+            f"no database at {path}: create it with 'goalgate db init' (or start with "
+            "'goalgate serve --create'), or point GOALGATE_DATA_DIR or GOALGATE_DATABASE_URL "
+            "at the existing one"
+        )
+
+
 async def _open_only(runtime: Runtime) -> None:
     """Nothing: opening the runtime has migrated the schema."""
 
@@ -134,15 +190,23 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port.", min=1, max=65535)] = None,
     workers: Annotated[int, typer.Option(help="Worker processes on one port.", min=1, max=64)] = 1,
+    create: Annotated[
+        bool,
+        typer.Option(
+            "--create", help="Create the SQLite database if it does not exist (else: refuse)."
+        ),
+    ] = False,
 ) -> None:
     """Serve the GraphQL API, the REST routes and ingestion."""
     import uvicorn
 
     from goalgate.logs import uvicorn_log_config
     from goalgate.server import NoDelayHttpProtocol
-    from goalgate.settings import Settings
 
-    settings = Settings()
+    settings = _settings()
+    if not create:
+        _require_database(settings)
+    _announce(settings, as_log=True)
     run_in_runtime(_open_only)  # migrate once, before any worker starts
     if workers > 1 and "GOALGATE_WORKERS" not in os.environ:
         # The workers share the rate limits: each may spend its share only.
@@ -191,6 +255,25 @@ def _worker_metrics(workers: int) -> Iterator[None]:
     finally:
         os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
         shutil.rmtree(path, ignore_errors=True)
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Create the database (SQLite: the file in GOALGATE_DATA_DIR) at the latest schema."""
+    from goalgate.storage.location import sqlite_file
+
+    settings = _settings()
+    _announce(settings)
+    path = sqlite_file(settings.database_url)
+    existed = path is None or path.exists()
+    run_in_runtime(_open_only)
+    # Plain writes: Rich would wrap a long path at the terminal's width.
+    if path is None:
+        sys.stdout.write("database schema is up to date\n")
+    elif existed:
+        sys.stdout.write(f"database {path} exists already; its schema is up to date\n")
+    else:
+        sys.stdout.write(f"created database {path}\n")
 
 
 @db_app.command("upgrade")
@@ -391,13 +474,18 @@ def rates_import(
 @app.command()
 def demo(
     token_file: Annotated[
-        Path, typer.Option(help="Where the demo token's secret is kept for later runs.")
-    ] = Path("var/demo-token"),
+        Path | None,
+        typer.Option(
+            help="Where the demo token's secret is kept for later runs "
+            "(default: demo-token in GOALGATE_DATA_DIR)."
+        ),
+    ] = None,
 ) -> None:
     """Seed a demo site, goals and token if none exist (safe to run again)."""
     from goalgate.services import demo as demo_service
-    from goalgate.settings import Settings
 
+    settings = _settings()
+    token_file = token_file or settings.data_dir / "demo-token"
     known = token_file.read_text().strip() if token_file.is_file() else None
 
     async def work(runtime: Runtime) -> demo_service.DemoSeed:
@@ -410,7 +498,6 @@ def demo(
         fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(seed.token + "\n")
-    settings = Settings()
     base = f"http://{settings.host}:{settings.port}"
     _out().print(f"dashboard:  {base}/dashboard/  (paste the demo token to sign in)")
     _out().print(f"demo token: {seed.token}", soft_wrap=True)

@@ -14,6 +14,7 @@ from goalgate.domain.tokens import is_well_formed
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("GOALGATE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("GOALGATE_DATA_DIR", str(tmp_path / "var"))  # demo keeps its token there
     monkeypatch.chdir(tmp_path)
     return CliRunner()
 
