@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from goalgate.services import imports as import_service
     from goalgate.services import rates as rate_service
     from goalgate.settings import Settings
+    from goalgate.storage.db import Database
 
 __all__ = ["app", "main"]
 
@@ -48,7 +49,9 @@ app = typer.Typer(
 )
 sites_app = typer.Typer(help="Create and list sites.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: create, upgrade, downgrade, back up, restore.", no_args_is_help=True
+)
 events_app = typer.Typer(help="Bulk event data.", no_args_is_help=True)
 rates_app = typer.Typer(help="Exchange rates for multi-currency revenue.", no_args_is_help=True)
 app.add_typer(sites_app, name="sites")
@@ -119,11 +122,13 @@ def run_in_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
 
     import asyncio
 
+    from goalgate.storage.migrations import SchemaTooNew
+
     try:
         return asyncio.run(runner())
     except GoalgateError as exc:
         raise _fail(_error_line(exc)) from None
-    except OSError as exc:
+    except (OSError, SchemaTooNew) as exc:
         raise _fail(str(exc)) from None
 
 
@@ -279,8 +284,109 @@ def db_init() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the schema up to date (every other command does this too)."""
-    run_in_runtime(_open_only)
-    _out().print("database is up to date")
+
+    async def work(db: Database) -> tuple[str | None, str | None]:
+        before = await db.revision()
+        await db.migrate()
+        return before, await db.revision()
+
+    before, after = _with_database(work)
+    if before == after:
+        sys.stdout.write(f"database is up to date (schema revision {after})\n")
+    elif before is None:
+        sys.stdout.write(f"database created at schema revision {after}\n")
+    else:
+        sys.stdout.write(f"database upgraded from schema revision {before or 'none'} to {after}\n")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="The older schema revision, e.g. 0004.")],
+) -> None:
+    """Undo the migrations after REVISION, before running an older goalgate (rollback).
+
+    Run it with the goalgate that upgraded the database (it has the downgrades),
+    goalgate stopped and a backup taken; then start the older goalgate.
+    """
+
+    async def work(db: Database) -> str | None:
+        return await db.downgrade(revision)
+
+    before = _with_database(work)
+    sys.stdout.write(
+        f"database downgraded from schema revision {before} to {revision}; start the goalgate "
+        f"release whose newest revision is {revision} (this one would upgrade it again)\n"
+    )
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="The new file to write.")],
+) -> None:
+    """Copy the database to PATH, also while goalgate serves.
+
+    SQLite: the online backup API (one consistent snapshot). PostgreSQL: pg_dump
+    in its custom format (pg_restore reads it).
+    """
+    from goalgate.storage.backup import BackupError, backup
+
+    settings = _settings()
+    _announce(settings)
+    try:
+        copied = backup(settings.database_url, path)
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    revision = f", schema revision {copied.revision}" if copied.revision else ""
+    sys.stdout.write(f"backed up to {copied.path} ({copied.size} bytes{revision})\n")
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A file written by 'goalgate db backup'.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the existing database.")] = False,
+) -> None:
+    """Replace the database with a backup; stop goalgate first."""
+    from goalgate.storage.backup import BackupError, restore
+
+    settings = _settings()
+    _announce(settings)
+    try:
+        copied = restore(settings.database_url, path, force=force)
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    if copied.revision is None:
+        sys.stdout.write(f"restored {path} with pg_restore\n")
+    else:
+        sys.stdout.write(
+            f"restored {path} into {copied.path} (schema revision {copied.revision})\n"
+        )
+
+
+def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database alone (no runtime, no migration), run ``work``, close it."""
+    import asyncio
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from goalgate.storage.db import open_database
+    from goalgate.storage.migrations import SchemaTooNew, UnknownRevision
+
+    settings = _settings()
+    _announce(settings)
+
+    async def runner() -> T:
+        db = open_database(settings.database_url)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(runner())
+    except (SchemaTooNew, UnknownRevision, OSError) as exc:
+        raise _fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise _fail(f"the database failed: {exc.__class__.__name__}: {exc}") from None
 
 
 @sites_app.command("create")

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from goalgate.cli import app
 from goalgate.domain.tokens import is_well_formed
+from goalgate.storage.migrations import HEAD
 
 
 @pytest.fixture
@@ -157,4 +158,7 @@ def test_demo_is_idempotent_and_keeps_printing_a_working_token(
 def test_db_upgrade(runner: CliRunner) -> None:
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0
-    assert result.stdout == "database is up to date\n"
+    assert result.stdout == f"database created at schema revision {HEAD}\n"
+    again = runner.invoke(app, ["db", "upgrade"])
+    assert again.exit_code == 0
+    assert again.stdout == f"database is up to date (schema revision {HEAD})\n"
