@@ -103,7 +103,7 @@ def restore(url: str, source: Path, *, force: bool = False) -> Copied:
 
 def _sqlite_copy(source: Path, target: Path, *, keep_journal: bool = False) -> None:
     """Every page of ``source`` into ``target`` in one step of SQLite's backup API."""
-    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    reader = sqlite3.connect(_read_only(source), uri=True)
     try:
         reader.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         writer = sqlite3.connect(target)
@@ -121,10 +121,16 @@ def _sqlite_copy(source: Path, target: Path, *, keep_journal: bool = False) -> N
         reader.close()
 
 
+def _read_only(path: Path) -> str:
+    """A read-only SQLite URI of ``path`` (percent-encoded: a '?' or '#' in a name stays
+    part of the path)."""
+    return f"{path.absolute().as_uri()}?mode=ro"
+
+
 def _check(path: Path) -> str:
     """The schema revision of an intact goalgate database file; BackupError otherwise."""
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(_read_only(path), uri=True)
         try:
             (verdict,) = connection.execute("PRAGMA quick_check").fetchone()
             rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()

@@ -228,3 +228,24 @@ def test_postgres_backup_and_restore_with_pg_dump(
         assert restored.exit_code == 0, restored.output
         assert restored.stdout == f"restored {dump} with pg_restore\n"
         assert asyncio.run(keys()) == ["sk_before_dump"]
+
+
+def test_backup_and_restore_of_paths_with_uri_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite opens the files through URIs: '?', '#' and '%' in a name stay in the path.
+    (The database's own path is a SQLAlchemy URL, where '?' starts the options.)"""
+    data = tmp_path / "data"
+    monkeypatch.delenv("GOALGATE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("GOALGATE_DATA_DIR", str(data))
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "init"]).exit_code == 0
+    backup = tmp_path / "back?up #1 %20.db"
+    backed = runner.invoke(app, ["db", "backup", str(backup)])
+    assert backed.exit_code == 0, backed.output
+    assert backed.stdout == (
+        f"backed up to {backup} ({backup.stat().st_size} bytes, schema revision {HEAD})\n"
+    )
+    restored = runner.invoke(app, ["db", "restore", "--force", str(backup)])
+    assert restored.exit_code == 0, restored.output
+    assert sites(data / "goalgate.db") == []
