@@ -5,6 +5,8 @@ NPM ?= npm
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make run's smaller install: goalgate and what serving needs, no extras.
+RUN_STAMP := $(VENV)/.installed-run
 # The npm tools the tests run (tests/package.json), installed from tests/package-lock.json.
 TESTS_NODE_STAMP := tests/node_modules/.npm-installed
 GRAPHIQL := frontend/graphiql
@@ -26,6 +28,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,docs,postgres,redis,otel]'
 	@touch $(STAMP)
 
+# make run serves the embedded SQLite database: goalgate alone, without the
+# dev, docs, postgres, redis and otel extras (the full install serves too).
+$(RUN_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then :; else \
+		echo "$(BIN)/python -m pip install -e ."; $(BIN)/python -m pip install --quiet -e .; fi
+	@touch $(RUN_STAMP)
+
 $(TESTS_NODE_STAMP): tests/package.json tests/package-lock.json
 	@if command -v $(NPM) >/dev/null; then \
 		cd tests && $(NPM) ci --no-audit --no-fund --loglevel=error && touch node_modules/.npm-installed; \
@@ -33,12 +43,16 @@ $(TESTS_NODE_STAMP): tests/package.json tests/package-lock.json
 		echo "npm not found: the tests that run node tools will be skipped (install nodejs and npm)"; \
 	fi
 
-install: $(STAMP) $(TESTS_NODE_STAMP) ## Create the virtualenv and install goalgate with its dev tools (and the tests' npm tools)
+install: $(STAMP) $(TESTS_NODE_STAMP) ## Create the virtualenv and install goalgate with every extra and its dev tools (and the tests' npm tools)
 
-demo: $(STAMP) ## Seed the demo site, goals, events and token (idempotent)
+# make run keeps its data in the checkout (var/goalgate.db, var/demo-token);
+# goalgate's own default is the platform's data directory (docs/operations.md).
+run demo: export GOALGATE_DATA_DIR ?= $(CURDIR)/var
+
+demo: $(RUN_STAMP) ## Seed the demo site, goals, events and token (idempotent)
 	$(BIN)/goalgate demo
 
-run: demo ## Serve the API on the embedded SQLite database with demo data
+run: demo ## Serve the API on the embedded SQLite database with demo data (installs goalgate only, no extras)
 	$(BIN)/goalgate serve
 
 # pytest-xdist workers: one a core by default (at most 16: a Redis database

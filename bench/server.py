@@ -53,6 +53,7 @@ def serving(
             str(port),
             "--workers",
             str(workers),
+            "--create",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

@@ -51,6 +51,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """GOALGATE_DATA_DIR for the session (child processes inherit it): nothing a
+    test leaves at the default location (demo-token, an unset database URL)
+    lands in the platform's data directory of whoever runs the tests."""
+    path = tmp_path_factory.mktemp("data")
+    before = os.environ.get("GOALGATE_DATA_DIR")
+    os.environ["GOALGATE_DATA_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("GOALGATE_DATA_DIR", None)
+    else:
+        os.environ["GOALGATE_DATA_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def postgres_session_url() -> Iterator[str]:
     """A PostgreSQL database created and migrated once per session (see tests/helpers/pg.py)."""

@@ -8,12 +8,27 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Settings", "default_database_url"]
+__all__ = ["DATABASE_FILE", "Settings", "default_data_dir", "sqlite_url"]
+
+# The embedded database's file name in the data directory.
+DATABASE_FILE = "goalgate.db"
 
 
-def default_database_url() -> str:
-    """The embedded SQLite file under ``./var/``, relative to where goalgate runs."""
-    return f"sqlite+aiosqlite:///{Path('var') / 'goalgate.db'}"
+def default_data_dir() -> Path:
+    """GOALGATE_DATA_DIR's default: the platform's data directory for the user
+    (``~/.local/share/goalgate`` on Linux, ``$XDG_DATA_HOME/goalgate`` if set).
+
+    Never the working directory: started from another folder, goalgate would
+    serve another (empty) database. ``make run`` sets ``var/`` of the checkout.
+    """
+    from platformdirs import user_data_path
+
+    return user_data_path("goalgate", appauthor=False)
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The embedded SQLite database of a data directory."""
+    return f"sqlite+aiosqlite:///{data_dir / DATABASE_FILE}"
 
 
 class Settings(BaseSettings):
@@ -24,7 +39,11 @@ class Settings(BaseSettings):
         env_prefix="GOALGATE_", extra="ignore", populate_by_name=True, hide_input_in_errors=True
     )
 
-    database_url: str = Field(default_factory=default_database_url)
+    # Where goalgate keeps its files: the embedded SQLite database (unless
+    # database_url names another) and the demo token. Made absolute.
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # Unset: the SQLite file in data_dir (sqlite_url).
+    database_url: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Origins allowed to call the authenticated API from a browser (comma separated).
@@ -134,6 +153,13 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _locate_data(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().absolute()
+        if not self.database_url:
+            self.database_url = sqlite_url(self.data_dir)
+        return self
 
     @model_validator(mode="after")
     def _metrics_token_when_needed(self) -> Settings:

@@ -87,9 +87,17 @@ def test_graphiql_runs_a_query_offline_and_stores_no_token(
     page = context.new_page()
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
     page.on("pageerror", lambda error: problems.append(str(error)))
+    # How each script and stylesheet came (issue #25: compressed, decoded by the browser).
+    encodings: dict[str, str | None] = {}
+    page.on(
+        "response",
+        lambda r: encodings.__setitem__(urlparse(r.url).path, r.headers.get("content-encoding")),
+    )
 
     page.goto(f"{base_url}/graphql?q={quote(QUERY)}")
     page.wait_for_selector(".graphiql-execute-button")
+    assert encodings["/graphiql/vendor/graphiql@3.9.0/graphiql.min.js"] == "br"
+    assert encodings["/graphiql/vendor/graphiql@3.9.0/graphiql.min.css"] == "br"
     page.click("button[data-name='headers']")
     page.click(HEADERS_PANE)
     # The editor closes brackets and quotes itself; typing over them leaves this text.

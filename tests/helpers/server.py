@@ -50,6 +50,9 @@ class Server:
         self.log = cwd / f"server-{self.port}.log"
         command = [sys.executable, "-c", "from goalgate.cli import main; main()", "serve"]
         command += ["--workers", str(workers), "--host", "127.0.0.1", "--port", str(self.port)]
+        # A test's database may be a new file (tests/integration/cli/test_data_location.py
+        # checks that serve refuses one without --create).
+        command += ["--create"]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command,

@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 
 from goalgate.storage import tables  # noqa: F401  (registers the tables)
 from goalgate.storage.db import open_database
-from goalgate.storage.migrations import HEAD
+from goalgate.storage.migrations import HEAD, REVISIONS
 from tests.helpers.data import make_site
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +76,14 @@ def test_head_names_the_newest_migration() -> None:
     migration that forgot to move it would never run."""
     script = ScriptDirectory.from_config(Config(ROOT / "alembic.ini"))
     assert script.get_heads() == [HEAD]
+
+
+def test_revisions_list_every_migration_oldest_first() -> None:
+    """``migrations.REVISIONS`` is how a process tells a database newer than its code."""
+    script = ScriptDirectory.from_config(Config(ROOT / "alembic.ini"))
+    history = [revision.revision for revision in script.walk_revisions()]
+    assert tuple(reversed(history)) == REVISIONS
+    assert REVISIONS[-1] == HEAD
 
 
 def _stamp_back(connection: Connection, revision: str) -> None:

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from goalgate.errors import Unavailable
+from goalgate.storage import migrations
 from goalgate.storage.dialect import Dialect, named
-from goalgate.storage.migrations import HEAD
 from goalgate.storage.readers import (
     DEFAULT_READ_BUDGET_S,
     DEFAULT_READ_THREADS,
@@ -90,9 +90,27 @@ class Database:
             raise Unavailable("the database is not reachable") from exc
 
     async def migrate(self) -> None:
-        """Bring the schema up to date (idempotent)."""
+        """Bring the schema up to date (idempotent); ``migrations.SchemaTooNew`` if
+        the database is at a revision newer than this code's."""
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade)
+
+    async def revision(self) -> str | None:
+        """The schema revision of the database; None if it has none yet."""
+        async with self.engine.connect() as conn:
+            revisions = await conn.run_sync(_revisions)
+        return next(iter(revisions), None)
+
+    async def downgrade(self, revision: str) -> str | None:
+        """Run the downgrades from the database's revision to ``revision``, an
+        older one this code knows; returns the revision it was at."""
+        if revision not in migrations.REVISIONS:
+            raise migrations.UnknownRevision(
+                f"unknown schema revision {revision}: this goalgate knows "
+                f"{', '.join(migrations.REVISIONS)}"
+            )
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(_downgrade, revision)
 
     async def close(self) -> None:
         await self.reader.close()
@@ -107,15 +125,45 @@ def _upgrade(connection: Connection) -> None:
     database already at ``migrations.HEAD`` is recognised by one read of
     ``alembic_version``, and Alembic is only imported when there is work.
     """
-    if _revisions(connection) == {HEAD}:
+    revisions = _revisions(connection)
+    if revisions == {migrations.HEAD}:
         return
+    _refuse_unknown(revisions)
     from alembic import command
+
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def _downgrade(connection: Connection, revision: str) -> str | None:
+    revisions = _revisions(connection)
+    _refuse_unknown(revisions)
+    current = next(iter(revisions), None)
+    if current is None or migrations.REVISIONS.index(revision) >= migrations.REVISIONS.index(
+        current
+    ):
+        raise migrations.UnknownRevision(
+            f"the database is at schema revision {current or 'none'}: "
+            f"{revision} is not older, nothing to downgrade"
+        )
+    from alembic import command
+
+    command.downgrade(_alembic_config(connection), revision)
+    return current
+
+
+def _refuse_unknown(revisions: set[str]) -> None:
+    for revision in sorted(revisions):
+        if revision not in migrations.REVISIONS:
+            raise migrations.SchemaTooNew(revision)
+
+
+def _alembic_config(connection: Connection) -> Any:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    return config
 
 
 def _revisions(connection: Connection) -> set[str]:

@@ -9,11 +9,13 @@ from typer.testing import CliRunner
 
 from goalgate.cli import app
 from goalgate.domain.tokens import is_well_formed
+from goalgate.storage.migrations import HEAD
 
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("GOALGATE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("GOALGATE_DATA_DIR", str(tmp_path / "var"))  # demo keeps its token there
     monkeypatch.chdir(tmp_path)
     return CliRunner()
 
@@ -156,4 +158,7 @@ def test_demo_is_idempotent_and_keeps_printing_a_working_token(
 def test_db_upgrade(runner: CliRunner) -> None:
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0
-    assert result.stdout == "database is up to date\n"
+    assert result.stdout == f"database created at schema revision {HEAD}\n"
+    again = runner.invoke(app, ["db", "upgrade"])
+    assert again.exit_code == 0
+    assert again.stdout == f"database is up to date (schema revision {HEAD})\n"

@@ -169,7 +169,7 @@ async def test_a_generated_client_lists_creates_records_and_reads_stats(
             assert batch.parsed == models.AcceptedEnvelope(data=models.Accepted(accepted=2))
 
             stats = await goals.get_goal_stats.asyncio_detailed(
-                SITE, goal.id, client=client, period=models.GetGoalStatsPeriod.VALUE_0
+                SITE, goal.id, client=client, period=models.GetGoalStatsPeriod.DAYS_7
             )
             assert stats.status_code == 200
             assert stats.parsed == models.StatsEnvelope(

@@ -47,7 +47,7 @@ def test_the_bearer_scheme_is_declared(document: dict[str, Any]) -> None:
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "gg_ followed by 43 characters",
-            "description": "An API token (`goalgate token create`), sent as "
+            "description": "An API token (`goalgate tokens create`), sent as "
             "`Authorization: Bearer gg_...`.",
         }
     }
@@ -178,6 +178,8 @@ def test_period_is_an_enum_and_from_to_are_dates(document: dict[str, Any], path:
     assert query["period"]["schema"] == {
         "type": "string",
         "enum": ["7d", "30d", "12mo", "custom"],
+        # Names for generated clients (openapi-python-client reads them).
+        "x-enum-varnames": ["DAYS_7", "DAYS_30", "MONTHS_12", "CUSTOM"],
         "default": "30d",
         "description": "7d, 30d (default), 12mo or custom, on the site's calendar",
     }

@@ -10,7 +10,8 @@ no private endpoint and no data in the HTML. Its Content-Security-Policy
 
 Files are read once, when the app is built, and served from memory: the
 built index with ``no-cache`` (a new build is seen at once), the hashed assets
-as immutable for a year, each with a strong ETag.
+as immutable for a year, each with a strong ETag, text files Brotli- or
+gzip-compressed as the browser accepts (``api/compression.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
+
+from goalgate.api.compression import Compressible
 
 __all__ = ["IMMUTABLE", "StaticFile", "dashboard_route_handlers", "load_static"]
 
@@ -52,6 +55,8 @@ class StaticFile:
     media_type: str
     etag: str
     cache_control: str
+    # The body and its compressed variants (made on first use).
+    content: Compressible
 
 
 def _walk(folder: Traversable, prefix: str = "") -> dict[str, Traversable]:
@@ -76,12 +81,14 @@ def load_static() -> dict[str, StaticFile]:
         if name == MANIFEST or suffix not in _MEDIA_TYPES:
             continue
         body = entry.read_bytes()
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         files[name] = StaticFile(
             body=body,
             media_type=_MEDIA_TYPES[suffix],
-            etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            etag=etag,
             # Vite names every asset after its content hash: it never changes.
             cache_control=IMMUTABLE if name.startswith("assets/") else REVALIDATE,
+            content=Compressible(body, _MEDIA_TYPES[suffix], etag),
         )
     return files
 
@@ -92,10 +99,16 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 
 def _respond(request: Request[Any, Any, Any], file: StaticFile) -> Response[bytes]:
-    headers = {"ETag": file.etag, "Cache-Control": file.cache_control}
-    if _etag_matches(request.headers.get("if-none-match", ""), file.etag):
+    variant = file.content.variant(request.headers.get("accept-encoding", ""))
+    etag = variant.etag or file.etag
+    headers = {"ETag": etag, "Cache-Control": file.cache_control}
+    if file.content.compresses:
+        headers["Vary"] = "Accept-Encoding"
+    if _etag_matches(request.headers.get("if-none-match", ""), etag):
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(file.body, media_type=file.media_type, headers=headers)
+    if variant.coding is not None:
+        headers["Content-Encoding"] = variant.coding
+    return Response(variant.body, media_type=file.media_type, headers=headers)
 
 
 def dashboard_route_handlers() -> list[HTTPRouteHandler]:

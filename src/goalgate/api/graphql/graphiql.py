@@ -13,8 +13,9 @@ offline or firewalled browser on "Loading..." forever. This page loads:
 
 They are served at ``/graphiql/<path>?v=<hash>`` (outside ``/graphql``, so they
 do not count against the API's rate limit), cached for a year when the hash is
-the current one. Each tag carries its Subresource Integrity hash, computed from
-the bytes served; the page has no inline script or style, so its
+the current one, Brotli- or gzip-compressed as the browser accepts
+(``api/compression.py``). Each tag carries its Subresource Integrity hash,
+computed from the (uncompressed) bytes served; the page has no inline script or style, so its
 Content-Security-Policy allows only this origin (``security_headers``).
 """
 
@@ -29,9 +30,11 @@ from importlib.resources.abc import Traversable
 from string import Template
 from typing import Any
 
-from litestar import MediaType, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
+
+from goalgate.api.compression import Compressible
 
 __all__ = ["ASSET_PREFIX", "Asset", "GraphiQLPage", "integrity"]
 
@@ -115,22 +118,26 @@ class GraphiQLPage:
 
     def route_handler(self) -> HTTPRouteHandler:
         assets = self.assets
+        contents = {path: Compressible(a.body, a.media_type) for path, a in assets.items()}
 
         @get(f"{ASSET_PREFIX}/{{path:path}}", include_in_schema=False, sync_to_thread=False)
-        def graphiql_asset(path: str, v: str | None = None) -> Response[bytes]:
+        def graphiql_asset(
+            request: Request[Any, Any, Any], path: str, v: str | None = None
+        ) -> Response[bytes]:
             """One of GraphiQL's scripts, stylesheets or licence files."""
             asset = assets.get(path.lstrip("/"))
             if asset is None:
                 raise NotFoundException()
+            content = contents[asset.path]
+            variant = content.variant(request.headers.get("accept-encoding", ""))
             current = v == asset.version
-            return Response(
-                asset.body,
-                media_type=asset.media_type,
-                headers={
-                    "Cache-Control": "public, max-age=31536000, immutable"
-                    if current
-                    else "no-cache"
-                },
-            )
+            headers = {
+                "Cache-Control": "public, max-age=31536000, immutable" if current else "no-cache"
+            }
+            if content.compresses:
+                headers["Vary"] = "Accept-Encoding"
+            if variant.coding is not None:
+                headers["Content-Encoding"] = variant.coding
+            return Response(variant.body, media_type=asset.media_type, headers=headers)
 
         return graphiql_asset

@@ -32,6 +32,8 @@ from litestar.openapi.spec import (
 )
 from litestar.params import KwargDefinition
 
+from goalgate.domain.periods import Period
+
 __all__ = [
     "BEARER_OPTIONAL",
     "BEARER_REQUIRED",
@@ -47,6 +49,19 @@ BEARER = "bearer"
 # only to backfill (``timestamp``), so a client may send it or not.
 BEARER_REQUIRED: list[SecurityRequirement] = [{BEARER: []}]
 BEARER_OPTIONAL: list[SecurityRequirement] = [{}, {BEARER: []}]
+
+# Names for enum values that are not identifiers ("7d"), published as
+# x-enum-varnames: generated clients (openapi-python-client, openapi-generator)
+# name them DAYS_7 instead of VALUE_0. Keyed by the enum's values, in order.
+_PERIOD_NAMES = {
+    Period.LAST_7_DAYS: "DAYS_7",
+    Period.LAST_30_DAYS: "DAYS_30",
+    Period.LAST_12_MONTHS: "MONTHS_12",
+    Period.CUSTOM: "CUSTOM",
+}
+ENUM_VARNAMES: dict[tuple[str, ...], list[str]] = {
+    tuple(period.value for period in Period): [_PERIOD_NAMES[period] for period in Period],
+}
 
 _STRING = Schema(type=OpenAPIType.STRING)
 _SECONDS = Schema(type=OpenAPIType.INTEGER, minimum=0)
@@ -97,7 +112,7 @@ def components() -> Components:
                 type="http",
                 scheme="bearer",
                 bearer_format="gg_ followed by 43 characters",
-                description="An API token (`goalgate token create`), sent as "
+                description="An API token (`goalgate tokens create`), sent as "
                 "`Authorization: Bearer gg_...`.",
             )
         },
@@ -204,4 +219,19 @@ class _Document(OpenAPI):
             raise ValueError(f"schemas written by hand clash with generated ones: {sorted(clash)}")
         schemas.update({name: schema.to_schema() for name, schema in self.extra_schemas.items()})
         document["components"]["schemas"] = dict(sorted(schemas.items()))
+        _name_enum_values(document)
         return document
+
+
+def _name_enum_values(node: object) -> None:
+    """Add ``x-enum-varnames`` to every schema whose enum has names in ENUM_VARNAMES
+    (Litestar's Schema has no field for an extension)."""
+    if isinstance(node, dict):
+        values = node.get("enum")
+        if isinstance(values, list) and (names := ENUM_VARNAMES.get(tuple(values))):
+            node["x-enum-varnames"] = names
+        for value in node.values():
+            _name_enum_values(value)
+    elif isinstance(node, list):
+        for value in node:
+            _name_enum_values(value)

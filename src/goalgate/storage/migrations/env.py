@@ -8,7 +8,6 @@ no such connection: it then opens the database goalgate itself would use,
 from __future__ import annotations
 
 import asyncio
-import os
 from logging.config import fileConfig
 
 from alembic import context
@@ -29,11 +28,10 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_from_cli() -> None:
-    from goalgate.settings import default_database_url
+    from goalgate.settings import Settings
     from goalgate.storage.db import open_database
 
-    url = os.environ.get("GOALGATE_DATABASE_URL") or default_database_url()
-    database = open_database(url)
+    database = open_database(Settings().database_url)
     try:
         async with database.engine.connect() as connection:
             await connection.run_sync(_run)
