@@ -262,7 +262,12 @@ def is_connection_lost(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
-        return isinstance(exc, (OperationalError, InterfaceError))
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            return True
+        # SQLAlchemy's asyncpg adapter wraps most server errors in its generic
+        # Error (PostgreSQL's "too many clients" among them): ask the driver's own.
+        original = exc.orig.__cause__ if exc.orig is not None else None
+        return original is not None and _asyncpg_lost(original)
     return isinstance(exc, (*DRIVER_ERRORS, ConnectionError)) or _asyncpg_lost(exc)
 
 
@@ -280,6 +285,8 @@ def _asyncpg_lost(exc: BaseException) -> bool:
             asyncpg.exceptions.PostgresConnectionError,
             asyncpg.exceptions.CannotConnectNowError,
             asyncpg.exceptions.AdminShutdownError,
+            # Class 53: too many connections, out of memory or disk on the server.
+            asyncpg.exceptions.InsufficientResourcesError,
             # A pooled connection whose protocol was left mid-operation when
             # the server dropped it ("cannot switch to state 12; another
             # operation is in progress"): the connection is broken, not the
