@@ -7,66 +7,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from goalgate.api.graphql.node import site_id
 from goalgate.storage.db import Database
-from tests.helpers.data import make_goal, make_site, make_token, record_events
-from tests.helpers.node import NODE_MODULES, node_with, run_node
-from tests.helpers.server import ROOT, serving
+from tests.helpers.clients import SITE, run_docs_client
 
-CLIENTS = ROOT / "docs" / "clients"
 SCRIPT = Path(__file__).with_name("urql_client_check.mjs")
-SITE = "sk_abc123def456"
-
-
-def client_directory(tmp_path: Path) -> Path:
-    """The docs' module and operations next to the script, node_modules linked:
-    Node resolves @urql/core from the importing file's directory."""
-    work = tmp_path / "urql"
-    work.mkdir()
-    for source in (CLIENTS / "urql.mjs", CLIENTS / "operations.graphql", SCRIPT):
-        shutil.copy(source, work / source.name)
-    os.symlink(NODE_MODULES, work / "node_modules")
-    return work
 
 
 async def test_urql_runs_the_docs_operations_with_apq_and_normalises_the_cache(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
-    node = node_with("@urql/core", "the urql check against a live server")
-    await db.migrate()
-    await make_site(db, SITE)
-    token = await make_token(db)
-    purchase = await make_goal(
-        db, SITE, name="Purchase", type="custom", match_value="purchase", currency="USD"
-    )
-    signup = await make_goal(db, SITE, name="Signup")
-    pricing = await make_goal(db, SITE, name="Pricing", type="pageview", match_value="/pricing")
-    now = datetime.now(UTC)
-    await record_events(
+    run = await run_docs_client(
+        database_url,
         db,
-        SITE,
-        "goal",
-        "purchase",
-        at=[now - timedelta(hours=2), now - timedelta(hours=1)],
-        visitors=[1, 2],
-        revenue="49.90",
-        currency="USD",
+        tmp_path,
+        module="urql.mjs",
+        script=SCRIPT,
+        package="@urql/core",
+        what="the urql check against a live server",
     )
-    work = client_directory(tmp_path)
-    async with serving(database_url, tmp_path) as server:
-        done = await run_node(
-            node,
-            [work / SCRIPT.name, f"{server.base_url}/graphql", token, SITE, purchase.id],
-            cwd=work,
-        )
-    assert done.returncode == 0, done.stderr
-    report: dict[str, Any] = json.loads(done.stdout)
+    report, purchase, signup, pricing = run.report, run.purchase, run.signup, run.pricing
 
     the_site = site_id(SITE)
     purchase_row = {"id": purchase.id, "name": "Purchase", "type": "CUSTOM", "currency": "USD"}
