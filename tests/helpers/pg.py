@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from goalgate.storage.db import open_database
 
@@ -75,3 +76,23 @@ def migrated_database(admin_url: str, name: str) -> Iterator[str]:
         yield url
     finally:
         asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def through_sqlalchemy(error: Exception) -> DBAPIError:
+    """``error`` as SQLAlchemy's asyncpg adapter raises it: its generic Error (or a
+    subclass) caused by asyncpg's, in a DBAPIError."""
+    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+
+    dbapi = PGDialect_asyncpg.import_dbapi()
+    adapted: Exception
+    try:
+        try:
+            raise error
+        except Exception as cause:
+            for kind in type(error).__mro__:
+                if kind in dbapi._asyncpg_error_translate:
+                    raise dbapi._asyncpg_error_translate[kind](str(error)) from cause
+            raise
+    except Exception as translated:
+        adapted = translated
+    return DBAPIError.instance("SELECT 1", {}, adapted, dbapi.Error)

@@ -6,10 +6,10 @@ import sqlite3
 
 import asyncpg
 import pytest
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.exc import DBAPIError
 
 from goalgate.storage.readers import is_connection_lost
+from tests.helpers.pg import through_sqlalchemy
 
 
 @pytest.mark.parametrize(
@@ -43,28 +43,10 @@ def test_statement_failures_are_not(exc: BaseException) -> None:
     assert is_connection_lost(exc) is False
 
 
-def _through_sqlalchemy(error: Exception) -> DBAPIError:
-    """``error`` as SQLAlchemy's asyncpg adapter raises it: its generic Error (or a
-    subclass) caused by asyncpg's, in a DBAPIError."""
-    dbapi = PGDialect_asyncpg.import_dbapi()
-    adapted: Exception
-    try:
-        try:
-            raise error
-        except Exception as cause:
-            for kind in type(error).__mro__:
-                if kind in dbapi._asyncpg_error_translate:
-                    raise dbapi._asyncpg_error_translate[kind](str(error)) from cause
-            raise
-    except Exception as translated:
-        adapted = translated
-    return DBAPIError.instance("SELECT 1", {}, adapted, dbapi.Error)
-
-
 def test_too_many_clients_through_sqlalchemy_is_the_servers_not_a_bug() -> None:
     """PostgreSQL at max_connections refuses the connection: a 503 to retry, not a 500."""
-    refused = _through_sqlalchemy(asyncpg.exceptions.TooManyConnectionsError("too many"))
+    refused = through_sqlalchemy(asyncpg.exceptions.TooManyConnectionsError("too many"))
     assert type(refused) is DBAPIError
     assert is_connection_lost(refused) is True
-    broken = _through_sqlalchemy(asyncpg.exceptions.UniqueViolationError("duplicate key"))
+    broken = through_sqlalchemy(asyncpg.exceptions.UniqueViolationError("duplicate key"))
     assert is_connection_lost(broken) is False
